@@ -1,0 +1,34 @@
+package io.shardscore.model;
+
+import java.util.Arrays;
+import java.util.Locale;
+
+/** The DJL engines shardscore can run models on. */
+public enum ModelEngine {
+  ONNX_RUNTIME("OnnxRuntime");
+
+  private final String djlName;
+
+  ModelEngine(String djlName) {
+    this.djlName = djlName;
+  }
+
+  /** The engine name as DJL spells it in {@code Criteria.optEngine}. */
+  public String djlName() {
+    return djlName;
+  }
+
+  /** Parses an engine name case-insensitively, e.g. {@code OnnxRuntime} or {@code onnx}. */
+  public static ModelEngine parse(String text) {
+    String t = text == null ? "" : text.trim().toLowerCase(Locale.ROOT);
+    if (t.equals("onnxruntime") || t.equals("onnx") || t.equals("ort")) {
+      return ONNX_RUNTIME;
+    }
+    throw new ModelLoadException(
+        "model.engine is '"
+            + text
+            + "', which this build cannot run. Use one of: "
+            + Arrays.stream(values()).map(ModelEngine::djlName).toList()
+            + " (and export the model to ONNX).");
+  }
+}

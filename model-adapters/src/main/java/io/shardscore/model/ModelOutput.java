@@ -1,0 +1,24 @@
+package io.shardscore.model;
+
+/**
+ * The model's output for one batch: {@code rows} rows of {@code width} floats, row-major (e.g.
+ * class probabilities).
+ */
+public record ModelOutput(float[] values, int rows, int width) {
+
+  public float get(int row, int column) {
+    return values[row * width + column];
+  }
+
+  /** Index of the largest value in a row; the first on ties. */
+  public int argmax(int row) {
+    int base = row * width;
+    int best = 0;
+    for (int c = 1; c < width; c++) {
+      if (values[base + c] > values[base + best]) {
+        best = c;
+      }
+    }
+    return best;
+  }
+}

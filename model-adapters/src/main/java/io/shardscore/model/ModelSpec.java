@@ -1,0 +1,32 @@
+package io.shardscore.model;
+
+import java.io.Serializable;
+
+/**
+ * An immutable description of a model to score with: where its file is, which engine runs it, the
+ * digest that identifies it, and how many features one row feeds it. Loading is separate (see
+ * {@link ModelRegistry}).
+ *
+ * @param location the model file as the user gave it (a path or a Hadoop file system URI)
+ * @param engine the DJL engine that runs it
+ * @param digest SHA-256 of the file's bytes, see {@link ModelDigest}
+ * @param featureCount width of the {@code [batch, n]} float input tensor
+ */
+public record ModelSpec(String location, ModelEngine engine, String digest, int featureCount)
+    implements Serializable {
+
+  public ModelSpec {
+    if (digest == null || digest.length() != 64) {
+      throw new IllegalArgumentException("digest must be a SHA-256 hex string: " + digest);
+    }
+    if (featureCount < 1) {
+      throw new ModelLoadException(
+          "The model needs at least one feature column; list them under model.features.");
+    }
+  }
+
+  /** The first 12 hex digits of the digest, for logs. */
+  public String shortDigest() {
+    return digest.substring(0, 12);
+  }
+}

@@ -1,0 +1,18 @@
+package io.shardscore.job;
+
+/**
+ * What a run did with one shard.
+ *
+ * @param status {@code scored}, {@code rejected} (a stray-key shard whose rows went to errors) or
+ *     {@code empty}
+ * @param partitions how many Spark partitions (tasks) the shard was split into
+ */
+public record ShardStatus(
+    int id,
+    String name,
+    String covers,
+    String status,
+    long rows,
+    long errorRows,
+    int partitions,
+    int files) {}

@@ -1,0 +1,21 @@
+package io.shardscore.job.cli;
+
+/** Process exit codes of the {@code shardscore} command, for schedulers such as Airflow. */
+public final class ExitCode {
+  /** Committed. */
+  public static final int OK = 0;
+
+  /** Unexpected failure; see the log. */
+  public static final int FAILURE = 1;
+
+  /** Bad configuration, input, model or output: nothing ran, nothing changed. */
+  public static final int INVALID = 2;
+
+  /** Too many unscorable rows: nothing was committed. */
+  public static final int ERROR_BUDGET_EXCEEDED = 3;
+
+  /** Scoring or commit failed: nothing was committed. */
+  public static final int NOT_COMMITTED = 4;
+
+  private ExitCode() {}
+}

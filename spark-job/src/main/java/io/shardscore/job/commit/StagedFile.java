@@ -1,0 +1,4 @@
+package io.shardscore.job.commit;
+
+/** A file a task staged, and the path (relative to the output root) it takes when committed. */
+public record StagedFile(String stagedPath, String finalPath) {}

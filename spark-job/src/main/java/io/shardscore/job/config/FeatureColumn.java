@@ -1,0 +1,39 @@
+package io.shardscore.job.config;
+
+import java.io.Serializable;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * One entry of {@code model.features}: a scalar column ({@code tenure_months}) feeding one value,
+ * or a fixed-length array column ({@code spend_by_month[6]}) feeding {@code length} values.
+ */
+public record FeatureColumn(String column, int length, boolean array) implements Serializable {
+  private static final Pattern ARRAY =
+      Pattern.compile("^\\s*([^\\[\\]\\s]+)\\s*\\[\\s*(\\d+)\\s*]\\s*$");
+
+  public static FeatureColumn parse(String text) {
+    if (text == null || text.isBlank()) {
+      throw new JobConfigException(
+          "model.features has an empty entry; list column names, e.g. [age, spend[6]].");
+    }
+    if (text.contains("[") || text.contains("]")) {
+      Matcher m = ARRAY.matcher(text);
+      int length = m.matches() ? Integer.parseInt(m.group(2)) : 0;
+      if (length < 1) {
+        throw new JobConfigException(
+            "model.features entry '"
+                + text
+                + "' is not 'column' or 'column[length]'; write an array feature as e.g."
+                + " 'spend_by_month[6]'.");
+      }
+      return new FeatureColumn(m.group(1), length, true);
+    }
+    return new FeatureColumn(text.trim(), 1, false);
+  }
+
+  @Override
+  public String toString() {
+    return array ? column + "[" + length + "]" : column;
+  }
+}

@@ -1,0 +1,142 @@
+package io.shardscore.job.config;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.PropertyNamingStrategies;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.stream.Collectors;
+
+/**
+ * Reads a YAML job file into a {@link JobConfig}. Keys are kebab-case ({@code batch-size}); an
+ * unknown key is an error naming the key and the keys that are valid there, so typos never pass
+ * silently.
+ */
+public final class JobConfigReader {
+  private static final ObjectMapper YAML =
+      new ObjectMapper(new YAMLFactory())
+          .setPropertyNamingStrategy(PropertyNamingStrategies.KEBAB_CASE)
+          .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+          .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
+
+  private JobConfigReader() {}
+
+  public static JobConfig read(Path file) {
+    String text;
+    try {
+      text = Files.readString(file);
+    } catch (NoSuchFileException e) {
+      throw new JobConfigException(
+          "Job file " + file + " does not exist; pass the path of your job YAML with --config.");
+    } catch (IOException e) {
+      throw new JobConfigException("Cannot read job file " + file + ": " + e.getMessage());
+    }
+    return parse(text, file.toString());
+  }
+
+  /** Parses YAML text; {@code source} names it in messages. */
+  public static JobConfig parse(String yaml, String source) {
+    JsonNode tree;
+    try {
+      tree = YAML.readTree(yaml);
+    } catch (JsonProcessingException e) {
+      throw new JobConfigException(
+          source + " is not valid YAML: " + e.getOriginalMessage() + " (" + location(e) + ").");
+    }
+    if (tree == null || !tree.isObject()) {
+      throw new JobConfigException(
+          source + " is empty or not a mapping; start from the example in README.md.");
+    }
+    normalizeRanges((ObjectNode) tree);
+    try {
+      return YAML.treeToValue(tree, JobConfig.class);
+    } catch (UnrecognizedPropertyException e) {
+      String where = path(e);
+      String parent = where.contains(".") ? where.substring(0, where.lastIndexOf('.')) : "";
+      String known =
+          e.getKnownPropertyIds().stream()
+              .map(Object::toString)
+              .sorted()
+              .collect(Collectors.joining(", "));
+      throw new JobConfigException(
+          "Unknown key '"
+              + where
+              + "' in "
+              + source
+              + ". Valid keys"
+              + (parent.isEmpty() ? " at the top level" : " under '" + parent + "'")
+              + ": "
+              + known
+              + ". Fix the spelling or remove the key.");
+    } catch (MismatchedInputException e) {
+      throw new JobConfigException(
+          "Key '"
+              + path(e)
+              + "' in "
+              + source
+              + " has a value of the wrong type: "
+              + e.getOriginalMessage().split("\n")[0]
+              + ". See the config reference in README.md.");
+    } catch (JsonProcessingException e) {
+      throw new JobConfigException(
+          source + " cannot be read: " + e.getOriginalMessage() + " (" + location(e) + ").");
+    } catch (IllegalArgumentException e) {
+      throw new JobConfigException(source + " cannot be read: " + e.getMessage());
+    }
+  }
+
+  /**
+   * {@code sharding.ranges} may be a compact string {@code "0-999,1000-1999"}, a list of range
+   * strings, or a list of {@code {name, range}} maps; turn the first two into the third.
+   */
+  private static void normalizeRanges(ObjectNode root) {
+    JsonNode sharding = root.get("sharding");
+    if (!(sharding instanceof ObjectNode shardingNode)) {
+      return;
+    }
+    JsonNode ranges = shardingNode.get("ranges");
+    if (ranges == null || ranges.isNull()) {
+      return;
+    }
+    ArrayNode list = YAML.createArrayNode();
+    if (ranges.isTextual()) {
+      for (String part : ranges.asText().split(",")) {
+        list.add(YAML.createObjectNode().put("range", part.trim()));
+      }
+    } else if (ranges.isArray()) {
+      for (JsonNode item : ranges) {
+        if (item.isTextual() || item.isNumber()) {
+          list.add(YAML.createObjectNode().put("range", item.asText()));
+        } else {
+          list.add(item);
+        }
+      }
+    } else {
+      return;
+    }
+    shardingNode.set("ranges", list);
+  }
+
+  private static String path(JsonMappingException e) {
+    return e.getPath().stream()
+        .map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
+        .collect(Collectors.joining("."))
+        .replace(".[", "[");
+  }
+
+  private static String location(JsonProcessingException e) {
+    return e.getLocation() == null
+        ? "unknown position"
+        : "line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
+  }
+}

@@ -1,0 +1,30 @@
+package io.shardscore.job.config;
+
+import java.io.Serializable;
+import java.util.List;
+
+/**
+ * {@code model:} the model to score with and how rows feed it.
+ *
+ * @param path the model file (a path or Hadoop URI every executor can read)
+ * @param engine the DJL engine; {@code OnnxRuntime} by default
+ * @param features input columns in tensor order; {@code name[n]} for fixed-length arrays
+ * @param outputs prediction columns to write
+ */
+public record ModelConfig(String path, String engine, List<String> features, ModelOutputs outputs)
+    implements Serializable {
+  public ModelConfig {
+    engine = engine == null ? "OnnxRuntime" : engine;
+    features = features == null ? List.of() : List.copyOf(features);
+    outputs = outputs == null ? ModelOutputs.defaults() : outputs;
+  }
+
+  public List<FeatureColumn> featureColumns() {
+    return features.stream().map(FeatureColumn::parse).toList();
+  }
+
+  /** Width of one row's input tensor: scalars count 1, arrays their length. */
+  public int featureWidth() {
+    return featureColumns().stream().mapToInt(FeatureColumn::length).sum();
+  }
+}

@@ -1,0 +1,39 @@
+package io.shardscore.job.config;
+
+import java.io.Serializable;
+import java.util.List;
+
+/**
+ * {@code sharding:} how rows are split into shards. Exactly one of {@code ranges}, {@code
+ * hash-buckets} or {@code quantiles} is set.
+ *
+ * @param key the integral shard-key column, e.g. {@code customer_id}
+ * @param ranges named key ranges, in ascending order (from {@code 0-999,1000-1999} or a YAML list)
+ * @param hashBuckets number of hash buckets
+ * @param quantiles number of ranges cut at the key's quantiles, computed from the data
+ * @param unmatched {@code shard}, {@code errors} or {@code fail} for keys outside every range
+ * @param nullKeys {@code shard}, {@code errors} or {@code fail} for null keys
+ * @param maxRowsPerPartition row budget of one Spark partition; larger shards are split
+ */
+public record ShardingConfig(
+    String key,
+    List<NamedRange> ranges,
+    Integer hashBuckets,
+    Integer quantiles,
+    String unmatched,
+    String nullKeys,
+    Long maxRowsPerPartition)
+    implements Serializable {
+  public static final long DEFAULT_MAX_ROWS_PER_PARTITION = 1_000_000L;
+
+  public ShardingConfig {
+    ranges = ranges == null ? null : List.copyOf(ranges);
+    unmatched = unmatched == null ? "errors" : unmatched;
+    nullKeys = nullKeys == null ? "errors" : nullKeys;
+    maxRowsPerPartition =
+        maxRowsPerPartition == null ? DEFAULT_MAX_ROWS_PER_PARTITION : maxRowsPerPartition;
+  }
+
+  /** A shard of an explicit range plan: {@code name} may be null (then the range is the name). */
+  public record NamedRange(String name, String range) implements Serializable {}
+}

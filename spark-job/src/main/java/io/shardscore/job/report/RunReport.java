@@ -1,0 +1,65 @@
+package io.shardscore.job.report;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.shardscore.job.ScoreResult;
+import io.shardscore.job.ShardStatus;
+import io.shardscore.job.commit.Manifest;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * The run report written to {@code _shardscore/reports/<run id>.json} after a commit: what a
+ * scheduler or a person needs to judge the run without Spark's UI.
+ */
+public record RunReport(
+    String runId,
+    long manifestVersion,
+    String output,
+    String modelDigest,
+    long rowsIn,
+    long rowsScored,
+    long rowsRejected,
+    long elapsedMillis,
+    double rowsPerSecond,
+    long modelMillis,
+    int tasks,
+    Map<String, Integer> modelLoadsByExecutor,
+    List<ShardStatus> shards) {
+  private static final Logger LOG = LogManager.getLogger(RunReport.class);
+  private static final ObjectMapper JSON =
+      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+
+  public static RunReport of(ScoreResult r, Manifest m) {
+    return new RunReport(
+        r.runId(),
+        r.manifestVersion(),
+        r.output(),
+        m.model().digest(),
+        r.rowsIn(),
+        r.rowsScored(),
+        r.rowsRejected(),
+        r.elapsedMillis(),
+        r.rowsPerSecond(),
+        r.modelMillis(),
+        r.tasks(),
+        r.modelLoadsByExecutor(),
+        r.shards());
+  }
+
+  /** Writes the report; a failure here is logged, never fails the committed run. */
+  public static void write(FileSystem fs, Path output, ScoreResult result, Manifest manifest) {
+    Path file = new Path(output, "_shardscore/reports/" + result.runId() + ".json");
+    try (OutputStream out = fs.create(file, true)) {
+      JSON.writeValue(out, of(result, manifest));
+    } catch (IOException e) {
+      LOG.warn("Committed, but could not write the run report {}: {}", file, e.toString());
+    }
+  }
+}

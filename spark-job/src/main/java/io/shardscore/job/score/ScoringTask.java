@@ -1,0 +1,35 @@
+package io.shardscore.job.score;
+
+import io.shardscore.model.EngineSettings;
+import io.shardscore.model.ModelSpec;
+import io.shardscore.sharding.ShardPlacement;
+import io.shardscore.sharding.ShardPlan;
+import java.io.Serializable;
+
+/**
+ * Everything a scoring task needs, shipped once with the job: the plan and placement, the row
+ * layouts, the model, and where to stage files.
+ *
+ * @param stagingRoot the run's staging folder (absolute URI string)
+ * @param scoredAtMicros the run's start time, written as {@code scored_at}
+ */
+public record ScoringTask(
+    String runId,
+    String stagingRoot,
+    ShardPlan plan,
+    ShardPlacement placement,
+    int[] routeValues,
+    FeatureLayout features,
+    OutputLayout layout,
+    ModelSpec model,
+    HadoopModelSource modelSource,
+    int batchSize,
+    long scoredAtMicros,
+    HadoopConf hadoopConf)
+    implements Serializable {
+
+  /** Engine threads for a task that Spark gave {@code taskCpus} cores. */
+  public EngineSettings engineSettings(int taskCpus) {
+    return EngineSettings.forTaskCpus(taskCpus);
+  }
+}

@@ -1,0 +1,38 @@
+package io.shardscore.job.score;
+
+import java.io.Serializable;
+
+/**
+ * What one successful task attempt did for its partition: the files it staged (relative to the
+ * run's staging folder) and what they will be called once committed, with row counts as written.
+ * Spark returns exactly one outcome per partition, from the attempt that succeeded.
+ *
+ * @param data the scored rows' file, or null when no row was scored
+ * @param errors the unscorable rows' file, or null when every row was scored
+ * @param executorId the executor that ran the task ({@code driver} in local mode)
+ * @param modelLoadsInJvm the registry's load count in that executor JVM after the task
+ */
+public record TaskOutcome(
+    int partition,
+    int attempt,
+    int shardId,
+    long rowsIn,
+    WrittenFile data,
+    String dataStagedAs,
+    WrittenFile errors,
+    String errorsStagedAs,
+    long batches,
+    long modelNanos,
+    long taskNanos,
+    String executorId,
+    int modelLoadsInJvm)
+    implements Serializable {
+
+  public long rowsScored() {
+    return data == null ? 0 : data.rows();
+  }
+
+  public long rowsRejected() {
+    return errors == null ? 0 : errors.rows();
+  }
+}
