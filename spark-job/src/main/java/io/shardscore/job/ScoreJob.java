@@ -308,7 +308,7 @@ public final class ScoreJob {
               .toJavaRDD()
               .mapPartitions(new PartitionScorer(task))
               .collect();
-    } catch (RuntimeException e) {
+    } catch (Exception e) { // SparkException is checked but undeclared by Scala
       deleteQuietly(outFs, staging);
       throw new ScoringFailedException(
           ScoringFailedException.Reason.TASK_FAILED,
