@@ -1,0 +1,116 @@
+package io.shardscore.job;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.shardscore.job.commit.Manifest;
+import io.shardscore.job.config.JobConfigReader;
+import java.nio.file.Path;
+import java.util.List;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Hash buckets, quantile ranges and extreme keys, end to end through the library API. */
+class ShardStrategiesTest {
+  @TempDir static Path dir;
+  static Path input;
+  static Path model;
+  static SparkSession spark;
+
+  @BeforeAll
+  static void data() {
+    spark = SparkTestSession.get();
+    input = SparkTestSession.customers(dir, 40_000);
+    model = SparkTestSession.model(dir);
+  }
+
+  private static String yaml(Path out, String sharding) {
+    return "input: {path: "
+        + input
+        + "}\noutput: {path: "
+        + out
+        + "}\nsharding:\n  key: customer_id\n"
+        + sharding
+        + "model:\n  path: "
+        + model
+        + "\n  features: ['"
+        + String.join("', '", io.shardscore.job.demo.DemoData.FEATURES)
+        + "']\n";
+  }
+
+  @Test
+  void quantileShardsHaveNearlyEqualRowsAndRecordTheirOrigin() {
+    Path out = dir.resolve("quantiles");
+    ScoreResult r =
+        Shardscore.job(spark, JobConfigReader.parse(yaml(out, "  quantiles: 4\n"), "q")).execute();
+    List<ShardStatus> planned = r.shards().stream().filter(s -> s.name().startsWith("q")).toList();
+    assertEquals(4, planned.size());
+    for (ShardStatus s : planned) {
+      long total = s.rows() + s.errorRows();
+      assertTrue(Math.abs(total - 10_000) < 500, s.name() + " has " + total + " rows");
+    }
+    Manifest m = Shardscore.manifest(spark, out.toString()).orElseThrow();
+    assertEquals("quantiles", m.plan().origin());
+    assertEquals(Long.MIN_VALUE, m.plan().shards().get(0).first());
+    assertEquals(Long.MAX_VALUE, m.plan().shards().get(3).last());
+  }
+
+  @Test
+  void hashBucketsScoreEveryRowOnceAcrossBucketFolders() {
+    Path out = dir.resolve("hash");
+    ScoreResult r =
+        Shardscore.job(spark, JobConfigReader.parse(yaml(out, "  hash-buckets: 5\n"), "h"))
+            .execute();
+    assertEquals(40_000, r.rowsIn());
+    assertEquals(r.rowsIn(), r.rowsScored() + r.rowsRejected());
+    Dataset<Row> scored = spark.read().parquet(out.toString());
+    assertEquals(5, scored.select("shard").distinct().count());
+    assertEquals(r.rowsScored(), scored.select("customer_id").distinct().count());
+  }
+
+  @Test
+  void keysAtLongMinAndMaxAreShardedAndScored() {
+    Path out = dir.resolve("extremes");
+    StructType schema =
+        new StructType()
+            .add("customer_id", DataTypes.LongType)
+            .add("a", DataTypes.DoubleType)
+            .add("b", DataTypes.IntegerType);
+    Dataset<Row> frame =
+        spark.createDataFrame(
+            List.of(
+                RowFactory.create(Long.MIN_VALUE, 1.0, 1),
+                RowFactory.create(-1L, 2.0, 2),
+                RowFactory.create(0L, 3.0, 3),
+                RowFactory.create(Long.MAX_VALUE, 4.0, 4)),
+            schema);
+    Path tiny = dir.resolve("tiny.onnx");
+    try {
+      io.shardscore.model.onnx.OnnxMlpWriter.write(
+          io.shardscore.model.onnx.Mlp.seeded(3, 2, 4, 2), tiny);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    ScoreResult r =
+        Shardscore.job(spark)
+            .input(frame)
+            .shardByRanges("customer_id", "MIN--1,0-MAX")
+            .model(tiny.toString(), List.of("a", "b"))
+            .output(out.toString())
+            .execute();
+    assertEquals(4, r.rowsScored());
+    List<Row> rows =
+        r.dataset().orderBy("customer_id").select("customer_id", "shard").collectAsList();
+    assertEquals(Long.MIN_VALUE, rows.get(0).getLong(0));
+    assertEquals("MIN--1", rows.get(0).getString(1));
+    assertEquals(Long.MAX_VALUE, rows.get(3).getLong(0));
+    assertEquals("0-MAX", rows.get(3).getString(1));
+  }
+}

@@ -1,0 +1,190 @@
+package io.shardscore.job.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.shardscore.job.ScoreResult;
+import io.shardscore.job.Shardscore;
+import io.shardscore.job.SparkTestSession;
+import io.shardscore.job.commit.Manifest;
+import io.shardscore.job.config.JobConfigReader;
+import io.shardscore.job.demo.DemoData;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerJobStart;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The command line is a thin wrapper over the library action: same manifests, clear exits. */
+class CommandLineTest {
+  @TempDir static Path dir;
+  static Path input;
+  static Path model;
+  static SparkSession spark;
+  static final AtomicInteger JOBS = new AtomicInteger();
+
+  @BeforeAll
+  static void data() {
+    spark = SparkTestSession.get();
+    input = SparkTestSession.customers(dir, 20_000);
+    model = SparkTestSession.model(dir);
+    spark
+        .sparkContext()
+        .addSparkListener(
+            new SparkListener() {
+              @Override
+              public void onJobStart(SparkListenerJobStart jobStart) {
+                JOBS.incrementAndGet();
+              }
+            });
+  }
+
+  private static Path jobFile(String name, Path output, String extra) throws Exception {
+    Path file = dir.resolve(name + ".yaml");
+    Files.writeString(
+        file,
+        "input:\n  path: "
+            + input
+            + "\noutput:\n  path: "
+            + output
+            + "\nsharding:\n"
+            + "  key: customer_id\n  ranges: 0-9999,10000-19999\n  max-rows-per-partition: 3000\n"
+            + "model:\n  path: "
+            + model
+            + "\n  features:\n"
+            + DemoData.FEATURES.stream().map(f -> "    - " + f + "\n").reduce("", String::concat)
+            + extra);
+    return file;
+  }
+
+  private record Run(int exit, String out, String err) {}
+
+  private static Run cli(String... args) {
+    PrintStream stdout = System.out;
+    PrintStream stderr = System.err;
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    try {
+      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+      int code = ShardscoreCommand.execute(args);
+      return new Run(
+          code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    } finally {
+      System.setOut(stdout);
+      System.setErr(stderr);
+    }
+  }
+
+  @Test
+  void theCliAndTheLibraryCommitTheSameManifestForTheSameJob() throws Exception {
+    Path viaCli = dir.resolve("via-cli");
+    Path viaLibrary = dir.resolve("via-library");
+    Run run = cli("run", "--config", jobFile("cli", viaCli, "").toString());
+    assertEquals(0, run.exit(), run.err());
+    assertTrue(run.out().contains("committed: "), run.out());
+    ScoreResult lib =
+        Shardscore.job(spark, JobConfigReader.read(jobFile("lib", viaLibrary, ""))).execute();
+
+    Manifest a = Shardscore.manifest(spark, viaCli.toString()).orElseThrow();
+    Manifest b = Shardscore.manifest(spark, viaLibrary.toString()).orElseThrow();
+    assertEquals(a.plan(), b.plan());
+    assertEquals(a.model(), b.model());
+    assertEquals(a.settingsDigest(), b.settingsDigest());
+    assertEquals(a.version(), b.version());
+    assertEquals(a.shards().size(), b.shards().size());
+    for (int i = 0; i < a.shards().size(); i++) {
+      Manifest.ShardEntry x = a.shards().get(i);
+      Manifest.ShardEntry y = b.shards().get(i);
+      assertEquals(x.name(), y.name());
+      assertEquals(x.rows(), y.rows());
+      assertEquals(x.errorRows(), y.errorRows());
+      assertEquals(rowsPerFile(x.files()), rowsPerFile(y.files()));
+      assertEquals(
+          names(x.files(), a.runId()),
+          names(y.files(), b.runId()),
+          "same files but for the run id");
+    }
+    assertEquals(lib.rowsScored(), a.totalRows());
+  }
+
+  private static List<Long> rowsPerFile(List<Manifest.FileEntry> files) {
+    return files.stream().map(Manifest.FileEntry::rows).toList();
+  }
+
+  private static List<String> names(List<Manifest.FileEntry> files, String runId) {
+    return files.stream().map(f -> f.path().replace(runId, "RUN")).toList();
+  }
+
+  @Test
+  void aConfigErrorExitsWithTwoBeforeAnySparkJobRuns() throws Exception {
+    Path out = dir.resolve("never");
+    Path file = jobFile("typo", out, "scoring:\n  batchsize: 10\n");
+    int jobsBefore = JOBS.get();
+    Run run = cli("run", "--config", file.toString());
+    assertEquals(ExitCode.INVALID, run.exit());
+    assertTrue(run.err().contains("'scoring.batchsize'"), run.err());
+    assertEquals(jobsBefore, JOBS.get(), "no Spark job ran");
+    assertTrue(!Files.exists(out));
+  }
+
+  @Test
+  void aFlagOverridesTheFileAndIsValidatedLikeIt() throws Exception {
+    Path out = dir.resolve("override");
+    Path file = jobFile("override", out, "");
+    int jobsBefore = JOBS.get();
+    Run run = cli("run", "--config", file.toString(), "--batch-size", "0");
+    assertEquals(ExitCode.INVALID, run.exit());
+    assertTrue(run.err().contains("scoring.batch-size is 0"), run.err());
+    assertEquals(jobsBefore, JOBS.get());
+  }
+
+  @Test
+  void aMissingModelExitsWithTwoAndNamesThePath() throws Exception {
+    Path out = dir.resolve("no-model");
+    Path file = jobFile("no-model", out, "");
+    Run run =
+        cli("run", "--config", file.toString(), "--model", dir.resolve("missing.onnx").toString());
+    assertEquals(ExitCode.INVALID, run.exit());
+    assertTrue(run.err().contains("missing.onnx does not exist"), run.err());
+    assertTrue(!Files.exists(out.resolve("_shardscore/manifests")));
+  }
+
+  @Test
+  void anExceededErrorBudgetExitsWithThree() throws Exception {
+    Path out = dir.resolve("budget");
+    Run run =
+        cli("run", "--config", jobFile("budget", out, "").toString(), "--max-error-fraction", "0");
+    assertEquals(ExitCode.ERROR_BUDGET_EXCEEDED, run.exit(), run.err());
+    assertTrue(run.err().contains("could not be scored"), run.err());
+  }
+
+  @Test
+  void helpListsTheCommandsAndExitCodes() {
+    Run run = cli("--help");
+    assertEquals(0, run.exit());
+    assertTrue(
+        run.out().contains("run") && run.out().contains("demo") && run.out().contains("validate"));
+    assertTrue(run.out().contains("Exit codes"), run.out());
+    Run runHelp = cli("run", "--help");
+    assertTrue(
+        runHelp.out().contains("--config") && runHelp.out().contains("--max-error-fraction"));
+  }
+
+  @Test
+  void validateChecksAFileWithoutSpark() throws Exception {
+    assertEquals(
+        0, cli("validate", "--config", jobFile("valid", dir.resolve("v"), "").toString()).exit());
+    assertEquals(
+        ExitCode.INVALID,
+        cli("validate", "--config", dir.resolve("absent.yaml").toString()).exit());
+  }
+}

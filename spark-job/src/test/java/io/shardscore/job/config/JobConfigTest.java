@@ -1,0 +1,130 @@
+package io.shardscore.job.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Job files are read and checked without Spark; every error names key, value and fix. */
+class JobConfigTest {
+  private static final String VALID =
+      """
+      input: {path: data/in}
+      output: {path: out/scores}
+      sharding:
+        key: customer_id
+        ranges: 0-999,1000-1999
+      model:
+        path: m.onnx
+        features: [a, b, 'spend[6]']
+      """;
+
+  private static JobConfig parse(String yaml) {
+    return JobConfigValidator.validate(JobConfigReader.parse(yaml, "job.yaml"));
+  }
+
+  private static String error(String yaml) {
+    return assertThrows(JobConfigException.class, () -> parse(yaml)).getMessage();
+  }
+
+  @Test
+  void aValidFileGetsItsDefaults() {
+    JobConfig c = parse(VALID);
+    assertEquals(1024, c.scoring().batchSize());
+    assertEquals(0.01, c.scoring().maxErrorFraction());
+    assertEquals(OutputMode.ERROR_IF_EXISTS, c.output().outputMode());
+    assertEquals("parquet", c.input().format());
+    assertEquals(8, c.model().featureWidth());
+    assertEquals(
+        List.of("0-999", "1000-1999"),
+        c.sharding().ranges().stream().map(ShardingConfig.NamedRange::range).toList());
+  }
+
+  @Test
+  void anUnknownKeyIsAnErrorNamingTheKeyAndTheValidKeys() {
+    String msg = error(VALID + "scoring:\n  batchsize: 512\n");
+    assertTrue(msg.contains("'scoring.batchsize'"), msg);
+    assertTrue(msg.contains("batch-size"), msg);
+    assertTrue(msg.contains("Fix the spelling"), msg);
+    assertTrue(error(VALID + "outptu: x\n").contains("at the top level"));
+  }
+
+  @Test
+  void aValueOfTheWrongTypeNamesTheKey() {
+    String msg = error(VALID + "scoring:\n  batch-size: lots\n");
+    assertTrue(msg.contains("'scoring.batch-size'"), msg);
+  }
+
+  @Test
+  void everyProblemIsReportedAtOnce() {
+    JobConfigException e =
+        assertThrows(
+            JobConfigException.class,
+            () ->
+                parse(
+                    "sharding: {key: id, hash-buckets: 0}\nscoring: {batch-size: 0, max-error-fraction: 2}\n"));
+    assertTrue(e.problems().size() >= 5, e.getMessage());
+    String msg = e.getMessage();
+    assertTrue(msg.contains("input.path is missing"), msg);
+    assertTrue(msg.contains("output.path is missing"), msg);
+    assertTrue(msg.contains("model is missing"), msg);
+    assertTrue(msg.contains("scoring.batch-size is 0"), msg);
+    assertTrue(msg.contains("scoring.max-error-fraction is 2.0"), msg);
+    assertTrue(msg.contains("sharding.hash-buckets is 0"), msg);
+  }
+
+  @Test
+  void rangesMayBeACompactStringAListOrNamedEntries() {
+    JobConfig named =
+        parse(
+            VALID.replace(
+                "ranges: 0-999,1000-1999",
+                "ranges:\n    - {name: low, range: 0-999}\n    - 1000-1999"));
+    assertEquals("low", named.sharding().ranges().get(0).name());
+    assertEquals(null, named.sharding().ranges().get(1).name());
+    String msg = error(VALID.replace("0-999,1000-1999", "0-999,1000-x"));
+    assertTrue(msg.contains("'x'"), msg);
+  }
+
+  @Test
+  void exactlyOneShardingStrategyIsAllowed() {
+    String msg = error(VALID.replace("ranges: 0-999,1000-1999", "ranges: 0-9\n  hash-buckets: 4"));
+    assertTrue(msg.contains("sets 2 of ranges, hash-buckets, quantiles"), msg);
+  }
+
+  @Test
+  void anOutputInsideTheInputIsRejected() {
+    String msg = error(VALID.replace("out/scores", "data/in/scores"));
+    assertTrue(msg.contains("overlaps input.path"), msg);
+  }
+
+  @Test
+  void featureAndOutputNamesAreChecked() {
+    assertTrue(error(VALID.replace("'spend[6]'", "'spend[x]'")).contains("spend[x]"));
+    assertTrue(error(VALID.replace("[a, b,", "[a, a,")).contains("lists 'a' twice"));
+    assertTrue(error(VALID + "  outputs: {score: run_id}\n").contains("reserved"));
+    assertTrue(
+        error(VALID.replace("path: m.onnx", "path: m.onnx\n  engine: TensorFlow"))
+            .contains("OnnxRuntime"));
+  }
+
+  @Test
+  void strayKeyPoliciesAndModesAreChecked() {
+    String msg = error(VALID.replace("ranges: 0-999,1000-1999", "ranges: 0-9\n  unmatched: drop"));
+    assertTrue(msg.contains("sharding.unmatched is 'drop'; use one of: shard, errors, fail"), msg);
+    assertTrue(
+        error(VALID.replace("out/scores}", "out/scores, mode: append}"))
+            .contains("error-if-exists"));
+  }
+
+  @Test
+  void aMissingJobFileSaysHowToPassOne() {
+    JobConfigException e =
+        assertThrows(
+            JobConfigException.class,
+            () -> JobConfigReader.read(java.nio.file.Path.of("nope.yaml")));
+    assertTrue(e.getMessage().contains("--config"));
+  }
+}
