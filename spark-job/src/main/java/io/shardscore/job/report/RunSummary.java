@@ -13,7 +13,7 @@ public final class RunSummary {
     sb.append(
         String.format(
             Locale.ROOT,
-            "%-14s %-24s %9s %12s %10s %6s%n",
+            "%-14s %-26s %9s %12s %10s %6s%n",
             "shard",
             "covers",
             "status",
@@ -24,7 +24,7 @@ public final class RunSummary {
       sb.append(
           String.format(
               Locale.ROOT,
-              "%-14s %-24s %9s %,12d %,10d %6d%n",
+              "%-14s %-26s %9s %,12d %,10d %6d%n",
               s.name(),
               s.covers(),
               s.status(),
