@@ -2,6 +2,9 @@ package io.shardscore.job;
 
 import static org.apache.spark.sql.functions.col;
 
+import io.shardscore.job.change.ChangePlan;
+import io.shardscore.job.change.ShardCensus;
+import io.shardscore.job.change.ShardChange;
 import io.shardscore.job.commit.CommitException;
 import io.shardscore.job.commit.Manifest;
 import io.shardscore.job.commit.OutputGuard;
@@ -55,6 +58,8 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -92,8 +97,11 @@ public final class ScoreJob {
   private final SparkSession spark;
   private JobConfig config =
       new JobConfig(null, null, null, null, ScoringConfig.defaults(), Map.of());
+  private static final String KEY_COLUMN = "__shardscore_key";
   private Dataset<Row> inputFrame;
   private String runId;
+  private boolean replan;
+  private Set<String> selectedShards = Set.of();
 
   ScoreJob(SparkSession spark) {
     this.spark = spark;
@@ -218,8 +226,137 @@ public final class ScoreJob {
     return this;
   }
 
+  /** Reuse no committed quantile plan; compute quantile ranges from the data again. */
+  public ScoreJob replan(boolean value) {
+    this.replan = value;
+    return this;
+  }
+
+  /**
+   * Scores only these shards (by name) and keeps every other committed shard as it is. Shards never
+   * committed and not named here stay absent.
+   */
+  public ScoreJob shards(Set<String> names) {
+    this.selectedShards = Set.copyOf(names);
+    return this;
+  }
+
+  /** Plans the run against the committed output without scoring or changing anything. */
+  public ChangePlan plan() {
+    return prepare(true).changes();
+  }
+
   /** Runs the job and commits its output. */
   public ScoreResult execute() {
+    Prepared p = prepare(false);
+    JobConfig cfg = p.cfg();
+    String run = p.run();
+    ShardPlan plan = p.plan();
+    ChangePlan changes = p.changes();
+    Path outputRoot = p.outputRoot();
+    FileSystem outFs = p.outFs();
+
+    if (cfg.output().outputMode() == OutputMode.INCREMENTAL
+        && p.previous().isPresent()
+        && changes.nothingToDo()) {
+      Manifest current = p.previous().get();
+      LOG.info(
+          "Nothing changed since version {} of {}; nothing scored, nothing committed",
+          current.version(),
+          outputRoot);
+      return result(p, current, null, 0, false);
+    }
+
+    long[] rowsPerShard = new long[plan.shards().size()];
+    Set<Integer> toScore = new HashSet<>();
+    for (ShardChange c : changes.changes()) {
+      if (c.shardId() >= 0 && c.status().scores()) {
+        toScore.add(c.shardId());
+        rowsPerShard[c.shardId()] = c.rows();
+      }
+    }
+    ShardPlacement placement =
+        ShardPlacement.plan(rowsPerShard, cfg.sharding().maxRowsPerPartition());
+    int partitions = placement.totalPartitions();
+    Path staging = new Path(new Path(outputRoot, "_shardscore/staging"), run);
+    Tally tally = Tally.empty();
+    if (partitions > 0) {
+      tally = score(p, placement, toScore, staging);
+    }
+    long expected = 0;
+    for (long r : rowsPerShard) {
+      expected += r;
+    }
+    if (tally.rowsIn != expected) {
+      deleteQuietly(outFs, staging);
+      throw new ScoringFailedException(
+          ScoringFailedException.Reason.ROWS_DO_NOT_ADD_UP,
+          "Tasks read "
+              + tally.rowsIn
+              + " rows but the input had "
+              + expected
+              + " in the shards to score when counted; the input changed while the job ran."
+              + " Nothing was committed; rerun once the input is stable.");
+    }
+    double errorFraction = expected == 0 ? 0 : (double) tally.rejected / expected;
+    if (errorFraction > cfg.scoring().maxErrorFraction()) {
+      throw new ScoringFailedException(
+          ScoringFailedException.Reason.ERROR_BUDGET_EXCEEDED,
+          String.format(
+              java.util.Locale.ROOT,
+              "%d of %d rows (%.4f%%) could not be scored, more than scoring.max-error-fraction"
+                  + " %.4f%% allows. Nothing was committed; %s still shows its previous commit."
+                  + " This run's rejected rows, with reasons, are kept for inspection under %s."
+                  + " Fix the input or raise max-error-fraction, then rerun.",
+              tally.rejected,
+              expected,
+              errorFraction * 100,
+              cfg.scoring().maxErrorFraction() * 100,
+              outputRoot,
+              new Path(staging, "_errors")));
+    }
+
+    Manifest next = manifest(p, tally);
+    ShardCommitter committer = new ShardCommitter(outFs, outputRoot);
+    committer.commit(next, tally.staged, staging);
+    removeOtherStaging(outFs, new Path(outputRoot, "_shardscore/staging"));
+    ScoreResult result = result(p, next, tally, partitions, true);
+    RunReport.write(outFs, outputRoot, result, next);
+    LOG.info(
+        "Committed {} version {}: {} shards scored, {} kept; {} rows processed ({} rejected); {} ms",
+        outputRoot,
+        next.version(),
+        changes.shardsToScore(),
+        changes.changes().stream().filter(c -> c.status().keepsPrevious()).count(),
+        tally.rowsIn,
+        tally.rejected,
+        result.elapsedMillis());
+    return result;
+  }
+
+  /** Everything decided on the driver before scoring. */
+  private record Prepared(
+      JobConfig cfg,
+      String run,
+      long started,
+      Path outputRoot,
+      FileSystem outFs,
+      Dataset<Row> input,
+      Optional<Manifest> previous,
+      List<String> passthrough,
+      StructType carried,
+      FeatureLayout featureLayout,
+      ModelSpec spec,
+      HadoopModelSource source,
+      PredictionColumns predictions,
+      OutputLayout layout,
+      ShardPlan plan,
+      ShardCensus census,
+      ChangePlan changes,
+      String settingsDigest,
+      Configuration hadoop) {}
+
+  private Prepared prepare(boolean planOnly) {
     long started = System.currentTimeMillis();
     JobConfig cfg = JobConfigValidator.validate(config, inputFrame != null);
     String run = runId != null ? runId : newRunId(started);
@@ -229,7 +366,8 @@ public final class ScoreJob {
     FileSystem outFs = fileSystem(outputRoot, hadoop, "output.path");
     Dataset<Row> input =
         inputFrame != null ? inputFrame : readInput(cfg.input(), outputRoot, hadoop);
-    Optional<Manifest> previous = OutputGuard.check(outFs, outputRoot, cfg.output().outputMode());
+    OutputMode mode = planOnly ? OutputMode.INCREMENTAL : cfg.output().outputMode();
+    Optional<Manifest> previous = OutputGuard.check(outFs, outputRoot, mode);
 
     // Columns: everything about the schema is checked before a Spark job runs.
     ShardPlanner.requireIntegralKey(cfg.sharding().key(), input);
@@ -246,18 +384,25 @@ public final class ScoreJob {
     PredictionColumns predictions = PredictionColumns.resolve(cfg.model().outputs(), outputWidth);
     requireNoNameClash(passthrough, predictions);
     OutputLayout layout = new OutputLayout(carried, passthrough.size(), predictions);
+    String settingsDigest = settingsDigest(cfg, predictions, passthrough);
 
-    // Plan shards, count rows per shard, place them.
     spark.sparkContext().setJobDescription("shardscore " + run + ": plan shards");
-    ShardPlan plan = ShardPlanner.plan(cfg.sharding(), input);
-    Column longKey = col(cfg.sharding().key()).cast(DataTypes.LongType);
-    spark.sparkContext().setJobDescription("shardscore " + run + ": count rows per shard");
-    long[] rowsPerShard = countRowsPerShard(input, plan, longKey);
-    long rowsIn = 0;
-    for (long r : rowsPerShard) {
-      rowsIn += r;
+    ShardPlan plan =
+        reusablePlan(cfg, previous).orElseGet(() -> ShardPlanner.plan(cfg.sharding(), input));
+    spark.sparkContext().setJobDescription("shardscore " + run + ": count and fingerprint shards");
+    List<Column> censusColumns = new ArrayList<>();
+    for (StructField f : carried.fields()) {
+      if (!f.name().equals(ROUTE_COLUMN)) {
+        censusColumns.add(col(f.name()));
+      }
     }
-    if (rowsIn == 0) {
+    censusColumns.add(col(cfg.sharding().key()).cast(DataTypes.LongType).as(KEY_COLUMN));
+    ShardCensus census = ShardCensus.take(input.select(censusColumns.toArray(Column[]::new)), plan);
+    spark.sparkContext().setJobDescription(null);
+    if (census.strayRows() > 0) {
+      throw strayKeys(input, plan, census.strayRows());
+    }
+    if (census.totalRows() == 0) {
       throw new ScoringFailedException(
           ScoringFailedException.Reason.EMPTY_INPUT,
           "The input "
@@ -265,37 +410,112 @@ public final class ScoreJob {
               + " has no rows, so there is nothing to score and nothing was committed. Check"
               + " input.path and the upstream job that writes it.");
     }
-    ShardPlacement placement =
-        ShardPlacement.plan(rowsPerShard, cfg.sharding().maxRowsPerPartition());
+    boolean incremental = mode == OutputMode.INCREMENTAL;
+    ChangePlan changes =
+        ChangePlan.compute(
+            plan,
+            census,
+            previous,
+            spec.digest(),
+            settingsDigest,
+            incremental,
+            selectedShards,
+            cfg.scoring().batchSize());
+    for (String name : selectedShards) {
+      if (plan.shards().stream().noneMatch(s -> s.name().equals(name))) {
+        throw new JobConfigException(
+            "--shards names '"
+                + name
+                + "', which is not a shard of the plan. Shards: "
+                + plan.shards().stream().map(Shard::name).toList()
+                + ".");
+      }
+    }
+    return new Prepared(
+        cfg,
+        run,
+        started,
+        outputRoot,
+        outFs,
+        input,
+        previous,
+        passthrough,
+        carried,
+        featureLayout,
+        spec,
+        source,
+        predictions,
+        layout,
+        plan,
+        census,
+        changes,
+        settingsDigest,
+        hadoop);
+  }
+
+  /** A committed quantile plan is reused (stable shard identity) unless a re-plan is asked for. */
+  private Optional<ShardPlan> reusablePlan(JobConfig cfg, Optional<Manifest> previous) {
+    ShardingConfig s = cfg.sharding();
+    if (replan || s.quantiles() == null || previous.isEmpty()) {
+      return Optional.empty();
+    }
+    Manifest.PlanEntry stored = previous.get().plan();
+    if (!"quantiles".equals(stored.origin()) || !stored.key().equals(s.key())) {
+      return Optional.empty();
+    }
+    List<String> names = new ArrayList<>();
+    List<KeyRange> ranges = new ArrayList<>();
+    for (Manifest.PlannedShard p : stored.shards()) {
+      if ("planned".equals(p.role())) {
+        names.add(p.name());
+        ranges.add(new KeyRange(p.first(), p.last()));
+      }
+    }
+    LOG.info(
+        "Reusing the committed quantile plan of {} shards (pass --replan to recompute)",
+        names.size());
+    return Optional.of(
+        ShardPlan.ofRanges(
+            s.key(),
+            names,
+            ranges,
+            "quantiles",
+            io.shardscore.sharding.StrayKeyPolicy.parse(s.unmatched(), "sharding.unmatched"),
+            io.shardscore.sharding.StrayKeyPolicy.parse(s.nullKeys(), "sharding.null-keys")));
+  }
+
+  private Tally score(Prepared p, ShardPlacement placement, Set<Integer> toScore, Path staging) {
+    String run = p.run();
     int partitions = placement.totalPartitions();
     int[] routes = PartitionRouting.routeValues(partitions);
-
+    Column longKey = col(p.cfg().sharding().key()).cast(DataTypes.LongType);
     List<Column> columns = new ArrayList<>();
-    for (StructField f : carried.fields()) {
+    for (StructField f : p.carried().fields()) {
       if (!f.name().equals(ROUTE_COLUMN)) {
         columns.add(col(f.name()));
       }
     }
-    columns.add(ShardAssignment.routeValue(plan, placement, routes, longKey).as(ROUTE_COLUMN));
+    columns.add(ShardAssignment.routeValue(p.plan(), placement, routes, longKey).as(ROUTE_COLUMN));
+    Dataset<Row> input = p.input();
+    if (toScore.size() < p.plan().shards().size()) {
+      input = input.where(ShardAssignment.shardId(p.plan(), longKey).isin(toScore.toArray()));
+    }
     Dataset<Row> routed =
         input.select(columns.toArray(Column[]::new)).repartition(partitions, col(ROUTE_COLUMN));
-
-    Path staging = new Path(new Path(outputRoot, "_shardscore/staging"), run);
     ScoringTask task =
         new ScoringTask(
             run,
             staging.toString(),
-            plan,
+            p.plan(),
             placement,
             routes,
-            featureLayout,
-            layout,
-            spec,
-            source,
-            cfg.scoring().batchSize(),
-            started * 1000L,
-            new HadoopConf(hadoop));
-
+            p.featureLayout(),
+            p.layout(),
+            p.spec(),
+            p.source(),
+            p.cfg().scoring().batchSize(),
+            p.started() * 1000L,
+            new HadoopConf(p.hadoop()));
     spark
         .sparkContext()
         .setJobDescription("shardscore " + run + ": score " + partitions + " partitions");
@@ -309,80 +529,66 @@ public final class ScoreJob {
               .mapPartitions(new PartitionScorer(task))
               .collect();
     } catch (Exception e) { // SparkException is checked but undeclared by Scala
-      deleteQuietly(outFs, staging);
+      deleteQuietly(p.outFs(), staging);
       throw new ScoringFailedException(
           ScoringFailedException.Reason.TASK_FAILED,
           "Scoring failed, nothing was committed and "
-              + outputRoot
+              + p.outputRoot()
               + " is unchanged: "
               + rootMessage(e),
           e);
     } finally {
       spark.sparkContext().setJobDescription(null);
     }
+    return Tally.of(outcomes, partitions);
+  }
 
-    Tally tally = Tally.of(outcomes, partitions, rowsPerShard, plan);
-    if (tally.rowsIn != rowsIn) {
-      deleteQuietly(outFs, staging);
-      throw new ScoringFailedException(
-          ScoringFailedException.Reason.ROWS_DO_NOT_ADD_UP,
-          "Tasks read "
-              + tally.rowsIn
-              + " rows but the input had "
-              + rowsIn
-              + " when counted; the input changed while the job ran. Nothing was committed;"
-              + " rerun once the input is stable.");
+  private ScoreResult result(Prepared p, Manifest m, Tally tally, int tasks, boolean committed) {
+    List<ShardStatus> statuses = new ArrayList<>();
+    Map<String, Manifest.ShardEntry> entries = new HashMap<>();
+    m.shards().forEach(e -> entries.put(e.name(), e));
+    for (ShardChange c : p.changes().changes()) {
+      Manifest.ShardEntry e = entries.get(c.name());
+      long rows = e == null ? 0 : e.rows();
+      long errors = e == null ? 0 : e.errorRows();
+      String status;
+      int parts = 0;
+      if (committed && c.status().scores()) {
+        Shard s = p.plan().shard(c.shardId());
+        status = rows + errors == 0 ? "empty" : s.scored() ? "scored" : "rejected";
+        parts = tally.byShard.getOrDefault(c.shardId(), List.of()).size();
+      } else {
+        status = committed ? c.status().label() : "unchanged";
+      }
+      statuses.add(
+          new ShardStatus(
+              c.shardId(),
+              c.name(),
+              c.covers(),
+              status,
+              rows,
+              errors,
+              parts,
+              e == null ? 0 : e.files().size()));
     }
-    double errorFraction = (double) tally.rejected / rowsIn;
-    if (errorFraction > cfg.scoring().maxErrorFraction()) {
-      throw new ScoringFailedException(
-          ScoringFailedException.Reason.ERROR_BUDGET_EXCEEDED,
-          String.format(
-              java.util.Locale.ROOT,
-              "%d of %d rows (%.4f%%) could not be scored, more than scoring.max-error-fraction"
-                  + " %.4f%% allows. Nothing was committed; %s still shows its previous commit."
-                  + " This run's rejected rows, with reasons, are kept for inspection under %s."
-                  + " Fix the input or raise max-error-fraction, then rerun.",
-              tally.rejected,
-              rowsIn,
-              errorFraction * 100,
-              cfg.scoring().maxErrorFraction() * 100,
-              outputRoot,
-              new Path(staging, "_errors")));
-    }
-
-    Manifest next = manifest(cfg, run, previous, plan, spec, predictions, passthrough, tally);
-    ShardCommitter committer = new ShardCommitter(outFs, outputRoot);
-    committer.commit(next, tally.staged, staging);
-    removeOtherStaging(outFs, new Path(outputRoot, "_shardscore/staging"));
-
-    long elapsed = System.currentTimeMillis() - started;
-    List<ShardStatus> statuses = statuses(plan, placement, next);
-    ScoreResult result =
-        new ScoreResult(
-            run,
-            next.version(),
-            outputRoot.toString(),
-            rowsIn,
-            tally.scored,
-            tally.rejected,
-            statuses,
-            elapsed,
-            tally.modelNanos / 1_000_000,
-            tally.loadsByExecutor,
-            partitions,
-            spark);
-    RunReport.write(outFs, outputRoot, result, next);
-    LOG.info(
-        "Committed {} version {}: {} rows in, {} scored, {} rejected, {} shards, {} ms",
-        outputRoot,
-        next.version(),
-        rowsIn,
-        tally.scored,
-        tally.rejected,
-        plan.shards().size(),
-        elapsed);
-    return result;
+    Tally t = tally == null ? Tally.empty() : tally;
+    return new ScoreResult(
+        p.run(),
+        m.version(),
+        p.outputRoot().toString(),
+        p.census().totalRows(),
+        m.totalRows(),
+        m.totalErrorRows(),
+        t.rowsIn,
+        t.batches,
+        statuses,
+        System.currentTimeMillis() - p.started(),
+        t.modelNanos / 1_000_000,
+        t.loadsByExecutor,
+        tasks,
+        p.changes().changes(),
+        committed,
+        spark);
   }
 
   private Dataset<Row> readInput(InputConfig in, Path outputRoot, Configuration hadoop) {
@@ -510,59 +716,40 @@ public final class ScoreJob {
     }
   }
 
-  private long[] countRowsPerShard(Dataset<Row> input, ShardPlan plan, Column longKey) {
-    List<Row> counts =
+  private ScoringFailedException strayKeys(Dataset<Row> input, ShardPlan plan, long stray) {
+    Column longKey = col(plan.keyColumn()).cast(DataTypes.LongType);
+    Row span =
         input
-            .select(ShardAssignment.shardId(plan, longKey).as("s"))
-            .groupBy("s")
-            .count()
-            .collectAsList();
-    long[] perShard = new long[plan.shards().size()];
-    long stray = 0;
-    for (Row r : counts) {
-      int s = r.getInt(0);
-      if (s == ShardPlan.NO_SHARD) {
-        stray = r.getLong(1);
-      } else {
-        perShard[s] = r.getLong(1);
-      }
-    }
-    if (stray > 0) {
-      Row span =
-          input
-              .select(longKey.as("k"))
-              .where(ShardAssignment.shardId(plan, col("k")).equalTo(ShardPlan.NO_SHARD))
-              .selectExpr("count(*) - count(k) as nulls", "min(k)", "max(k)")
-              .first();
-      long nulls = span.getLong(0);
-      String keys =
-          span.isNullAt(1)
-              ? ""
-              : " non-null stray keys range from " + span.get(1) + " to " + span.get(2) + ";";
-      throw new ScoringFailedException(
-          ScoringFailedException.Reason.STRAY_KEYS,
-          stray
-              + " rows have no shard ("
-              + nulls
-              + " with a null '"
-              + plan.keyColumn()
-              + "');"
-              + keys
-              + " sharding.unmatched / sharding.null-keys is 'fail'. Add ranges that cover them, or"
-              + " set the policy to 'shard' or 'errors'. Nothing was scored.");
-    }
-    return perShard;
+            .select(longKey.as("k"))
+            .where(ShardAssignment.shardId(plan, col("k")).equalTo(ShardPlan.NO_SHARD))
+            .selectExpr("count(*) - count(k) as nulls", "min(k)", "max(k)")
+            .first();
+    long nulls = span.getLong(0);
+    String keys =
+        span.isNullAt(1)
+            ? ""
+            : " non-null stray keys range from " + span.get(1) + " to " + span.get(2) + ";";
+    return new ScoringFailedException(
+        ScoringFailedException.Reason.STRAY_KEYS,
+        stray
+            + " rows have no shard ("
+            + nulls
+            + " with a null '"
+            + plan.keyColumn()
+            + "');"
+            + keys
+            + " sharding.unmatched / sharding.null-keys is 'fail'. Add ranges that cover them, or"
+            + " set the policy to 'shard' or 'errors'. Nothing was scored.");
   }
 
-  private Manifest manifest(
-      JobConfig cfg,
-      String run,
-      Optional<Manifest> previous,
-      ShardPlan plan,
-      ModelSpec spec,
-      PredictionColumns predictions,
-      List<String> passthrough,
-      Tally tally) {
+  private Manifest manifest(Prepared p, Tally tally) {
+    JobConfig cfg = p.cfg();
+    String run = p.run();
+    Optional<Manifest> previous = p.previous();
+    ShardPlan plan = p.plan();
+    ModelSpec spec = p.spec();
+    Map<String, Manifest.ShardEntry> before = new HashMap<>();
+    previous.ifPresent(m -> m.shards().forEach(e -> before.put(e.name(), e)));
     List<Manifest.PlannedShard> planned = new ArrayList<>();
     for (Shard s : plan.shards()) {
       Long first = null;
@@ -600,6 +787,14 @@ public final class ScoreJob {
             planned);
     List<Manifest.ShardEntry> shards = new ArrayList<>();
     for (Shard s : plan.shards()) {
+      ShardChange change = p.changes().of(s.id());
+      if (change.status().keepsPrevious()) {
+        shards.add(before.get(s.name()).withId(s.id()));
+        continue;
+      }
+      if (!change.status().scores()) {
+        continue;
+      }
       List<Manifest.FileEntry> files = new ArrayList<>();
       List<Manifest.FileEntry> errors = new ArrayList<>();
       long rows = 0;
@@ -614,7 +809,18 @@ public final class ScoreJob {
           errorRows += o.errors().rows();
         }
       }
-      shards.add(new Manifest.ShardEntry(s.id(), s.name(), rows, errorRows, files, errors, null));
+      shards.add(
+          new Manifest.ShardEntry(
+              s.id(),
+              s.name(),
+              rows,
+              errorRows,
+              files,
+              errors,
+              p.census().of(s.id()).encoded(),
+              spec.digest(),
+              p.settingsDigest(),
+              run));
     }
     long version = previous.map(m -> m.version() + 1).orElse(1L);
     Long parent = previous.map(Manifest::version).orElse(null);
@@ -629,7 +835,7 @@ public final class ScoreJob {
         cfg.output().mode(),
         new Manifest.ModelEntry(spec.location(), spec.engine().djlName(), spec.digest()),
         planEntry,
-        settingsDigest(cfg, predictions, passthrough),
+        p.settingsDigest(),
         shards);
   }
 
@@ -655,25 +861,6 @@ public final class ScoreJob {
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
     }
-  }
-
-  private static List<ShardStatus> statuses(ShardPlan plan, ShardPlacement placement, Manifest m) {
-    List<ShardStatus> out = new ArrayList<>();
-    for (Manifest.ShardEntry e : m.shards()) {
-      Shard s = plan.shard(e.id());
-      String status = e.rows() + e.errorRows() == 0 ? "empty" : s.scored() ? "scored" : "rejected";
-      out.add(
-          new ShardStatus(
-              e.id(),
-              e.name(),
-              s.covers(),
-              status,
-              e.rows(),
-              e.errorRows(),
-              placement.partitionsOf(e.id()),
-              e.files().size()));
-    }
-    return out;
   }
 
   private static void removeOtherStaging(FileSystem fs, Path stagingRoot) {
@@ -743,12 +930,16 @@ public final class ScoreJob {
     long scored;
     long rejected;
     long modelNanos;
+    long batches;
     final Map<Integer, List<TaskOutcome>> byShard = new LinkedHashMap<>();
     final List<StagedFile> staged = new ArrayList<>();
     final Map<String, Integer> loadsByExecutor = new LinkedHashMap<>();
 
-    static Tally of(
-        List<TaskOutcome> outcomes, int partitions, long[] rowsPerShard, ShardPlan plan) {
+    static Tally empty() {
+      return new Tally();
+    }
+
+    static Tally of(List<TaskOutcome> outcomes, int partitions) {
       Tally t = new Tally();
       boolean[] seen = new boolean[partitions];
       for (TaskOutcome o : outcomes) {
@@ -771,6 +962,7 @@ public final class ScoreJob {
         t.scored += o.rowsScored();
         t.rejected += o.rowsRejected();
         t.modelNanos += o.modelNanos();
+        t.batches += o.batches();
         t.byShard.computeIfAbsent(o.shardId(), k -> new ArrayList<>()).add(o);
         if (o.data() != null) {
           t.staged.add(new StagedFile(o.dataStagedAs(), o.data().path()));

@@ -10,10 +10,15 @@ import org.apache.spark.sql.SparkSession;
  * The outcome of a committed run: counts from the committed files, per-shard status, the manifest
  * version, and the committed output as a {@link Dataset}.
  *
- * @param rowsIn rows read from the input
- * @param rowsScored rows written with predictions
- * @param rowsRejected rows written to {@code _errors} with a reason
+ * @param manifestVersion the committed version; the previous one when nothing changed
+ * @param rowsIn rows in the input
+ * @param rowsScored rows in the committed output (all shards, also those an incremental run kept)
+ * @param rowsRejected rows in the committed {@code _errors} (all shards)
+ * @param rowsProcessed rows this run's tasks scored or rejected
+ * @param batches model calls this run made
  * @param modelLoadsByExecutor model loads per executor JVM seen by this run's tasks
+ * @param changes what the run decided for every shard
+ * @param committed false when an incremental run found nothing to do and committed nothing
  */
 public record ScoreResult(
     String runId,
@@ -22,16 +27,20 @@ public record ScoreResult(
     long rowsIn,
     long rowsScored,
     long rowsRejected,
+    long rowsProcessed,
+    long batches,
     List<ShardStatus> shards,
     long elapsedMillis,
     long modelMillis,
     Map<String, Integer> modelLoadsByExecutor,
     int tasks,
+    List<io.shardscore.job.change.ShardChange> changes,
+    boolean committed,
     SparkSession spark) {
 
-  /** Rows per second from start to commit. */
+  /** Rows this run processed per second, from start to commit. */
   public double rowsPerSecond() {
-    return elapsedMillis == 0 ? 0 : rowsIn * 1000.0 / elapsedMillis;
+    return elapsedMillis == 0 ? 0 : rowsProcessed * 1000.0 / elapsedMillis;
   }
 
   /** The committed scored rows (exactly the manifest's files), with a {@code shard} column. */

@@ -3,8 +3,9 @@ package io.shardscore.job;
 /**
  * What a run did with one shard.
  *
- * @param status {@code scored}, {@code rejected} (a stray-key shard whose rows went to errors) or
- *     {@code empty}
+ * @param status {@code scored}, {@code rejected} (a stray-key shard whose rows went to errors),
+ *     {@code empty}, or for shards this run did not score: {@code unchanged}, {@code kept}, {@code
+ *     skipped}, {@code deleted}
  * @param partitions how many Spark partitions (tasks) the shard was split into
  */
 public record ShardStatus(

@@ -50,8 +50,25 @@ final class RunCommand implements Callable<Integer> {
   @Option(
       names = "--mode",
       paramLabel = "MODE",
-      description = "Overrides output.mode: error-if-exists or overwrite.")
+      description = "Overrides output.mode: error-if-exists, overwrite or incremental.")
   String mode;
+
+  @Option(
+      names = "--incremental",
+      description = "Same as --mode incremental: score only new or changed shards.")
+  boolean incremental;
+
+  @Option(
+      names = "--shards",
+      split = ",",
+      paramLabel = "NAME",
+      description = "Score only these shards; keep the others as committed.")
+  java.util.List<String> shards = new java.util.ArrayList<>();
+
+  @Option(
+      names = "--replan",
+      description = "Recompute quantile ranges instead of reusing the committed plan.")
+  boolean replan;
 
   @Option(names = "--model", paramLabel = "FILE", description = "Overrides model.path.")
   String model;
@@ -102,6 +119,7 @@ final class RunCommand implements Callable<Integer> {
     if (runId != null) {
       action.runId(runId);
     }
+    action.shards(new java.util.LinkedHashSet<>(shards)).replan(replan);
     ScoreResult result = action.execute();
     System.out.print(RunSummary.format(result));
     return ExitCode.OK;
@@ -112,6 +130,9 @@ final class RunCommand implements Callable<Integer> {
       log("input.path", job.input() == null ? null : job.input().path(), input);
       job =
           job.withInput(new InputConfig(input, job.input() == null ? null : job.input().format()));
+    }
+    if (incremental) {
+      mode = "incremental";
     }
     if (output != null || mode != null) {
       OutputConfig o = job.output() == null ? new OutputConfig(null, null) : job.output();

@@ -8,7 +8,7 @@ import io.shardscore.sharding.ShardingException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** The {@code shardscore} command: {@code run}, {@code validate}, {@code demo}. */
+/** The {@code shardscore} command: {@code run}, {@code plan}, {@code validate}, {@code demo}. */
 @Command(
     name = "shardscore",
     description = {
@@ -20,7 +20,7 @@ import picocli.CommandLine.Command;
     },
     mixinStandardHelpOptions = true,
     version = "shardscore 0.1.0",
-    subcommands = {RunCommand.class, ValidateCommand.class, DemoCommand.class})
+    subcommands = {RunCommand.class, PlanCommand.class, ValidateCommand.class, DemoCommand.class})
 public final class ShardscoreCommand implements Runnable {
 
   @Override

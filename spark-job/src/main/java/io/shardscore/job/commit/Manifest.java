@@ -56,7 +56,11 @@ public record Manifest(
       Integer bucket,
       String rejectReason) {}
 
-  /** One shard's committed state. {@code fingerprint} is reserved for incremental runs. */
+  /**
+   * One shard's committed state and what produced it: the fingerprint of its input, the model and
+   * the prediction settings, and the run that scored it (earlier than the manifest's run when an
+   * incremental run kept the shard).
+   */
   public record ShardEntry(
       int id,
       String name,
@@ -64,7 +68,26 @@ public record Manifest(
       long errorRows,
       List<FileEntry> files,
       List<FileEntry> errorFiles,
-      String fingerprint) {}
+      String fingerprint,
+      String modelDigest,
+      String settingsDigest,
+      String scoredBy) {
+
+    /** The same committed shard under another id (plans may renumber shards). */
+    public ShardEntry withId(int newId) {
+      return new ShardEntry(
+          newId,
+          name,
+          rows,
+          errorRows,
+          files,
+          errorFiles,
+          fingerprint,
+          modelDigest,
+          settingsDigest,
+          scoredBy);
+    }
+  }
 
   /** A live file, relative to the output root, with shardscore's own checksum. */
   public record FileEntry(String path, long rows, long bytes, String crc32c) {}

@@ -12,8 +12,8 @@ import org.apache.hadoop.fs.Path;
 
 /**
  * Decides, before any Spark job runs, whether a run may write to its output: {@code
- * error-if-exists} needs an empty or absent output; {@code overwrite} needs one that shardscore
- * manages, so that a mistyped path never deletes somebody else's files.
+ * error-if-exists} needs an empty or absent output; {@code overwrite} and {@code incremental} need
+ * one that shardscore manages, so that a mistyped path never deletes somebody else's files.
  */
 public final class OutputGuard {
   private OutputGuard() {}

@@ -7,7 +7,12 @@ public enum OutputMode {
   /** Refuse to run if the output exists and is not empty (the default). */
   ERROR_IF_EXISTS,
   /** Write the new results, commit them, then remove the old ones. Never deletes first. */
-  OVERWRITE;
+  OVERWRITE,
+  /**
+   * Score only shards that are new or whose input, model or prediction settings changed; keep the
+   * files of every other shard untouched; remove shards that no longer exist.
+   */
+  INCREMENTAL;
 
   public static OutputMode parse(String text) {
     for (OutputMode m : values()) {
@@ -16,7 +21,7 @@ public enum OutputMode {
       }
     }
     throw new JobConfigException(
-        "output.mode is '" + text + "'; use error-if-exists (default) or overwrite.");
+        "output.mode is '" + text + "'; use error-if-exists (default), overwrite or incremental.");
   }
 
   public String configName() {

@@ -1,0 +1,125 @@
+package io.shardscore.job.change;
+
+import io.shardscore.job.commit.Manifest;
+import io.shardscore.sharding.Shard;
+import io.shardscore.sharding.ShardPlan;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Which shards a run scores, keeps or deletes, decided from the current census, the previous
+ * manifest and what produced each committed shard (model digest, settings digest). A shard is
+ * identified across runs by its name and what it covers.
+ *
+ * @param replanned true when the shard plan differs from the committed one
+ */
+public record ChangePlan(List<ShardChange> changes, boolean replanned, int batchSize) {
+
+  public static ChangePlan compute(
+      ShardPlan plan,
+      ShardCensus census,
+      Optional<Manifest> previous,
+      String modelDigest,
+      String settingsDigest,
+      boolean incremental,
+      Set<String> selected,
+      int batchSize) {
+    Map<String, Manifest.ShardEntry> before = new HashMap<>();
+    Map<String, String> coversBefore = new HashMap<>();
+    previous.ifPresent(
+        m -> {
+          m.shards().forEach(s -> before.put(s.name(), s));
+          m.plan().shards().forEach(p -> coversBefore.put(p.name(), p.covers()));
+        });
+    List<ShardChange> out = new ArrayList<>();
+    boolean replanned = false;
+    for (Shard s : plan.shards()) {
+      ShardFingerprint fp = census.of(s.id());
+      Manifest.ShardEntry prev = before.remove(s.name());
+      String prevCovers = coversBefore.get(s.name());
+      long prevRows = prev == null ? -1 : prev.rows() + prev.errorRows();
+      boolean sameShard = prev != null && s.covers().equals(prevCovers);
+      if (prevCovers != null && !s.covers().equals(prevCovers)) {
+        replanned = true;
+      }
+      ShardChange.Status status;
+      String reason;
+      if (!selected.isEmpty() && !selected.contains(s.name())) {
+        status = sameShard ? ShardChange.Status.KEPT : ShardChange.Status.SKIPPED;
+        reason = "not selected by --shards";
+      } else if (!selected.isEmpty()) {
+        status = sameShard ? ShardChange.Status.CHANGED : ShardChange.Status.NEW;
+        reason = "selected by --shards";
+      } else if (!incremental || previous.isEmpty()) {
+        status = ShardChange.Status.FULL;
+        reason = previous.isEmpty() ? "first run into this output" : "full run";
+      } else if (prev == null) {
+        status = ShardChange.Status.NEW;
+        reason = "not committed before";
+      } else if (!sameShard) {
+        status = ShardChange.Status.CHANGED;
+        reason = "covers " + s.covers() + ", was " + prevCovers;
+      } else if (!modelDigest.equals(prev.modelDigest())) {
+        status = ShardChange.Status.CHANGED;
+        reason = "model changed";
+      } else if (!settingsDigest.equals(prev.settingsDigest())) {
+        status = ShardChange.Status.CHANGED;
+        reason = "prediction settings changed";
+      } else if (!fp.encoded().equals(prev.fingerprint())) {
+        status = ShardChange.Status.CHANGED;
+        reason = "input changed";
+      } else {
+        status = ShardChange.Status.UNCHANGED;
+        reason = "input, model and settings unchanged";
+      }
+      out.add(
+          new ShardChange(
+              s.id(), s.name(), s.covers(), status, reason, fp.rows(), prevRows, fp.encoded()));
+    }
+    for (Manifest.ShardEntry gone : before.values()) {
+      replanned = true;
+      out.add(
+          new ShardChange(
+              -1,
+              gone.name(),
+              coversBefore.get(gone.name()),
+              ShardChange.Status.DELETED,
+              "no longer in the shard plan",
+              0,
+              gone.rows() + gone.errorRows(),
+              null));
+    }
+    return new ChangePlan(List.copyOf(out), replanned, batchSize);
+  }
+
+  public ShardChange of(int shardId) {
+    return changes.stream().filter(c -> c.shardId() == shardId).findFirst().orElseThrow();
+  }
+
+  /** Rows the run will score (or route to errors). */
+  public long rowsToScore() {
+    return changes.stream().filter(c -> c.status().scores()).mapToLong(ShardChange::rows).sum();
+  }
+
+  public long shardsToScore() {
+    return changes.stream().filter(c -> c.status().scores()).count();
+  }
+
+  /** Model calls the run will make, at most: one per batch per scored shard slice. */
+  public long estimatedBatches() {
+    return changes.stream()
+        .filter(c -> c.status().scores())
+        .mapToLong(c -> (c.rows() + batchSize - 1) / batchSize)
+        .sum();
+  }
+
+  /** True when nothing needs scoring or deleting. */
+  public boolean nothingToDo() {
+    return changes.stream()
+        .noneMatch(c -> c.status().scores() || c.status() == ShardChange.Status.DELETED);
+  }
+}

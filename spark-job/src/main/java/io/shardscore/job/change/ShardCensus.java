@@ -1,0 +1,100 @@
+package io.shardscore.job.change;
+
+import io.shardscore.sharding.ShardPlan;
+import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import org.apache.spark.api.java.function.FlatMapFunction;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * One pass over the input that counts and fingerprints the rows of every shard. The counts drive
+ * placement; the fingerprints decide which shards an incremental run must score. Rows whose key has
+ * no shard (policy {@code fail}) are counted separately.
+ */
+public final class ShardCensus implements Serializable {
+  private static final long serialVersionUID = 1L;
+
+  private final ShardFingerprint[] shards;
+  private final long strayRows;
+
+  private ShardCensus(ShardFingerprint[] shards, long strayRows) {
+    this.shards = shards;
+    this.strayRows = strayRows;
+  }
+
+  /**
+   * Takes the census of {@code rows}, whose last column is the key as a nullable long and whose
+   * other columns are exactly the columns that reach the output.
+   */
+  public static ShardCensus take(Dataset<Row> rows, ShardPlan plan) {
+    StructType schema = rows.schema();
+    int keyOrdinal = schema.size() - 1;
+    RowHasher hasher = new RowHasher(schema, schema.fields()[keyOrdinal].name());
+    int n = plan.shards().size();
+    List<long[]> partials =
+        rows.queryExecution()
+            .toRdd()
+            .toJavaRDD()
+            .mapPartitions(new Partial(plan, hasher, keyOrdinal, n))
+            .collect();
+    long[] sums = new long[3 * n + 1];
+    for (long[] p : partials) {
+      for (int i = 0; i < sums.length; i++) {
+        sums[i] += p[i];
+      }
+    }
+    ShardFingerprint[] out = new ShardFingerprint[n];
+    for (int s = 0; s < n; s++) {
+      out[s] = new ShardFingerprint(sums[3 * s], sums[3 * s + 1], sums[3 * s + 2]);
+    }
+    return new ShardCensus(out, sums[3 * n]);
+  }
+
+  public ShardFingerprint of(int shardId) {
+    return shards[shardId];
+  }
+
+  public long rows(int shardId) {
+    return shards[shardId].rows();
+  }
+
+  public long strayRows() {
+    return strayRows;
+  }
+
+  public long totalRows() {
+    long t = strayRows;
+    for (ShardFingerprint f : shards) {
+      t += f.rows();
+    }
+    return t;
+  }
+
+  private record Partial(ShardPlan plan, RowHasher hasher, int keyOrdinal, int shards)
+      implements FlatMapFunction<Iterator<InternalRow>, long[]> {
+    @Override
+    public Iterator<long[]> call(Iterator<InternalRow> rows) {
+      long[] acc = new long[3 * shards + 1];
+      while (rows.hasNext()) {
+        InternalRow row = rows.next();
+        boolean isNull = row.isNullAt(keyOrdinal);
+        int s = plan.assign(isNull, isNull ? 0 : row.getLong(keyOrdinal));
+        if (s == ShardPlan.NO_SHARD) {
+          acc[3 * shards]++;
+          continue;
+        }
+        acc[3 * s]++;
+        acc[3 * s + 1] += hasher.hashA(row);
+        acc[3 * s + 2] += hasher.hashB(row);
+      }
+      List<long[]> one = new ArrayList<>(1);
+      one.add(acc);
+      return one.iterator();
+    }
+  }
+}

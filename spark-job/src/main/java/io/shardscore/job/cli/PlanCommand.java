@@ -1,0 +1,129 @@
+package io.shardscore.job.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.shardscore.job.ScoreJob;
+import io.shardscore.job.Shardscore;
+import io.shardscore.job.change.ChangePlan;
+import io.shardscore.job.change.ShardChange;
+import io.shardscore.job.config.JobConfig;
+import io.shardscore.job.config.JobConfigReader;
+import io.shardscore.job.config.JobConfigValidator;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import org.apache.spark.sql.SparkSession;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code shardscore plan}: what an incremental run would score, keep and delete, without scoring.
+ */
+@Command(
+    name = "plan",
+    description = {
+      "Compare the input with the committed output and print, per shard, whether an incremental",
+      "run would score it (new, changed) or keep it (unchanged), and which shards it would delete.",
+      "Reads and fingerprints the input; scores nothing, changes nothing."
+    },
+    mixinStandardHelpOptions = true)
+final class PlanCommand implements Callable<Integer> {
+  @Option(names = "--config", required = true, paramLabel = "FILE", description = "Job YAML file.")
+  Path config;
+
+  @Option(names = "--json", description = "Print the plan as JSON.")
+  boolean json;
+
+  @Option(
+      names = "--shards",
+      split = ",",
+      paramLabel = "NAME",
+      description = "Plan scoring only these shards.")
+  List<String> shards = new ArrayList<>();
+
+  @Option(
+      names = "--replan",
+      description = "Recompute quantile ranges instead of reusing the committed plan.")
+  boolean replan;
+
+  @Option(
+      names = "--master",
+      paramLabel = "URL",
+      description = "Spark master when not under spark-submit; default local[*].")
+  String master;
+
+  @Override
+  public Integer call() throws Exception {
+    JobConfig job = JobConfigValidator.validate(JobConfigReader.read(config));
+    SparkSession spark = SparkSessions.create(master, job.spark());
+    ScoreJob action = Shardscore.job(spark, job).shards(new LinkedHashSet<>(shards)).replan(replan);
+    ChangePlan plan = action.plan();
+    System.out.print(json ? toJson(plan) : toText(plan));
+    return ExitCode.OK;
+  }
+
+  static String toText(ChangePlan plan) {
+    StringBuilder sb = new StringBuilder();
+    sb.append(
+        String.format(
+            Locale.ROOT,
+            "%-14s %-26s %-10s %12s %12s  %s%n",
+            "shard",
+            "covers",
+            "action",
+            "rows",
+            "committed",
+            "why"));
+    for (ShardChange c : plan.changes()) {
+      sb.append(
+          String.format(
+              Locale.ROOT,
+              "%-14s %-26s %-10s %,12d %12s  %s%n",
+              c.name(),
+              c.covers(),
+              c.status().label(),
+              c.rows(),
+              c.previousRows() < 0 ? "-" : String.format(Locale.ROOT, "%,d", c.previousRows()),
+              c.reason()));
+    }
+    sb.append(
+        String.format(
+            Locale.ROOT,
+            "%nto score: %d shards, %,d rows, about %,d model calls%s%n",
+            plan.shardsToScore(),
+            plan.rowsToScore(),
+            plan.estimatedBatches(),
+            plan.replanned()
+                ? "   (the shard plan differs from the committed one: a re-plan)"
+                : ""));
+    return sb.toString();
+  }
+
+  static String toJson(ChangePlan plan) throws Exception {
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("replanned", plan.replanned());
+    out.put("shardsToScore", plan.shardsToScore());
+    out.put("rowsToScore", plan.rowsToScore());
+    out.put("estimatedBatches", plan.estimatedBatches());
+    List<Map<String, Object>> shards = new ArrayList<>();
+    for (ShardChange c : plan.changes()) {
+      Map<String, Object> s = new LinkedHashMap<>();
+      s.put("name", c.name());
+      s.put("covers", c.covers());
+      s.put("action", c.status().label());
+      s.put("reason", c.reason());
+      s.put("rows", c.rows());
+      s.put("committedRows", c.previousRows() < 0 ? null : c.previousRows());
+      s.put("fingerprint", c.fingerprint());
+      shards.add(s);
+    }
+    out.put("shards", shards);
+    return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(out)
+        + "\n";
+  }
+}
