@@ -8,6 +8,8 @@ import io.shardscore.job.change.ShardChange;
 import io.shardscore.job.commit.CommitException;
 import io.shardscore.job.commit.Manifest;
 import io.shardscore.job.commit.OutputGuard;
+import io.shardscore.job.commit.PendingJournal;
+import io.shardscore.job.commit.PendingRun;
 import io.shardscore.job.commit.ShardCommitter;
 import io.shardscore.job.commit.StagedFile;
 import io.shardscore.job.config.FeatureColumn;
@@ -268,12 +270,20 @@ public final class ScoreJob {
     }
 
     long[] rowsPerShard = new long[plan.shards().size()];
+    long expected = 0;
     Set<Integer> toScore = new HashSet<>();
     for (ShardChange c : changes.changes()) {
       if (c.shardId() >= 0 && c.status().scores()) {
+        expected += c.rows();
         toScore.add(c.shardId());
         rowsPerShard[c.shardId()] = c.rows();
       }
+    }
+    PendingJournal journal = new PendingJournal(outFs, outputRoot);
+    Map<Integer, List<TaskOutcome>> resumed = resumable(p, journal, toScore);
+    for (Integer shardId : resumed.keySet()) {
+      toScore.remove(shardId);
+      rowsPerShard[shardId] = 0;
     }
     ShardPlacement placement =
         ShardPlacement.plan(rowsPerShard, cfg.sharding().maxRowsPerPartition());
@@ -281,12 +291,10 @@ public final class ScoreJob {
     Path staging = new Path(new Path(outputRoot, "_shardscore/staging"), run);
     Tally tally = Tally.empty();
     if (partitions > 0) {
+      writeJournal(p, journal, placement, toScore, staging);
       tally = score(p, placement, toScore, staging);
     }
-    long expected = 0;
-    for (long r : rowsPerShard) {
-      expected += r;
-    }
+    tally.addResumed(resumed);
     if (tally.rowsIn != expected) {
       deleteQuietly(outFs, staging);
       throw new ScoringFailedException(
@@ -300,6 +308,7 @@ public final class ScoreJob {
     }
     double errorFraction = expected == 0 ? 0 : (double) tally.rejected / expected;
     if (errorFraction > cfg.scoring().maxErrorFraction()) {
+      journal.clear();
       throw new ScoringFailedException(
           ScoringFailedException.Reason.ERROR_BUDGET_EXCEEDED,
           String.format(
@@ -318,7 +327,8 @@ public final class ScoreJob {
 
     Manifest next = manifest(p, tally);
     ShardCommitter committer = new ShardCommitter(outFs, outputRoot);
-    committer.commit(next, tally.staged, staging);
+    committer.commit(next, tally.staged);
+    journal.clear();
     removeOtherStaging(outFs, new Path(outputRoot, "_shardscore/staging"));
     ScoreResult result = result(p, next, tally, partitions, true);
     RunReport.write(outFs, outputRoot, result, next);
@@ -484,6 +494,75 @@ public final class ScoreJob {
             io.shardscore.sharding.StrayKeyPolicy.parse(s.nullKeys(), "sharding.null-keys")));
   }
 
+  /**
+   * Outcomes of shards that a pending (uncommitted) run already finished with the same model,
+   * settings and input fingerprint, by current shard id.
+   */
+  private static Map<Integer, List<TaskOutcome>> resumable(
+      Prepared p, PendingJournal journal, Set<Integer> toScore) {
+    Map<Integer, List<TaskOutcome>> out = new HashMap<>();
+    for (PendingRun pending : journal.list()) {
+      if (!pending.modelDigest().equals(p.spec().digest())
+          || !pending.settingsDigest().equals(p.settingsDigest())) {
+        continue;
+      }
+      Map<Integer, TaskOutcome> done = journal.completed(pending);
+      for (Integer shardId : toScore) {
+        Shard shard = p.plan().shard(shardId);
+        PendingRun.PendingShard ps = pending.shards().get(shard.name());
+        if (out.containsKey(shardId)
+            || ps == null
+            || !ps.fingerprint().equals(p.census().of(shardId).encoded())
+            || !done.keySet().containsAll(ps.partitions())) {
+          continue;
+        }
+        List<TaskOutcome> outcomes = new ArrayList<>();
+        for (Integer partition : ps.partitions()) {
+          outcomes.add(done.get(partition));
+        }
+        out.put(shardId, outcomes);
+      }
+    }
+    if (!out.isEmpty()) {
+      LOG.info(
+          "Resuming {} shard(s) finished by an earlier run that did not commit: {}",
+          out.size(),
+          out.keySet().stream().map(id -> p.plan().shard(id).name()).toList());
+    }
+    return out;
+  }
+
+  private static void writeJournal(
+      Prepared p,
+      PendingJournal journal,
+      ShardPlacement placement,
+      Set<Integer> toScore,
+      Path staging) {
+    Map<String, PendingRun.PendingShard> shards = new LinkedHashMap<>();
+    for (Integer shardId : toScore) {
+      List<Integer> partitions = new ArrayList<>();
+      for (int k = 0; k < placement.partitionsOf(shardId); k++) {
+        partitions.add(placement.firstPartitionOf(shardId) + k);
+      }
+      shards.put(
+          p.plan().shard(shardId).name(),
+          new PendingRun.PendingShard(p.census().of(shardId).encoded(), partitions));
+    }
+    try {
+      journal.write(
+          new PendingRun(
+              p.run(), p.spec().digest(), p.settingsDigest(), staging.toString(), shards));
+    } catch (IOException e) {
+      throw new CommitException(
+          "Cannot write the pending journal under "
+              + p.outputRoot()
+              + "/_shardscore/pending: "
+              + e.getMessage()
+              + ". Check that the output is writable.",
+          e);
+    }
+  }
+
   private Tally score(Prepared p, ShardPlacement placement, Set<Integer> toScore, Path staging) {
     String run = p.run();
     int partitions = placement.totalPartitions();
@@ -529,13 +608,14 @@ public final class ScoreJob {
               .mapPartitions(new PartitionScorer(task))
               .collect();
     } catch (Exception e) { // SparkException is checked but undeclared by Scala
-      deleteQuietly(p.outFs(), staging);
       throw new ScoringFailedException(
           ScoringFailedException.Reason.TASK_FAILED,
           "Scoring failed, nothing was committed and "
               + p.outputRoot()
               + " is unchanged: "
-              + rootMessage(e),
+              + rootMessage(e)
+              + ". Shards whose tasks all finished are kept under _shardscore/staging: rerun the"
+              + " same job to resume with only the unfinished shards.",
           e);
     } finally {
       spark.sparkContext().setJobDescription(null);
@@ -555,7 +635,10 @@ public final class ScoreJob {
       int parts = 0;
       if (committed && c.status().scores()) {
         Shard s = p.plan().shard(c.shardId());
-        status = rows + errors == 0 ? "empty" : s.scored() ? "scored" : "rejected";
+        status =
+            tally.resumedShards.contains(c.shardId())
+                ? "resumed"
+                : rows + errors == 0 ? "empty" : s.scored() ? "scored" : "rejected";
         parts = tally.byShard.getOrDefault(c.shardId(), List.of()).size();
       } else {
         status = committed ? c.status().label() : "unchanged";
@@ -934,6 +1017,27 @@ public final class ScoreJob {
     final Map<Integer, List<TaskOutcome>> byShard = new LinkedHashMap<>();
     final List<StagedFile> staged = new ArrayList<>();
     final Map<String, Integer> loadsByExecutor = new LinkedHashMap<>();
+    final Set<Integer> resumedShards = new HashSet<>();
+
+    /** Adds outcomes of shards finished by an earlier, uncommitted run. */
+    void addResumed(Map<Integer, List<TaskOutcome>> resumed) {
+      resumed.forEach(
+          (shardId, outcomes) -> {
+            resumedShards.add(shardId);
+            for (TaskOutcome o : outcomes) {
+              rowsIn += o.rowsIn();
+              scored += o.rowsScored();
+              rejected += o.rowsRejected();
+              byShard.computeIfAbsent(shardId, k -> new ArrayList<>()).add(o);
+              if (o.data() != null) {
+                staged.add(new StagedFile(o.dataStagedAs(), o.data().path()));
+              }
+              if (o.errors() != null) {
+                staged.add(new StagedFile(o.errorsStagedAs(), o.errors().path()));
+              }
+            }
+          });
+    }
 
     static Tally empty() {
       return new Tally();

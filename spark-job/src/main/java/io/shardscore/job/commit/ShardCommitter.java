@@ -35,23 +35,27 @@ public final class ShardCommitter {
   }
 
   /**
-   * Commits {@code next}. {@code staged} are relative to {@code stagingDir}, which is removed
-   * afterwards whatever happens.
+   * Commits {@code next}: moves the staged files into place, then writes the manifest. If that
+   * fails, the moved files go back to staging, where a later run can resume from them, and the
+   * previous commit stays the visible one.
    */
-  public void commit(Manifest next, List<StagedFile> staged, Path stagingDir) {
-    List<Path> moved = new ArrayList<>();
+  public void commit(Manifest next, List<StagedFile> staged) {
+    List<StagedFile> moved = new ArrayList<>();
     boolean committed = false;
     try {
       FaultInjection.check(FaultInjection.AFTER_STAGING);
       for (StagedFile f : staged) {
-        Path from = new Path(stagingDir, f.stagedPath());
+        Path from = new Path(f.stagedPath());
         Path to = new Path(root, f.finalPath());
+        if (!fs.exists(from) && fs.exists(to)) {
+          continue; // moved by an earlier attempt at this commit that died before the manifest
+        }
         fs.mkdirs(to.getParent());
         if (!fs.rename(from, to)) {
           throw new CommitException(
               "Could not move staged file " + from + " to " + to + "; the output is unchanged.");
         }
-        moved.add(to);
+        moved.add(f);
       }
       FaultInjection.check(FaultInjection.BEFORE_MANIFEST);
       store.commit(next);
@@ -62,21 +66,27 @@ public final class ShardCommitter {
               + root
               + " failed: "
               + e.getMessage()
-              + "; the previous commit is still"
-              + " the visible one.",
+              + "; the previous commit is still the visible one.",
           e);
     } finally {
       if (!committed) {
         rollBack(moved);
       }
-      deleteQuietly(stagingDir);
     }
     removeUnlisted(next.liveFiles());
   }
 
-  private void rollBack(List<Path> moved) {
-    for (Path p : moved) {
-      deleteQuietly(p);
+  /** Moves files back to staging so that the run can be resumed; deletes what cannot move. */
+  private void rollBack(List<StagedFile> moved) {
+    for (StagedFile f : moved) {
+      Path at = new Path(root, f.finalPath());
+      try {
+        if (!fs.rename(at, new Path(f.stagedPath()))) {
+          fs.delete(at, false);
+        }
+      } catch (IOException e) {
+        deleteQuietly(at);
+      }
     }
   }
 

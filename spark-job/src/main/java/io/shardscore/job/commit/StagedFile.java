@@ -1,4 +1,7 @@
 package io.shardscore.job.commit;
 
-/** A file a task staged, and the path (relative to the output root) it takes when committed. */
+/**
+ * A file a task staged (absolute path or URI) and the path, relative to the output root, it takes
+ * when committed.
+ */
 public record StagedFile(String stagedPath, String finalPath) {}

@@ -3,7 +3,8 @@ package io.shardscore.job.score;
 /**
  * Named points where tests make a run fail on purpose, to prove that a failure at that point loses
  * nothing and leaves the previous commit visible. Armed with the system property {@code
- * shardscore.fault} (e.g. {@code before-manifest} or {@code task-partition:3}); inert otherwise.
+ * shardscore.fault} (e.g. {@code before-manifest}, {@code during-manifest} or {@code
+ * task-partition:3}); inert otherwise.
  */
 public final class FaultInjection {
   public static final String PROPERTY = "shardscore.fault";
@@ -13,6 +14,9 @@ public final class FaultInjection {
 
   /** After files were moved into the output, before the manifest is written. */
   public static final String BEFORE_MANIFEST = "before-manifest";
+
+  /** While the manifest is written: its temporary file exists, the versioned name does not. */
+  public static final String DURING_MANIFEST = "during-manifest";
 
   private FaultInjection() {}
 

@@ -1,5 +1,6 @@
 package io.shardscore.job.score;
 
+import io.shardscore.job.commit.PendingJournal;
 import io.shardscore.model.FeatureBatch;
 import io.shardscore.model.LoadedModel;
 import io.shardscore.model.ModelOutput;
@@ -89,25 +90,26 @@ public final class PartitionScorer implements FlatMapFunction<Iterator<InternalR
             counters,
             context);
       }
-      FaultInjection.checkTask(partition);
       WrittenFile data = dataWriter.finish();
       WrittenFile rejected = errorWriter.finish();
-      return List.of(
-              new TaskOutcome(
-                  partition,
-                  attempt,
-                  shard.id(),
-                  counters.rowsIn,
-                  data,
-                  data == null ? null : dataStaged,
-                  rejected,
-                  rejected == null ? null : errorStaged,
-                  counters.batches,
-                  counters.modelNanos,
-                  System.nanoTime() - start,
-                  SparkEnv.get() == null ? "unknown" : SparkEnv.get().executorId(),
-                  ModelRegistry.loadCount()))
-          .iterator();
+      FaultInjection.checkTask(partition);
+      TaskOutcome outcome =
+          new TaskOutcome(
+              partition,
+              attempt,
+              shard.id(),
+              counters.rowsIn,
+              data,
+              data == null ? null : new Path(root, dataStaged).toString(),
+              rejected,
+              rejected == null ? null : new Path(root, errorStaged).toString(),
+              counters.batches,
+              counters.modelNanos,
+              System.nanoTime() - start,
+              SparkEnv.get() == null ? "unknown" : SparkEnv.get().executorId(),
+              ModelRegistry.loadCount());
+      PendingJournal.markDone(root.getFileSystem(task.hadoopConf().get()), root, outcome);
+      return List.of(outcome).iterator();
     }
   }
 

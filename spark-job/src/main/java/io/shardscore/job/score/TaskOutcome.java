@@ -3,9 +3,9 @@ package io.shardscore.job.score;
 import java.io.Serializable;
 
 /**
- * What one successful task attempt did for its partition: the files it staged (relative to the
- * run's staging folder) and what they will be called once committed, with row counts as written.
- * Spark returns exactly one outcome per partition, from the attempt that succeeded.
+ * What one successful task attempt did for its partition: the files it staged (absolute) and what
+ * they will be called once committed, with row counts as written. Spark returns exactly one outcome
+ * per partition, from the attempt that succeeded.
  *
  * @param data the scored rows' file, or null when no row was scored
  * @param errors the unscorable rows' file, or null when every row was scored
