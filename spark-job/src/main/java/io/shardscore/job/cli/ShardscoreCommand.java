@@ -20,7 +20,13 @@ import picocli.CommandLine.Command;
     },
     mixinStandardHelpOptions = true,
     version = "shardscore 0.1.0",
-    subcommands = {RunCommand.class, PlanCommand.class, ValidateCommand.class, DemoCommand.class})
+    subcommands = {
+      RunCommand.class,
+      PlanCommand.class,
+      SyncCommand.class,
+      ValidateCommand.class,
+      DemoCommand.class
+    })
 public final class ShardscoreCommand implements Runnable {
 
   @Override
@@ -59,6 +65,9 @@ public final class ShardscoreCommand implements Runnable {
         case STRAY_KEYS, EMPTY_INPUT -> ExitCode.INVALID;
         default -> ExitCode.NOT_COMMITTED;
       };
+    }
+    if (e instanceof io.shardscore.job.sync.SyncException) {
+      return ExitCode.NOT_COMMITTED;
     }
     if (e instanceof CommitException) {
       return ExitCode.NOT_COMMITTED;

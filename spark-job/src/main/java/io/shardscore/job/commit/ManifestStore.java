@@ -75,6 +75,42 @@ public final class ManifestStore {
     }
   }
 
+  /** The committed manifest of {@code version}, if this output has it in its history. */
+  public Optional<Manifest> version(long version) {
+    Path path = versionPath(version);
+    try {
+      if (!fs.exists(path)) {
+        return Optional.empty();
+      }
+      try (InputStream in = fs.open(path)) {
+        return Optional.of(JSON.readValue(in, Manifest.class));
+      }
+    } catch (IOException e) {
+      throw new CommitException("Cannot read manifest " + path + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Adds an older version to the history without making it current (used by sync). */
+  public void writeHistory(Manifest manifest) throws IOException {
+    fs.mkdirs(versionsDir());
+    Path target = versionPath(manifest.version());
+    Path tmp = new Path(versionsDir(), "." + target.getName() + "." + manifest.runId() + ".tmp");
+    write(tmp, manifest);
+    if (!fs.rename(tmp, target)) {
+      fs.delete(tmp, false);
+    }
+  }
+
+  /** Moves the whole manifest history aside under {@code manifests-<label>/}, for audit. */
+  public void setAside(String label) throws IOException {
+    if (fs.exists(versionsDir())) {
+      Path aside = new Path(metaDir(), "manifests-" + label);
+      if (!fs.rename(versionsDir(), aside)) {
+        throw new IOException("could not move " + versionsDir() + " to " + aside);
+      }
+    }
+  }
+
   /** Commits {@code manifest}; fails if its version already exists. */
   public void commit(Manifest manifest) throws IOException {
     fs.mkdirs(versionsDir());

@@ -35,6 +35,14 @@ public final class FaultInjection {
     }
   }
 
+  /** Throws once a sync has copied {@code copied} files, if armed ({@code sync-after-files:N}). */
+  public static void checkSync(int copied) {
+    String armed = System.getProperty(PROPERTY);
+    if (armed != null && armed.equals("sync-after-files:" + copied)) {
+      throw new InjectedFault(armed);
+    }
+  }
+
   /** The failure an armed fault point raises. */
   public static final class InjectedFault extends RuntimeException {
     private static final long serialVersionUID = 1L;
