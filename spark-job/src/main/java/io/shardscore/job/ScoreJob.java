@@ -3,8 +3,11 @@ package io.shardscore.job;
 import static org.apache.spark.sql.functions.col;
 
 import io.shardscore.job.change.ChangePlan;
+import io.shardscore.job.change.InputFile;
+import io.shardscore.job.change.InputSnapshot;
 import io.shardscore.job.change.ShardCensus;
 import io.shardscore.job.change.ShardChange;
+import io.shardscore.job.change.ShardFingerprint;
 import io.shardscore.job.commit.CommitException;
 import io.shardscore.job.commit.Manifest;
 import io.shardscore.job.commit.OutputGuard;
@@ -103,6 +106,7 @@ public final class ScoreJob {
   private Dataset<Row> inputFrame;
   private String runId;
   private boolean replan;
+  private boolean verifyContent;
   private Set<String> selectedShards = Set.of();
 
   ScoreJob(SparkSession spark) {
@@ -243,6 +247,15 @@ public final class ScoreJob {
     return this;
   }
 
+  /**
+   * Fingerprints every shard from its rows, ignoring the metadata fast path (file identities and
+   * footer key ranges) that otherwise lets unchanged files go unread.
+   */
+  public ScoreJob verifyContent(boolean value) {
+    this.verifyContent = value;
+    return this;
+  }
+
   /** Plans the run against the committed output without scoring or changing anything. */
   public ChangePlan plan() {
     return prepare(true).changes();
@@ -364,7 +377,9 @@ public final class ScoreJob {
       ShardCensus census,
       ChangePlan changes,
       String settingsDigest,
-      Configuration hadoop) {}
+      Configuration hadoop,
+      Dataset<Row> scoringInput,
+      Manifest.InputEntry inputEntry) {}
 
   private Prepared prepare(boolean planOnly) {
     long started = System.currentTimeMillis();
@@ -407,7 +422,41 @@ public final class ScoreJob {
       }
     }
     censusColumns.add(col(cfg.sharding().key()).cast(DataTypes.LongType).as(KEY_COLUMN));
-    ShardCensus census = ShardCensus.take(input.select(censusColumns.toArray(Column[]::new)), plan);
+    boolean incremental = mode == OutputMode.INCREMENTAL;
+    Optional<InputSnapshot> snapshot = snapshot(cfg, input);
+    String inputRoot =
+        inputFrame != null ? null : qualify(cfg.input().path(), hadoop, "input.path").toString();
+    Map<Integer, ShardFingerprint> known =
+        incremental && !verifyContent
+            ? unchangedByMetadata(plan, previous, snapshot, inputRoot)
+            : Map.of();
+    ShardCensus census;
+    int filesRead = snapshot.map(x -> x.files().size()).orElse(-1);
+    if (!known.isEmpty()) {
+      Set<InputFile> dirty = new LinkedHashSet<>();
+      for (Shard shard : plan.shards()) {
+        if (!known.containsKey(shard.id())) {
+          dirty.addAll(snapshot.get().overlapping(plan, shard));
+        }
+      }
+      filesRead = dirty.size();
+      census =
+          dirty.isEmpty()
+              ? ShardCensus.ofKnown(plan.shards().size(), known)
+              : ShardCensus.take(
+                      readFiles(cfg, inputRoot, input, dirty)
+                          .select(censusColumns.toArray(Column[]::new)),
+                      plan)
+                  .withKnown(known);
+      LOG.info(
+          "Metadata fast path: {} of {} shards unchanged by file identity; read {} of {} files",
+          known.size(),
+          plan.shards().size(),
+          filesRead,
+          snapshot.get().files().size());
+    } else {
+      census = ShardCensus.take(input.select(censusColumns.toArray(Column[]::new)), plan);
+    }
     spark.sparkContext().setJobDescription(null);
     if (census.strayRows() > 0) {
       throw strayKeys(input, plan, census.strayRows());
@@ -420,7 +469,6 @@ public final class ScoreJob {
               + " has no rows, so there is nothing to score and nothing was committed. Check"
               + " input.path and the upstream job that writes it.");
     }
-    boolean incremental = mode == OutputMode.INCREMENTAL;
     ChangePlan changes =
         ChangePlan.compute(
             plan,
@@ -430,7 +478,9 @@ public final class ScoreJob {
             settingsDigest,
             incremental,
             selectedShards,
-            cfg.scoring().batchSize());
+            cfg.scoring().batchSize(),
+            snapshot.map(x -> x.files().size()).orElse(-1),
+            filesRead);
     for (String name : selectedShards) {
       if (plan.shards().stream().noneMatch(s -> s.name().equals(name))) {
         throw new JobConfigException(
@@ -439,6 +489,18 @@ public final class ScoreJob {
                 + "', which is not a shard of the plan. Shards: "
                 + plan.shards().stream().map(Shard::name).toList()
                 + ".");
+      }
+    }
+    Dataset<Row> scoringInput = input;
+    if (snapshot.isPresent()) {
+      Set<InputFile> needed = new LinkedHashSet<>();
+      for (ShardChange c : changes.changes()) {
+        if (c.shardId() >= 0 && c.status().scores()) {
+          needed.addAll(snapshot.get().overlapping(plan, plan.shard(c.shardId())));
+        }
+      }
+      if (needed.size() < snapshot.get().files().size()) {
+        scoringInput = needed.isEmpty() ? input.limit(0) : readFiles(cfg, inputRoot, input, needed);
       }
     }
     return new Prepared(
@@ -460,7 +522,74 @@ public final class ScoreJob {
         census,
         changes,
         settingsDigest,
-        hadoop);
+        hadoop,
+        scoringInput,
+        snapshot.map(x -> new Manifest.InputEntry(inputRoot, x.files())).orElse(null));
+  }
+
+  /** The input's files and key ranges when it is a Parquet path; empty for a Dataset input. */
+  private Optional<InputSnapshot> snapshot(JobConfig cfg, Dataset<Row> input) {
+    if (inputFrame != null || !"parquet".equalsIgnoreCase(cfg.input().format())) {
+      return Optional.empty();
+    }
+    try {
+      Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+      return Optional.of(
+          InputSnapshot.take(hadoop, new Path(cfg.input().path()), cfg.sharding().key()));
+    } catch (IOException e) {
+      LOG.warn(
+          "Cannot list the input's files and footers ({}); reading all rows instead", e.toString());
+      return Optional.empty();
+    }
+  }
+
+  /**
+   * Fingerprints of shards whose overlapping input files are, by identity, the same as at the last
+   * commit: these shards need not be read.
+   */
+  private static Map<Integer, ShardFingerprint> unchangedByMetadata(
+      ShardPlan plan,
+      Optional<Manifest> previous,
+      Optional<InputSnapshot> snapshot,
+      String inputRoot) {
+    if (previous.isEmpty() || snapshot.isEmpty() || previous.get().input() == null) {
+      return Map.of();
+    }
+    Manifest prev = previous.get();
+    if (!prev.input().root().equals(inputRoot)) {
+      return Map.of();
+    }
+    InputSnapshot before = new InputSnapshot(prev.input().files());
+    Map<String, Manifest.ShardEntry> entries = new HashMap<>();
+    prev.shards().forEach(e -> entries.put(e.name(), e));
+    Map<String, String> covers = new HashMap<>();
+    prev.plan().shards().forEach(x -> covers.put(x.name(), x.covers()));
+    Map<Integer, ShardFingerprint> known = new HashMap<>();
+    for (Shard shard : plan.shards()) {
+      Manifest.ShardEntry e = entries.get(shard.name());
+      if (e == null
+          || e.fingerprint() == null
+          || !shard.covers().equals(covers.get(shard.name()))) {
+        continue;
+      }
+      if (InputSnapshot.sameFiles(
+          before.overlapping(plan, shard), snapshot.get().overlapping(plan, shard))) {
+        known.put(shard.id(), ShardFingerprint.decode(e.fingerprint()));
+      }
+    }
+    return known;
+  }
+
+  private Dataset<Row> readFiles(
+      JobConfig cfg, String inputRoot, Dataset<Row> input, Set<InputFile> files) {
+    String root = inputRoot.endsWith("/") ? inputRoot : inputRoot + "/";
+    String[] paths = files.stream().map(f -> root + f.path()).toArray(String[]::new);
+    return spark
+        .read()
+        .schema(input.schema())
+        .option("basePath", inputRoot)
+        .format(cfg.input().format())
+        .load(paths);
   }
 
   /** A committed quantile plan is reused (stable shard identity) unless a re-plan is asked for. */
@@ -575,7 +704,7 @@ public final class ScoreJob {
       }
     }
     columns.add(ShardAssignment.routeValue(p.plan(), placement, routes, longKey).as(ROUTE_COLUMN));
-    Dataset<Row> input = p.input();
+    Dataset<Row> input = p.scoringInput();
     if (toScore.size() < p.plan().shards().size()) {
       input = input.where(ShardAssignment.shardId(p.plan(), longKey).isin(toScore.toArray()));
     }
@@ -919,7 +1048,8 @@ public final class ScoreJob {
         new Manifest.ModelEntry(spec.location(), spec.engine().djlName(), spec.digest()),
         planEntry,
         p.settingsDigest(),
-        shards);
+        shards,
+        p.inputEntry());
   }
 
   private static Manifest.FileEntry entry(WrittenFile f) {

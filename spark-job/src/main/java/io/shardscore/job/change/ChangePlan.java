@@ -16,8 +16,11 @@ import java.util.Set;
  * identified across runs by its name and what it covers.
  *
  * @param replanned true when the shard plan differs from the committed one
+ * @param inputFiles files in the input, -1 when the input is not a Parquet path
+ * @param filesRead files the change check read rows from, -1 when it read the whole input
  */
-public record ChangePlan(List<ShardChange> changes, boolean replanned, int batchSize) {
+public record ChangePlan(
+    List<ShardChange> changes, boolean replanned, int batchSize, int inputFiles, int filesRead) {
 
   public static ChangePlan compute(
       ShardPlan plan,
@@ -27,7 +30,9 @@ public record ChangePlan(List<ShardChange> changes, boolean replanned, int batch
       String settingsDigest,
       boolean incremental,
       Set<String> selected,
-      int batchSize) {
+      int batchSize,
+      int inputFiles,
+      int filesRead) {
     Map<String, Manifest.ShardEntry> before = new HashMap<>();
     Map<String, String> coversBefore = new HashMap<>();
     previous.ifPresent(
@@ -93,7 +98,7 @@ public record ChangePlan(List<ShardChange> changes, boolean replanned, int batch
               gone.rows() + gone.errorRows(),
               null));
     }
-    return new ChangePlan(List.copyOf(out), replanned, batchSize);
+    return new ChangePlan(List.copyOf(out), replanned, batchSize, inputFiles, filesRead);
   }
 
   public ShardChange of(int shardId) {

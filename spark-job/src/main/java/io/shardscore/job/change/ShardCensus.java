@@ -55,6 +55,21 @@ public final class ShardCensus implements Serializable {
     return new ShardCensus(out, sums[3 * n]);
   }
 
+  /** A census assembled from known fingerprints, for shards the metadata fast path vouches for. */
+  public ShardCensus withKnown(java.util.Map<Integer, ShardFingerprint> known) {
+    ShardFingerprint[] merged = shards.clone();
+    known.forEach((id, fp) -> merged[id] = fp);
+    return new ShardCensus(merged, strayRows);
+  }
+
+  /** A census of {@code shards} shards that read nothing: every fingerprint comes from known. */
+  public static ShardCensus ofKnown(int shards, java.util.Map<Integer, ShardFingerprint> known) {
+    ShardFingerprint[] all = new ShardFingerprint[shards];
+    java.util.Arrays.fill(all, ShardFingerprint.EMPTY);
+    known.forEach((id, fp) -> all[id] = fp);
+    return new ShardCensus(all, 0);
+  }
+
   public ShardFingerprint of(int shardId) {
     return shards[shardId];
   }

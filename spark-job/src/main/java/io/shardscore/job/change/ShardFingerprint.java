@@ -15,6 +15,16 @@ public record ShardFingerprint(long rows, long sumA, long sumB) {
     return new ShardFingerprint(rows + other.rows, sumA + other.sumA, sumB + other.sumB);
   }
 
+  /** Parses {@link #encoded()}. */
+  public static ShardFingerprint decode(String text) {
+    int colon = text.indexOf(':');
+    String hex = text.substring(colon + 1);
+    return new ShardFingerprint(
+        Long.parseLong(text.substring(0, colon)),
+        Long.parseUnsignedLong(hex.substring(0, 16), 16),
+        Long.parseUnsignedLong(hex.substring(16), 16));
+  }
+
   /** The form stored in the manifest: {@code <rows>:<32 hex digits>}. */
   public String encoded() {
     return String.format(Locale.ROOT, "%d:%016x%016x", rows, sumA, sumB);

@@ -52,6 +52,11 @@ final class PlanCommand implements Callable<Integer> {
   boolean replan;
 
   @Option(
+      names = "--verify-content",
+      description = "Fingerprint every shard from its rows; skip the file-metadata fast path.")
+  boolean verifyContent;
+
+  @Option(
       names = "--master",
       paramLabel = "URL",
       description = "Spark master when not under spark-submit; default local[*].")
@@ -61,7 +66,11 @@ final class PlanCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     JobConfig job = JobConfigValidator.validate(JobConfigReader.read(config));
     SparkSession spark = SparkSessions.create(master, job.spark());
-    ScoreJob action = Shardscore.job(spark, job).shards(new LinkedHashSet<>(shards)).replan(replan);
+    ScoreJob action =
+        Shardscore.job(spark, job)
+            .shards(new LinkedHashSet<>(shards))
+            .replan(replan)
+            .verifyContent(verifyContent);
     ChangePlan plan = action.plan();
     System.out.print(json ? toJson(plan) : toText(plan));
     return ExitCode.OK;
@@ -110,6 +119,8 @@ final class PlanCommand implements Callable<Integer> {
     out.put("shardsToScore", plan.shardsToScore());
     out.put("rowsToScore", plan.rowsToScore());
     out.put("estimatedBatches", plan.estimatedBatches());
+    out.put("inputFiles", plan.inputFiles());
+    out.put("filesRead", plan.filesRead());
     List<Map<String, Object>> shards = new ArrayList<>();
     for (ShardChange c : plan.changes()) {
       Map<String, Object> s = new LinkedHashMap<>();

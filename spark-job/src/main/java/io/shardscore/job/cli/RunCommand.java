@@ -70,6 +70,11 @@ final class RunCommand implements Callable<Integer> {
       description = "Recompute quantile ranges instead of reusing the committed plan.")
   boolean replan;
 
+  @Option(
+      names = "--verify-content",
+      description = "Fingerprint every shard from its rows; skip the file-metadata fast path.")
+  boolean verifyContent;
+
   @Option(names = "--model", paramLabel = "FILE", description = "Overrides model.path.")
   String model;
 
@@ -119,7 +124,10 @@ final class RunCommand implements Callable<Integer> {
     if (runId != null) {
       action.runId(runId);
     }
-    action.shards(new java.util.LinkedHashSet<>(shards)).replan(replan);
+    action
+        .shards(new java.util.LinkedHashSet<>(shards))
+        .replan(replan)
+        .verifyContent(verifyContent);
     ScoreResult result = action.execute();
     System.out.print(RunSummary.format(result));
     return ExitCode.OK;

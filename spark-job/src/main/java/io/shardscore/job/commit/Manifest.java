@@ -14,6 +14,7 @@ import java.util.Set;
  * @param parentVersion the version this commit replaced, null for the first
  * @param storeId identifies the output's history across copies (kept by every commit)
  * @param settingsDigest digest of the settings that change predictions or the output schema
+ * @param input the input files and their key ranges, or null
  */
 public record Manifest(
     int format,
@@ -26,8 +27,15 @@ public record Manifest(
     ModelEntry model,
     PlanEntry plan,
     String settingsDigest,
-    List<ShardEntry> shards) {
+    List<ShardEntry> shards,
+    InputEntry input) {
   public static final int FORMAT = 1;
+
+  /**
+   * The input files this commit was made from, for the metadata fast path of the next incremental
+   * run; null when the input was a Dataset rather than Parquet files.
+   */
+  public record InputEntry(String root, List<io.shardscore.job.change.InputFile> files) {}
 
   public Manifest {
     shards = List.copyOf(shards);

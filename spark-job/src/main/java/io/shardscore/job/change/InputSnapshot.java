@@ -1,0 +1,199 @@
+package io.shardscore.job.change;
+
+import io.shardscore.sharding.KeyRange;
+import io.shardscore.sharding.Shard;
+import io.shardscore.sharding.ShardPlan;
+import io.shardscore.sharding.ShardStrategy;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.LocatedFileStatus;
+import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.fs.RemoteIterator;
+import org.apache.parquet.column.statistics.Statistics;
+import org.apache.parquet.hadoop.ParquetFileReader;
+import org.apache.parquet.hadoop.metadata.BlockMetaData;
+import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
+import org.apache.parquet.hadoop.util.HadoopInputFile;
+
+/**
+ * The files of a Parquet input with their identities and key ranges, read from listings and footers
+ * only (no row is read). It lets an incremental run find the shards whose files did not change
+ * without reading them: a shard is unchanged by metadata when the files whose key range overlaps it
+ * are the same files, by identity, as at the last commit.
+ */
+public final class InputSnapshot {
+  private final List<InputFile> files;
+
+  public InputSnapshot(List<InputFile> files) {
+    this.files = List.copyOf(files);
+  }
+
+  public List<InputFile> files() {
+    return files;
+  }
+
+  /** Lists the data files under {@code root} as Spark would and reads their key statistics. */
+  public static InputSnapshot take(Configuration conf, Path root, String keyColumn)
+      throws IOException {
+    FileSystem fs = root.getFileSystem(conf);
+    Path qualified = fs.makeQualified(root);
+    List<FileStatus> statuses = new ArrayList<>();
+    if (fs.getFileStatus(qualified).isFile()) {
+      statuses.add(fs.getFileStatus(qualified));
+    } else {
+      RemoteIterator<LocatedFileStatus> it = fs.listFiles(qualified, true);
+      while (it.hasNext()) {
+        LocatedFileStatus s = it.next();
+        if (!hidden(qualified, s.getPath())) {
+          statuses.add(s);
+        }
+      }
+    }
+    ExecutorService pool = Executors.newFixedThreadPool(Math.min(8, Math.max(1, statuses.size())));
+    try {
+      List<Future<InputFile>> futures = new ArrayList<>();
+      for (FileStatus s : statuses) {
+        futures.add(pool.submit(() -> read(conf, qualified, s, keyColumn)));
+      }
+      List<InputFile> out = new ArrayList<>();
+      for (Future<InputFile> f : futures) {
+        out.add(f.get());
+      }
+      out.sort(Comparator.comparing(InputFile::path));
+      return new InputSnapshot(out);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted while reading footers", e);
+    } catch (java.util.concurrent.ExecutionException e) {
+      throw new IOException(
+          "cannot read a Parquet footer: " + e.getCause().getMessage(), e.getCause());
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  /** Spark skips files and folders whose names start with '_' or '.'. */
+  private static boolean hidden(Path root, Path file) {
+    String rel = root.toUri().relativize(file.toUri()).getPath();
+    for (String part : rel.split("/")) {
+      if (part.startsWith("_") || part.startsWith(".")) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static InputFile read(Configuration conf, Path root, FileStatus s, String key)
+      throws IOException {
+    String rel = root.toUri().relativize(s.getPath().toUri()).getPath();
+    Long min = null;
+    Long max = null;
+    long nulls = 0;
+    boolean complete = true;
+    try (ParquetFileReader reader = ParquetFileReader.open(HadoopInputFile.fromStatus(s, conf))) {
+      for (BlockMetaData block : reader.getFooter().getBlocks()) {
+        ColumnChunkMetaData chunk = null;
+        for (ColumnChunkMetaData c : block.getColumns()) {
+          if (c.getPath().size() == 1 && c.getPath().toArray()[0].equals(key)) {
+            chunk = c;
+          }
+        }
+        Statistics<?> st = chunk == null ? null : chunk.getStatistics();
+        if (st == null || st.isEmpty() || !st.isNumNullsSet()) {
+          complete = false;
+          break;
+        }
+        nulls += st.getNumNulls();
+        if (st.hasNonNullValue()) {
+          long lo = ((Number) st.genericGetMin()).longValue();
+          long hi = ((Number) st.genericGetMax()).longValue();
+          min = min == null ? lo : Math.min(min, lo);
+          max = max == null ? hi : Math.max(max, hi);
+        }
+      }
+    } catch (RuntimeException e) {
+      complete = false;
+    }
+    if (!complete) {
+      return new InputFile(rel, s.getLen(), s.getModificationTime(), null, null, -1);
+    }
+    if (min == null) {
+      // Only null keys: an empty range that overlaps no key range.
+      return new InputFile(rel, s.getLen(), s.getModificationTime(), 1L, 0L, nulls);
+    }
+    return new InputFile(rel, s.getLen(), s.getModificationTime(), min, max, nulls);
+  }
+
+  /** Files that may hold rows of {@code shard}. */
+  public List<InputFile> overlapping(ShardPlan plan, Shard shard) {
+    List<InputFile> out = new ArrayList<>();
+    for (InputFile f : files) {
+      if (mayHold(plan, shard, f)) {
+        out.add(f);
+      }
+    }
+    return out;
+  }
+
+  private static boolean mayHold(ShardPlan plan, Shard shard, InputFile f) {
+    if (!f.hasKeyRange()) {
+      return true;
+    }
+    switch (shard.role()) {
+      case NULL_KEY:
+        return f.keyNulls() != 0;
+      case UNMATCHED:
+        return f.keyMin() <= f.keyMax() && !coveredByRanges(plan, f.keyMin(), f.keyMax());
+      default:
+        if (plan.strategy() instanceof ShardStrategy.Ranges r) {
+          KeyRange range = r.ranges().get(shard.id());
+          return f.keyMin() <= f.keyMax()
+              && f.keyMin() <= range.last()
+              && range.first() <= f.keyMax();
+        }
+        return f.keyMin() <= f.keyMax(); // a hash bucket spans the whole key space
+    }
+  }
+
+  /** True when every key in [lo, hi] falls in some range of the plan. */
+  private static boolean coveredByRanges(ShardPlan plan, long lo, long hi) {
+    if (!(plan.strategy() instanceof ShardStrategy.Ranges r)) {
+      return true;
+    }
+    long next = lo;
+    for (KeyRange range : r.ranges()) {
+      if (range.last() < next) {
+        continue;
+      }
+      if (range.first() > next) {
+        return false;
+      }
+      if (range.last() >= hi) {
+        return true;
+      }
+      next = range.last() + 1;
+    }
+    return false;
+  }
+
+  /** True when the two lists hold the same files by identity. */
+  public static boolean sameFiles(List<InputFile> a, List<InputFile> b) {
+    if (a.size() != b.size()) {
+      return false;
+    }
+    for (int i = 0; i < a.size(); i++) {
+      if (!a.get(i).sameIdentity(b.get(i))) {
+        return false;
+      }
+    }
+    return true;
+  }
+}
