@@ -135,14 +135,14 @@ public final class ScoreJob {
   }
 
   public ScoreJob output(String path) {
-    String mode = config.output() == null ? null : config.output().mode();
-    config = config.withOutput(new OutputConfig(path, mode));
+    OutputConfig o = config.output() == null ? new OutputConfig(null, null) : config.output();
+    config = config.withOutput(new OutputConfig(path, o.mode(), o.retention()));
     return this;
   }
 
   public ScoreJob mode(OutputMode mode) {
-    String path = config.output() == null ? null : config.output().path();
-    config = config.withOutput(new OutputConfig(path, mode.configName()));
+    OutputConfig o = config.output() == null ? new OutputConfig(null, null) : config.output();
+    config = config.withOutput(new OutputConfig(o.path(), mode.configName(), o.retention()));
     return this;
   }
 
@@ -340,7 +340,11 @@ public final class ScoreJob {
 
     Manifest next = manifest(p, tally);
     ShardCommitter committer = new ShardCommitter(outFs, outputRoot);
-    committer.commit(next, tally.staged);
+    committer.commit(
+        next,
+        tally.staged,
+        p.previous().map(Manifest::liveFiles).orElse(Set.of()),
+        cfg.output().retentionPeriod());
     journal.clear();
     removeOtherStaging(outFs, new Path(outputRoot, "_shardscore/staging"));
     ScoreResult result = result(p, next, tally, partitions, true);

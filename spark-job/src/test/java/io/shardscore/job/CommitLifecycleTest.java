@@ -162,6 +162,31 @@ class CommitLifecycleTest {
   }
 
   @Test
+  void supersededFilesStayForTheirRetentionThenGo() {
+    Path out = dir.resolve("retention");
+    ScoreResult first = Shardscore.job(spark, job(out, "")).execute();
+    Manifest v1 = Shardscore.manifest(spark, out.toString()).orElseThrow();
+    JobConfig keepAnHour =
+        job(out, "")
+            .withOutput(
+                new io.shardscore.job.config.OutputConfig(out.toString(), "overwrite", "1h"));
+    Shardscore.job(spark, keepAnHour).execute();
+    for (String f : v1.liveFiles()) {
+      assertTrue(Files.exists(out.resolve(f)), "kept for readers of version 1: " + f);
+    }
+    assertEquals(first.rowsScored(), Shardscore.read(spark, out.toString()).count());
+    JobConfig deleteAtOnce =
+        job(out, "")
+            .withOutput(
+                new io.shardscore.job.config.OutputConfig(out.toString(), "overwrite", "0"));
+    Shardscore.job(spark, deleteAtOnce).execute();
+    for (String f : v1.liveFiles()) {
+      assertTrue(!Files.exists(out.resolve(f)), "removed once retention is over: " + f);
+    }
+    assertEquals(first.rowsScored(), spark.read().parquet(out.toString()).count());
+  }
+
+  @Test
   void exceedingTheErrorBudgetCommitsNothingAndKeepsThePreviousOutput() {
     Path out = dir.resolve("budget");
     Shardscore.job(spark, job(out, "")).execute();

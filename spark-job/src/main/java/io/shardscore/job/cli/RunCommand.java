@@ -152,7 +152,10 @@ final class RunCommand implements Callable<Integer> {
       }
       job =
           job.withOutput(
-              new OutputConfig(output != null ? output : o.path(), mode != null ? mode : o.mode()));
+              new OutputConfig(
+                  output != null ? output : o.path(),
+                  mode != null ? mode : o.mode(),
+                  o.retention()));
     }
     if (model != null) {
       ModelConfig m = job.model() == null ? new ModelConfig(null, null, null, null) : job.model();

@@ -40,6 +40,18 @@ public final class ShardCommitter {
    * previous commit stays the visible one.
    */
   public void commit(Manifest next, List<StagedFile> staged) {
+    commit(next, staged, Set.of(), java.time.Duration.ZERO);
+  }
+
+  /**
+   * Commits {@code next}; files of {@code previouslyLive} that it drops stay for {@code retention}
+   * (see {@link Retention}).
+   */
+  public void commit(
+      Manifest next,
+      List<StagedFile> staged,
+      Set<String> previouslyLive,
+      java.time.Duration retention) {
     List<StagedFile> moved = new ArrayList<>();
     boolean committed = false;
     try {
@@ -73,7 +85,17 @@ public final class ShardCommitter {
         rollBack(moved);
       }
     }
-    removeUnlisted(next.liveFiles());
+    Set<String> keep = new java.util.HashSet<>(next.liveFiles());
+    try {
+      keep.addAll(
+          Retention.protect(
+              fs, root, previouslyLive, next.liveFiles(), retention, System.currentTimeMillis()));
+    } catch (IOException e) {
+      LOG.warn(
+          "Could not update the superseded-files ledger of {}: {}; keeping all files", root, e);
+      return;
+    }
+    removeUnlisted(keep);
   }
 
   /** Moves files back to staging so that the run can be resumed; deletes what cannot move. */

@@ -42,6 +42,7 @@ public final class JobConfigValidator {
           "output.path is missing; set it to a folder for the results, e.g. 'out/scores'.");
     } else {
       check(problems, () -> config.output().outputMode());
+      check(problems, () -> config.output().retentionPeriod());
     }
     if (config.input() != null
         && config.output() != null
