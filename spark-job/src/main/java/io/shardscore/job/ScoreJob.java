@@ -173,15 +173,7 @@ public final class ScoreJob {
     if (s == null) {
       throw new IllegalStateException("call shardBy... before maxRowsPerPartition");
     }
-    return sharding(
-        new ShardingConfig(
-            s.key(),
-            s.ranges(),
-            s.hashBuckets(),
-            s.quantiles(),
-            s.unmatched(),
-            s.nullKeys(),
-            rows));
+    return sharding(s.withMaxRowsPerPartition(rows));
   }
 
   private Long maxRows() {

@@ -12,7 +12,6 @@ import io.shardscore.job.config.JobConfigValidator;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -40,37 +39,18 @@ final class PlanCommand implements Callable<Integer> {
   boolean json;
 
   @Option(
-      names = "--shards",
-      split = ",",
-      paramLabel = "NAME",
-      description = "Plan scoring only these shards.")
-  List<String> shards = new ArrayList<>();
-
-  @Option(
-      names = "--replan",
-      description = "Recompute quantile ranges instead of reusing the committed plan.")
-  boolean replan;
-
-  @Option(
-      names = "--verify-content",
-      description = "Fingerprint every shard from its rows; skip the file-metadata fast path.")
-  boolean verifyContent;
-
-  @Option(
       names = "--master",
       paramLabel = "URL",
       description = "Spark master when not under spark-submit; default local[*].")
   String master;
 
+  @picocli.CommandLine.Mixin ChangeOptions change = new ChangeOptions();
+
   @Override
   public Integer call() throws Exception {
     JobConfig job = JobConfigValidator.validate(JobConfigReader.read(config));
     SparkSession spark = SparkSessions.create(master, job.spark());
-    ScoreJob action =
-        Shardscore.job(spark, job)
-            .shards(new LinkedHashSet<>(shards))
-            .replan(replan)
-            .verifyContent(verifyContent);
+    ScoreJob action = change.applyTo(Shardscore.job(spark, job));
     ChangePlan plan = action.plan();
     System.out.print(json ? toJson(plan) : toText(plan));
     return ExitCode.OK;

@@ -58,23 +58,6 @@ final class RunCommand implements Callable<Integer> {
       description = "Same as --mode incremental: score only new or changed shards.")
   boolean incremental;
 
-  @Option(
-      names = "--shards",
-      split = ",",
-      paramLabel = "NAME",
-      description = "Score only these shards; keep the others as committed.")
-  java.util.List<String> shards = new java.util.ArrayList<>();
-
-  @Option(
-      names = "--replan",
-      description = "Recompute quantile ranges instead of reusing the committed plan.")
-  boolean replan;
-
-  @Option(
-      names = "--verify-content",
-      description = "Fingerprint every shard from its rows; skip the file-metadata fast path.")
-  boolean verifyContent;
-
   @Option(names = "--model", paramLabel = "FILE", description = "Overrides model.path.")
   String model;
 
@@ -114,6 +97,8 @@ final class RunCommand implements Callable<Integer> {
       description = "Extra Spark setting; repeatable.")
   Map<String, String> conf = new LinkedHashMap<>();
 
+  @picocli.CommandLine.Mixin ChangeOptions change = new ChangeOptions();
+
   @Override
   public Integer call() {
     JobConfig job = JobConfigValidator.validate(withOverrides(JobConfigReader.read(config)));
@@ -124,10 +109,7 @@ final class RunCommand implements Callable<Integer> {
     if (runId != null) {
       action.runId(runId);
     }
-    action
-        .shards(new java.util.LinkedHashSet<>(shards))
-        .replan(replan)
-        .verifyContent(verifyContent);
+    change.applyTo(action);
     ScoreResult result = action.execute();
     System.out.print(RunSummary.format(result));
     return ExitCode.OK;
@@ -180,16 +162,7 @@ final class RunCommand implements Callable<Integer> {
     if (maxRowsPerPartition != null && job.sharding() != null) {
       ShardingConfig s = job.sharding();
       log("sharding.max-rows-per-partition", s.maxRowsPerPartition(), maxRowsPerPartition);
-      job =
-          job.withSharding(
-              new ShardingConfig(
-                  s.key(),
-                  s.ranges(),
-                  s.hashBuckets(),
-                  s.quantiles(),
-                  s.unmatched(),
-                  s.nullKeys(),
-                  maxRowsPerPartition));
+      job = job.withSharding(s.withMaxRowsPerPartition(maxRowsPerPartition));
     }
     return job;
   }

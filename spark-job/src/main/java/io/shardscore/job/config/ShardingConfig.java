@@ -34,6 +34,10 @@ public record ShardingConfig(
         maxRowsPerPartition == null ? DEFAULT_MAX_ROWS_PER_PARTITION : maxRowsPerPartition;
   }
 
+  public ShardingConfig withMaxRowsPerPartition(long rows) {
+    return new ShardingConfig(key, ranges, hashBuckets, quantiles, unmatched, nullKeys, rows);
+  }
+
   /** A shard of an explicit range plan: {@code name} may be null (then the range is the name). */
   public record NamedRange(String name, String range) implements Serializable {}
 }

@@ -168,6 +168,30 @@ class CommandLineTest {
   }
 
   @Test
+  void planAndSyncWorkFromTheCommandLine() throws Exception {
+    Path out = dir.resolve("planned");
+    Path file = jobFile("planned", out, "");
+    assertEquals(0, cli("run", "--config", file.toString()).exit());
+    Run plan = cli("plan", "--config", file.toString(), "--json");
+    assertEquals(0, plan.exit(), plan.err());
+    assertTrue(plan.out().contains("\"action\" : \"unchanged\""), plan.out());
+    assertTrue(plan.out().contains("\"filesRead\" : 0"), plan.out());
+    Run text = cli("plan", "--config", file.toString(), "--shards", "0-9999");
+    assertTrue(text.out().contains("selected by --shards"), text.out());
+    Path copy = dir.resolve("planned-copy");
+    Run sync = cli("sync", "--from", out.toString(), "--to", copy.toString());
+    assertEquals(0, sync.exit(), sync.err());
+    assertTrue(sync.out().contains("synced version 1"), sync.out());
+    assertTrue(
+        cli("sync", "--from", out.toString(), "--to", copy.toString())
+            .out()
+            .contains("up to date"));
+    Run missing = cli("sync", "--from", dir.resolve("nothing").toString(), "--to", copy.toString());
+    assertEquals(ExitCode.NOT_COMMITTED, missing.exit());
+    assertTrue(missing.err().contains("has no committed shardscore manifest"), missing.err());
+  }
+
+  @Test
   void helpListsTheCommandsAndExitCodes() {
     Run run = cli("--help");
     assertEquals(0, run.exit());
