@@ -1,9 +1,7 @@
 package io.shardscore.job.score;
 
 import io.shardscore.job.commit.PendingJournal;
-import io.shardscore.model.FeatureBatch;
 import io.shardscore.model.LoadedModel;
-import io.shardscore.model.ModelOutput;
 import io.shardscore.model.ModelRegistry;
 import io.shardscore.model.ScoringSession;
 import io.shardscore.sharding.Shard;
@@ -16,11 +14,6 @@ import org.apache.spark.SparkEnv;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.sql.catalyst.InternalRow;
-import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
-import org.apache.spark.sql.catalyst.expressions.JoinedRow;
-import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData;
-import org.apache.spark.sql.catalyst.expressions.UnsafeProjection;
-import org.apache.spark.unsafe.types.UTF8String;
 
 /**
  * Scores one partition (all rows of one shard, or of one slice of a split shard) and stages its
@@ -54,8 +47,6 @@ public final class PartitionScorer implements FlatMapFunction<Iterator<InternalR
     String errorStaged = "_errors/shard=" + shard.name() + "/" + staged;
     Path root = new Path(task.stagingRoot());
 
-    UTF8String digest = UTF8String.fromString(task.model().digest());
-    UTF8String runId = UTF8String.fromString(task.runId());
     Counters counters = new Counters();
     try (ShardFileWriter dataWriter =
             new ShardFileWriter(
@@ -69,26 +60,36 @@ public final class PartitionScorer implements FlatMapFunction<Iterator<InternalR
                 task.layout().errorSchema(),
                 new Path(root, errorStaged),
                 errorRelative)) {
-      ErrorSink errors = new ErrorSink(errorWriter, digest, runId);
+      BatchScorer scorer =
+          new BatchScorer(
+              task.features(),
+              task.layout(),
+              task.batchSize(),
+              task.model().digest(),
+              task.runId(),
+              task.scoredAtMicros());
       if (!shard.scored()) {
         while (rows.hasNext()) {
           InternalRow row = rows.next();
           checkRoute(row, routeOrdinal, expectedRoute, partition);
           counters.rowsIn++;
-          errors.write(row, shard.rejectReason());
+          scorer.reject(row, shard.rejectReason(), errorWriter::write);
         }
       } else {
-        scoreRows(
-            rows,
-            routeOrdinal,
-            expectedRoute,
-            partition,
-            dataWriter,
-            errors,
-            digest,
-            runId,
-            counters,
-            context);
+        LoadedModel model =
+            ModelRegistry.acquire(
+                task.model(), task.modelSource(), task.engineSettings(context.cpus()));
+        try (ScoringSession session = model.newSession()) {
+          counters.rowsIn =
+              scorer.score(
+                  rows,
+                  session,
+                  dataWriter::write,
+                  errorWriter::write,
+                  row -> checkRoute(row, routeOrdinal, expectedRoute, partition));
+        }
+        counters.batches = scorer.batches();
+        counters.modelNanos = scorer.modelNanos();
       }
       WrittenFile data = dataWriter.finish();
       WrittenFile rejected = errorWriter.finish();
@@ -113,80 +114,6 @@ public final class PartitionScorer implements FlatMapFunction<Iterator<InternalR
     }
   }
 
-  private void scoreRows(
-      Iterator<InternalRow> rows,
-      int routeOrdinal,
-      int expectedRoute,
-      int partition,
-      ShardFileWriter dataWriter,
-      ErrorSink errors,
-      UTF8String digest,
-      UTF8String runId,
-      Counters counters,
-      TaskContext context)
-      throws IOException {
-    int batchSize = task.batchSize();
-    FeatureLayout features = task.features();
-    int width = features.width();
-    float[] values = new float[batchSize * width];
-    InternalRow[] batchRows = new InternalRow[batchSize];
-    int n = 0;
-    LoadedModel model =
-        ModelRegistry.acquire(
-            task.model(), task.modelSource(), task.engineSettings(context.cpus()));
-    UnsafeProjection project = task.layout().dataProjection();
-    PredictionColumns p = task.layout().predictions();
-    GenericInternalRow extras = new GenericInternalRow(task.layout().dataExtras());
-    int provenance = task.layout().dataExtras() - 3;
-    extras.update(provenance, digest);
-    extras.update(provenance + 1, runId);
-    extras.update(provenance + 2, task.scoredAtMicros());
-    JoinedRow joined = new JoinedRow();
-    try (ScoringSession session = model.newSession()) {
-      while (true) {
-        boolean more = rows.hasNext();
-        if (more) {
-          InternalRow row = rows.next();
-          checkRoute(row, routeOrdinal, expectedRoute, partition);
-          counters.rowsIn++;
-          String reason = features.fill(row, values, n * width);
-          if (reason != null) {
-            errors.write(row, reason);
-            continue;
-          }
-          // The input iterator reuses its row object; keep a copy until the batch is scored.
-          batchRows[n++] = row.copy();
-        }
-        if (n == batchSize || (!more && n > 0)) {
-          long t0 = System.nanoTime();
-          ModelOutput out = session.predict(new FeatureBatch(values, n, width));
-          counters.modelNanos += System.nanoTime() - t0;
-          counters.batches++;
-          for (int r = 0; r < n; r++) {
-            int k = 0;
-            if (!p.probabilities().isEmpty()) {
-              float[] probs = new float[out.width()];
-              System.arraycopy(out.values(), r * out.width(), probs, 0, out.width());
-              extras.update(k++, UnsafeArrayData.fromPrimitiveArray(probs));
-            }
-            if (!p.score().isEmpty()) {
-              extras.setFloat(k++, out.get(r, p.scoreIndex()));
-            }
-            if (!p.label().isEmpty()) {
-              extras.setInt(k++, out.argmax(r));
-            }
-            dataWriter.write(project.apply(joined.apply(batchRows[r], extras)));
-            batchRows[r] = null;
-          }
-          n = 0;
-        }
-        if (!more) {
-          break;
-        }
-      }
-    }
-  }
-
   private static void checkRoute(InternalRow row, int routeOrdinal, int expected, int partition) {
     int route = row.getInt(routeOrdinal);
     if (route != expected) {
@@ -199,27 +126,6 @@ public final class PartitionScorer implements FlatMapFunction<Iterator<InternalR
               + expected
               + ": Spark's hash partitioning no longer matches PartitionRouting. Refusing to mix"
               + " shards in one file.");
-    }
-  }
-
-  /** Writes unscorable rows with their reason. */
-  private final class ErrorSink {
-    private final ShardFileWriter writer;
-    private final UnsafeProjection project;
-    private final GenericInternalRow extras = new GenericInternalRow(4);
-    private final JoinedRow joined = new JoinedRow();
-
-    ErrorSink(ShardFileWriter writer, UTF8String digest, UTF8String runId) {
-      this.writer = writer;
-      this.project = task.layout().errorProjection();
-      extras.update(1, digest);
-      extras.update(2, runId);
-      extras.update(3, task.scoredAtMicros());
-    }
-
-    void write(InternalRow row, String reason) throws IOException {
-      extras.update(0, UTF8String.fromString(reason));
-      writer.write(project.apply(joined.apply(row, extras)));
     }
   }
 
