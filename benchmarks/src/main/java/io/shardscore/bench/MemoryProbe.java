@@ -1,0 +1,94 @@
+package io.shardscore.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.shardscore.job.ScoreResult;
+import io.shardscore.job.Shardscore;
+import io.shardscore.job.config.OutputMode;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.lang.management.MemoryUsage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * Child JVM with a fixed heap: scores one shard in one partition (one task streams every row) and
+ * prints peak heap used, peak heap live after GC, and peak process RSS (which includes ONNX
+ * Runtime's native memory). Arguments: data, model, output, features (comma-separated).
+ */
+public final class MemoryProbe {
+  private MemoryProbe() {}
+
+  public static void main(String[] args) throws Exception {
+    AtomicLong peakUsed = new AtomicLong();
+    AtomicLong peakAfterGc = new AtomicLong();
+    Thread sampler =
+        new Thread(
+            () -> {
+              while (!Thread.currentThread().isInterrupted()) {
+                long used = 0;
+                long afterGc = 0;
+                for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+                  if (pool.getType() == MemoryType.HEAP) {
+                    used += pool.getUsage().getUsed();
+                    MemoryUsage c = pool.getCollectionUsage();
+                    afterGc += c == null ? 0 : c.getUsed();
+                  }
+                }
+                peakUsed.accumulateAndGet(used, Math::max);
+                peakAfterGc.accumulateAndGet(afterGc, Math::max);
+                try {
+                  Thread.sleep(20);
+                } catch (InterruptedException e) {
+                  return;
+                }
+              }
+            });
+    sampler.setDaemon(true);
+    sampler.start();
+    SparkSession spark =
+        SparkSession.builder()
+            .master("local[2]")
+            .appName("shardscore-bench-memory")
+            .config("spark.ui.enabled", "false")
+            .config("spark.driver.host", "127.0.0.1")
+            .getOrCreate();
+    long start = System.nanoTime();
+    ScoreResult r =
+        Shardscore.job(spark)
+            .input(args[0])
+            .shardByRanges("customer_id", "MIN-MAX")
+            .maxRowsPerPartition(Long.MAX_VALUE / 4)
+            .model(args[1], List.of(args[3].split(",")))
+            .output(args[2])
+            .mode(OutputMode.OVERWRITE)
+            .execute();
+    double seconds = (System.nanoTime() - start) / 1e9;
+    sampler.interrupt();
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("rows", r.rowsIn());
+    out.put("tasks", r.tasks());
+    out.put("seconds", seconds);
+    out.put("heapMax", Runtime.getRuntime().maxMemory());
+    out.put("peakHeapUsed", peakUsed.get());
+    out.put("peakHeapAfterGc", peakAfterGc.get());
+    out.put("peakRss", vmHwm());
+    spark.stop();
+    System.out.println(new ObjectMapper().writeValueAsString(out));
+  }
+
+  /** Peak resident set size of this process, in bytes, from /proc (Linux). */
+  private static long vmHwm() throws Exception {
+    for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+      if (line.startsWith("VmHWM:")) {
+        return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+      }
+    }
+    return -1;
+  }
+}
