@@ -67,7 +67,7 @@ public final class BenchmarkCommand implements Callable<Integer> {
     int repetitions = reps != null ? reps : quick ? 1 : 3;
     long smallRows = quick ? 30_000 : 1_000_000;
     long heavyRows = quick ? 2_000 : 60_000;
-    long naiveRows = quick ? 3_000 : 60_000;
+    long naiveRows = quick ? 3_000 : smallRows;
     Files.createDirectories(out);
     Files.deleteIfExists(out.resolve("results.jsonl"));
     Path data = out.resolve("data");
@@ -93,7 +93,9 @@ public final class BenchmarkCommand implements Callable<Integer> {
         record(endToEnd(spark, w, rep));
         record(IoLimit.run(spark, w, out.resolve("io-" + w.name()), 8, rep));
         if (w == small || rep == 0) {
-          record(NaiveBaseline.run(spark, w, out.resolve("naive-" + w.name()), naiveRows, rep));
+          record(
+              NaiveBaseline.run(
+                  spark, w, out.resolve("naive-" + w.name()), Math.min(naiveRows, w.rows()), rep));
         }
       }
       stage.release();
@@ -138,7 +140,7 @@ public final class BenchmarkCommand implements Callable<Integer> {
    */
   private void incremental(SparkSession spark, double heavyRate) throws Exception {
     int shards = quick ? 20 : 100;
-    long rows = quick ? 4_000 : Math.max(100_000, (long) (heavyRate * 70) / shards * shards);
+    long rows = quick ? 4_000 : Math.max(100_000, (long) (heavyRate * 80) / shards * shards);
     log("incremental: " + rows + " rows in " + shards + " key-clustered files");
     Path input = out.resolve("data/clustered-" + rows);
     Workload.heavyFrame(spark, rows, shards)
@@ -185,7 +187,6 @@ public final class BenchmarkCommand implements Callable<Integer> {
     Files.move(rewritten, victim, StandardCopyOption.REPLACE_EXISTING);
     Files.setLastModifiedTime(victim, FileTime.fromMillis(System.currentTimeMillis()));
 
-    start = System.nanoTime();
     ChangePlan plan =
         Shardscore.job(spark)
             .input(input.toString())
@@ -194,6 +195,7 @@ public final class BenchmarkCommand implements Callable<Integer> {
             .output(output.toString())
             .mode(OutputMode.INCREMENTAL)
             .plan();
+    start = System.nanoTime();
     ScoreResult rerun = incrementalRun(spark, w, output, rows, shards);
     double rerunSeconds = (System.nanoTime() - start) / 1e9;
     record(

@@ -285,7 +285,8 @@ public final class ScoreJob {
       }
     }
     PendingJournal journal = new PendingJournal(outFs, outputRoot);
-    Map<Integer, List<TaskOutcome>> resumed = resumable(p, journal, toScore);
+    boolean resumable = p.census().fingerprinted();
+    Map<Integer, List<TaskOutcome>> resumed = resumable ? resumable(p, journal, toScore) : Map.of();
     for (Integer shardId : resumed.keySet()) {
       toScore.remove(shardId);
       rowsPerShard[shardId] = 0;
@@ -296,7 +297,9 @@ public final class ScoreJob {
     Path staging = new Path(new Path(outputRoot, "_shardscore/staging"), run);
     Tally tally = Tally.empty();
     if (partitions > 0) {
-      writeJournal(p, journal, placement, toScore, staging);
+      if (resumable) {
+        writeJournal(p, journal, placement, toScore, staging);
+      }
       tally = score(p, placement, toScore, staging);
     }
     tally.addResumed(resumed);
@@ -451,7 +454,14 @@ public final class ScoreJob {
           filesRead,
           snapshot.get().files().size());
     } else {
-      census = ShardCensus.take(input.select(censusColumns.toArray(Column[]::new)), plan);
+      // Incremental runs need fingerprints to decide; full runs only count (reading the key column
+      // alone) and let their tasks fingerprint the rows they score.
+      census =
+          incremental
+              ? ShardCensus.take(input.select(censusColumns.toArray(Column[]::new)), plan)
+              : ShardCensus.count(
+                  input.select(col(cfg.sharding().key()).cast(DataTypes.LongType).as(KEY_COLUMN)),
+                  plan);
     }
     spark.sparkContext().setJobDescription(null);
     if (census.strayRows() > 0) {
@@ -1025,7 +1035,7 @@ public final class ScoreJob {
               errorRows,
               files,
               errors,
-              p.census().of(s.id()).encoded(),
+              scoredFingerprint(p, s, tally),
               spec.digest(),
               p.settingsDigest(),
               run));
@@ -1046,6 +1056,31 @@ public final class ScoreJob {
         p.settingsDigest(),
         shards,
         p.inputEntry());
+  }
+
+  /**
+   * The fingerprint of the rows the tasks actually scored for a shard; when the census also
+   * fingerprinted the shard, both must agree or the input changed while the job ran.
+   */
+  private static String scoredFingerprint(Prepared p, Shard s, Tally tally) {
+    ShardFingerprint fp = ShardFingerprint.EMPTY;
+    for (TaskOutcome o : tally.byShard.getOrDefault(s.id(), List.of())) {
+      fp = fp.plus(new ShardFingerprint(o.rowsIn(), o.hashA(), o.hashB()));
+    }
+    String planned = p.census().fingerprint(s.id());
+    if (planned != null && !planned.equals(fp.encoded())) {
+      throw new ScoringFailedException(
+          ScoringFailedException.Reason.ROWS_DO_NOT_ADD_UP,
+          "Shard "
+              + s.name()
+              + " read other rows while scoring than when planned (fingerprint "
+              + fp.encoded()
+              + " vs "
+              + planned
+              + "): the input changed while the job ran. Nothing was committed; rerun once the"
+              + " input is stable.");
+    }
+    return fp.encoded();
   }
 
   private static Manifest.FileEntry entry(WrittenFile f) {

@@ -186,6 +186,18 @@ class IncrementalTest {
   }
 
   @Test
+  void fingerprintsTakenByScoringTasksMatchTheCensusOfALaterIncrementalRun() {
+    Path out = dir.resolve("after-overwrite");
+    JobConfig full =
+        job(base, out, model, 100, ranges)
+            .withOutput(new OutputConfig(out.toString(), "overwrite"));
+    Shardscore.job(spark, full).execute();
+    ChangePlan plan =
+        Shardscore.job(spark, job(base, out, model, 100, ranges)).verifyContent(true).plan();
+    assertTrue(plan.nothingToDo(), "a full run's task fingerprints equal the census: " + plan);
+  }
+
+  @Test
   void chosenShardsAreScoredAndTheOthersKept() {
     Path out = dir.resolve("subset");
     Shardscore.job(spark, job(base, out, model, 500, ranges)).execute();

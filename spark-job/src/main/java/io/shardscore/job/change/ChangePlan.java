@@ -74,7 +74,7 @@ public record ChangePlan(
       } else if (!settingsDigest.equals(prev.settingsDigest())) {
         status = ShardChange.Status.CHANGED;
         reason = "prediction settings changed";
-      } else if (!fp.encoded().equals(prev.fingerprint())) {
+      } else if (!fp.encoded().equals(prev.fingerprint())) { // incremental runs take full censuses
         status = ShardChange.Status.CHANGED;
         reason = "input changed";
       } else {
@@ -83,7 +83,14 @@ public record ChangePlan(
       }
       out.add(
           new ShardChange(
-              s.id(), s.name(), s.covers(), status, reason, fp.rows(), prevRows, fp.encoded()));
+              s.id(),
+              s.name(),
+              s.covers(),
+              status,
+              reason,
+              fp.rows(),
+              prevRows,
+              census.fingerprint(s.id())));
     }
     for (Manifest.ShardEntry gone : before.values()) {
       replanned = true;

@@ -21,10 +21,12 @@ public final class ShardCensus implements Serializable {
 
   private final ShardFingerprint[] shards;
   private final long strayRows;
+  private final boolean fingerprinted;
 
-  private ShardCensus(ShardFingerprint[] shards, long strayRows) {
+  private ShardCensus(ShardFingerprint[] shards, long strayRows, boolean fingerprinted) {
     this.shards = shards;
     this.strayRows = strayRows;
+    this.fingerprinted = fingerprinted;
   }
 
   /**
@@ -32,9 +34,22 @@ public final class ShardCensus implements Serializable {
    * other columns are exactly the columns that reach the output.
    */
   public static ShardCensus take(Dataset<Row> rows, ShardPlan plan) {
+    return take(rows, plan, true);
+  }
+
+  /**
+   * Counts rows per shard only, reading just the key column ({@code keyOnly} holds one column: the
+   * key as a nullable long). Full runs use it; their tasks fingerprint the rows they score.
+   */
+  public static ShardCensus count(Dataset<Row> keyOnly, ShardPlan plan) {
+    return take(keyOnly, plan, false);
+  }
+
+  private static ShardCensus take(Dataset<Row> rows, ShardPlan plan, boolean fingerprint) {
     StructType schema = rows.schema();
     int keyOrdinal = schema.size() - 1;
-    RowHasher hasher = new RowHasher(schema, schema.fields()[keyOrdinal].name());
+    RowHasher hasher =
+        fingerprint ? new RowHasher(schema, schema.fields()[keyOrdinal].name()) : null;
     int n = plan.shards().size();
     List<long[]> partials =
         rows.queryExecution()
@@ -52,14 +67,24 @@ public final class ShardCensus implements Serializable {
     for (int s = 0; s < n; s++) {
       out[s] = new ShardFingerprint(sums[3 * s], sums[3 * s + 1], sums[3 * s + 2]);
     }
-    return new ShardCensus(out, sums[3 * n]);
+    return new ShardCensus(out, sums[3 * n], fingerprint);
+  }
+
+  /** True when the census hashed rows; false for a count-only census. */
+  public boolean fingerprinted() {
+    return fingerprinted;
+  }
+
+  /** The encoded fingerprint of a shard, or null for a count-only census. */
+  public String fingerprint(int shardId) {
+    return fingerprinted ? shards[shardId].encoded() : null;
   }
 
   /** A census assembled from known fingerprints, for shards the metadata fast path vouches for. */
   public ShardCensus withKnown(java.util.Map<Integer, ShardFingerprint> known) {
     ShardFingerprint[] merged = shards.clone();
     known.forEach((id, fp) -> merged[id] = fp);
-    return new ShardCensus(merged, strayRows);
+    return new ShardCensus(merged, strayRows, fingerprinted);
   }
 
   /** A census of {@code shards} shards that read nothing: every fingerprint comes from known. */
@@ -67,7 +92,7 @@ public final class ShardCensus implements Serializable {
     ShardFingerprint[] all = new ShardFingerprint[shards];
     java.util.Arrays.fill(all, ShardFingerprint.EMPTY);
     known.forEach((id, fp) -> all[id] = fp);
-    return new ShardCensus(all, 0);
+    return new ShardCensus(all, 0, true);
   }
 
   public ShardFingerprint of(int shardId) {
@@ -104,8 +129,10 @@ public final class ShardCensus implements Serializable {
           continue;
         }
         acc[3 * s]++;
-        acc[3 * s + 1] += hasher.hashA(row);
-        acc[3 * s + 2] += hasher.hashB(row);
+        if (hasher != null) {
+          acc[3 * s + 1] += hasher.hashA(row);
+          acc[3 * s + 2] += hasher.hashB(row);
+        }
       }
       List<long[]> one = new ArrayList<>(1);
       one.add(acc);

@@ -1,5 +1,6 @@
 package io.shardscore.job.score;
 
+import io.shardscore.job.change.RowHasher;
 import io.shardscore.job.commit.PendingJournal;
 import io.shardscore.model.LoadedModel;
 import io.shardscore.model.ModelRegistry;
@@ -14,6 +15,7 @@ import org.apache.spark.SparkEnv;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.FlatMapFunction;
 import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.types.StructType;
 
 /**
  * Scores one partition (all rows of one shard, or of one slice of a split shard) and stages its
@@ -60,6 +62,16 @@ public final class PartitionScorer implements FlatMapFunction<Iterator<InternalR
                 task.layout().errorSchema(),
                 new Path(root, errorStaged),
                 errorRelative)) {
+      StructType carried = task.layout().carriedSchema();
+      RowHasher hasher =
+          new RowHasher(carried, carried.fields()[task.layout().routeOrdinal()].name());
+      long[] hashes = new long[2];
+      java.util.function.Consumer<InternalRow> check =
+          row -> {
+            checkRoute(row, routeOrdinal, expectedRoute, partition);
+            hashes[0] += hasher.hashA(row);
+            hashes[1] += hasher.hashB(row);
+          };
       BatchScorer scorer =
           new BatchScorer(
               task.features(),
@@ -71,7 +83,7 @@ public final class PartitionScorer implements FlatMapFunction<Iterator<InternalR
       if (!shard.scored()) {
         while (rows.hasNext()) {
           InternalRow row = rows.next();
-          checkRoute(row, routeOrdinal, expectedRoute, partition);
+          check.accept(row);
           counters.rowsIn++;
           scorer.reject(row, shard.rejectReason(), errorWriter::write);
         }
@@ -81,12 +93,7 @@ public final class PartitionScorer implements FlatMapFunction<Iterator<InternalR
                 task.model(), task.modelSource(), task.engineSettings(context.cpus()));
         try (ScoringSession session = model.newSession()) {
           counters.rowsIn =
-              scorer.score(
-                  rows,
-                  session,
-                  dataWriter::write,
-                  errorWriter::write,
-                  row -> checkRoute(row, routeOrdinal, expectedRoute, partition));
+              scorer.score(rows, session, dataWriter::write, errorWriter::write, check);
         }
         counters.batches = scorer.batches();
         counters.modelNanos = scorer.modelNanos();
@@ -108,7 +115,9 @@ public final class PartitionScorer implements FlatMapFunction<Iterator<InternalR
               counters.modelNanos,
               System.nanoTime() - start,
               SparkEnv.get() == null ? "unknown" : SparkEnv.get().executorId(),
-              ModelRegistry.loadCount());
+              ModelRegistry.loadCount(),
+              hashes[0],
+              hashes[1]);
       PendingJournal.markDone(root.getFileSystem(task.hadoopConf().get()), root, outcome);
       return List.of(outcome).iterator();
     }

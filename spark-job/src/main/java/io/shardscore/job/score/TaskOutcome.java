@@ -11,6 +11,8 @@ import java.io.Serializable;
  * @param errors the unscorable rows' file, or null when every row was scored
  * @param executorId the executor that ran the task ({@code driver} in local mode)
  * @param modelLoadsInJvm the registry's load count in that executor JVM after the task
+ * @param hashA sum of the first 64-bit content hash over the partition's input rows
+ * @param hashB sum of the second 64-bit content hash over the partition's input rows
  */
 public record TaskOutcome(
     int partition,
@@ -25,7 +27,9 @@ public record TaskOutcome(
     long modelNanos,
     long taskNanos,
     String executorId,
-    int modelLoadsInJvm)
+    int modelLoadsInJvm,
+    long hashA,
+    long hashB)
     implements Serializable {
 
   public long rowsScored() {
