@@ -55,6 +55,15 @@ public final class BenchmarkCommand implements Callable<Integer> {
       description = "Rows per model call (default ${DEFAULT-VALUE}).")
   int batch;
 
+  @Option(names = "--only-memory", description = "Run the memory measurement alone.")
+  boolean onlyMemory;
+
+  @Option(
+      names = "--row-group-mb",
+      defaultValue = "128",
+      description = "Parquet row group size for the memory probe, MiB (default ${DEFAULT-VALUE}).")
+  int rowGroupMb;
+
   private final List<Measurement> results = new ArrayList<>();
   private final ObjectMapper json = new ObjectMapper();
 
@@ -71,6 +80,22 @@ public final class BenchmarkCommand implements Callable<Integer> {
     Files.createDirectories(out);
     Files.deleteIfExists(out.resolve("results.jsonl"));
     Path data = out.resolve("data");
+    if (onlyMemory) {
+      SparkSession gen =
+          SparkSession.builder()
+              .master("local[2]")
+              .appName("bench-data")
+              .config("spark.ui.enabled", "false")
+              .config("spark.driver.host", "127.0.0.1")
+              .getOrCreate();
+      Workload small = Workload.small(gen, data, quick ? 30_000 : 1_000_000);
+      gen.stop();
+      memory(small);
+      String table = Report.markdown(results, LocalDate.now().toString(), quick);
+      Files.writeString(out.resolve("summary.md"), table);
+      System.out.println(table);
+      return 0;
+    }
     SparkSession spark =
         SparkSession.builder()
             .master("local[2]")

@@ -19,7 +19,8 @@ import org.apache.spark.sql.SparkSession;
 /**
  * Child JVM with a fixed heap: scores one shard in one partition (one task streams every row) and
  * prints peak heap used, peak heap live after GC, and peak process RSS (which includes ONNX
- * Runtime's native memory). Arguments: data, model, output, features (comma-separated).
+ * Runtime's native memory). Arguments: data, model, output, features (comma-separated), and the
+ * Parquet row group size in bytes (the open row group is what a scoring task buffers).
  */
 public final class MemoryProbe {
   private MemoryProbe() {}
@@ -57,6 +58,7 @@ public final class MemoryProbe {
             .appName("shardscore-bench-memory")
             .config("spark.ui.enabled", "false")
             .config("spark.driver.host", "127.0.0.1")
+            .config("spark.hadoop.parquet.block.size", args.length > 4 ? args[4] : "134217728")
             .getOrCreate();
     long start = System.nanoTime();
     ScoreResult r =

@@ -118,8 +118,9 @@ final class Report {
       sb.append(
           String.format(
               Locale.ROOT,
-              "| memory, %,d-row shard in one task, -Xmx1g | peak heap %s MiB (live after GC %s MiB), peak RSS %s MiB, %.0f rows/s | flat in shard size |%n",
+              "| memory, %,d-row shard in one task, -Xmx1g, row groups %s MiB | peak heap %s MiB (live after GC %s MiB), peak RSS %s MiB, %.0f rows/s | flat in shard size |%n",
               m.rows(),
+              e.get("rowGroupMb"),
               mib(e.get("peakHeapUsed")),
               mib(e.get("peakHeapAfterGc")),
               mib(e.get("peakRss")),

@@ -51,6 +51,10 @@ final class ShardFileWriter implements AutoCloseable {
           new Builder(file)
               .withConf(conf)
               .withCompressionCodec(CompressionCodecName.SNAPPY)
+              // Honour the standard Hadoop property, as Spark's own writer does: an open row
+              // group is the largest thing a scoring task holds in memory.
+              .withRowGroupSize(
+                  conf.getLong("parquet.block.size", ParquetWriter.DEFAULT_BLOCK_SIZE))
               .withWriteMode(org.apache.parquet.hadoop.ParquetFileWriter.Mode.CREATE)
               .build();
     }
