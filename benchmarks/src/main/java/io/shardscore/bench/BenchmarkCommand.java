@@ -309,7 +309,10 @@ public final class BenchmarkCommand implements Callable<Integer> {
               p.toAbsolutePath().toString(),
               small.model().toAbsolutePath().toString(),
               out.resolve("memory-out").toAbsolutePath().toString(),
-              String.join(",", small.features()));
+              String.join(",", small.features()),
+              Long.toString(rowGroupMb * 1024L * 1024L));
+      Map<String, Object> extra = new LinkedHashMap<>(r);
+      extra.put("rowGroupMb", rowGroupMb);
       record(
           new Measurement(
               "memory",
@@ -317,7 +320,7 @@ public final class BenchmarkCommand implements Callable<Integer> {
               0,
               ((Number) r.get("rows")).longValue(),
               ((Number) r.get("seconds")).doubleValue(),
-              r));
+              extra));
     }
   }
 

@@ -18,9 +18,11 @@ import org.apache.spark.sql.SparkSession;
 
 /**
  * Child JVM with a fixed heap: scores one shard in one partition (one task streams every row) and
- * prints peak heap used, peak heap live after GC, and peak process RSS (which includes ONNX
- * Runtime's native memory). Arguments: data, model, output, features (comma-separated), and the
- * Parquet row group size in bytes (the open row group is what a scoring task buffers).
+ * prints peak heap used, the peak live heap (heap in use right after a full collection, forced
+ * twice a second), and peak process RSS, also net of the committed heap (what remains is native:
+ * ONNX Runtime, Netty, metaspace, thread stacks). Arguments: data, model, output, features
+ * (comma-separated), and the Parquet row group size in bytes (the open row group is what a scoring
+ * task buffers).
  */
 public final class MemoryProbe {
   private MemoryProbe() {}
@@ -28,21 +30,29 @@ public final class MemoryProbe {
   public static void main(String[] args) throws Exception {
     AtomicLong peakUsed = new AtomicLong();
     AtomicLong peakAfterGc = new AtomicLong();
+    AtomicLong peakCommitted = new AtomicLong();
     Thread sampler =
         new Thread(
             () -> {
+              int tick = 0;
               while (!Thread.currentThread().isInterrupted()) {
                 long used = 0;
-                long afterGc = 0;
+                long committed = 0;
                 for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
                   if (pool.getType() == MemoryType.HEAP) {
-                    used += pool.getUsage().getUsed();
-                    MemoryUsage c = pool.getCollectionUsage();
-                    afterGc += c == null ? 0 : c.getUsed();
+                    MemoryUsage u = pool.getUsage();
+                    used += u.getUsed();
+                    committed += u.getCommitted();
                   }
                 }
                 peakUsed.accumulateAndGet(used, Math::max);
-                peakAfterGc.accumulateAndGet(afterGc, Math::max);
+                peakCommitted.accumulateAndGet(committed, Math::max);
+                if (++tick % 25 == 0) {
+                  // Every half second: a full collection, then the heap in use is the live set.
+                  System.gc();
+                  MemoryUsage live = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
+                  peakAfterGc.accumulateAndGet(live.getUsed(), Math::max);
+                }
                 try {
                   Thread.sleep(20);
                 } catch (InterruptedException e) {
@@ -80,6 +90,8 @@ public final class MemoryProbe {
     out.put("peakHeapUsed", peakUsed.get());
     out.put("peakHeapAfterGc", peakAfterGc.get());
     out.put("peakRss", vmHwm());
+    out.put("peakHeapCommitted", peakCommitted.get());
+    out.put("peakRssBeyondHeap", vmHwm() - peakCommitted.get());
     spark.stop();
     System.out.println(new ObjectMapper().writeValueAsString(out));
   }

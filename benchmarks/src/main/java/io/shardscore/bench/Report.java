@@ -118,12 +118,13 @@ final class Report {
       sb.append(
           String.format(
               Locale.ROOT,
-              "| memory, %,d-row shard in one task, -Xmx1g, row groups %s MiB | peak heap %s MiB (live after GC %s MiB), peak RSS %s MiB, %.0f rows/s | flat in shard size |%n",
+              "| memory, %,d-row shard in one task, -Xmx1g, row groups %s MiB | peak heap %s MiB, peak live heap %s MiB, peak RSS %s MiB (%s MiB beyond the heap), %.0f rows/s | flat in shard size |%n",
               m.rows(),
               e.get("rowGroupMb"),
               mib(e.get("peakHeapUsed")),
               mib(e.get("peakHeapAfterGc")),
               mib(e.get("peakRss")),
+              mib(e.getOrDefault("peakRssBeyondHeap", 0)),
               m.rowsPerSecond()));
     }
     return sb.toString();
