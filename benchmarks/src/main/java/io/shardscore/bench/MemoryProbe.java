@@ -31,6 +31,9 @@ public final class MemoryProbe {
     AtomicLong peakUsed = new AtomicLong();
     AtomicLong peakAfterGc = new AtomicLong();
     AtomicLong peakCommitted = new AtomicLong();
+    java.util.concurrent.atomic.AtomicReference<org.apache.spark.SparkContext> context =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    Map<String, Long> liveByStage = new java.util.concurrent.ConcurrentHashMap<>();
     Thread sampler =
         new Thread(
             () -> {
@@ -52,6 +55,18 @@ public final class MemoryProbe {
                   System.gc();
                   MemoryUsage live = ManagementFactory.getMemoryMXBean().getHeapMemoryUsage();
                   peakAfterGc.accumulateAndGet(live.getUsed(), Math::max);
+                  org.apache.spark.SparkContext sc = context.get();
+                  if (sc != null) {
+                    for (int id : sc.statusTracker().getActiveStageIds()) {
+                      var info = sc.statusTracker().getStageInfo(id);
+                      if (info.isDefined()) {
+                        liveByStage.merge(
+                            info.get().name() + " (" + info.get().numTasks() + " tasks)",
+                            live.getUsed() >> 20,
+                            Math::max);
+                      }
+                    }
+                  }
                 }
                 try {
                   Thread.sleep(20);
@@ -70,6 +85,7 @@ public final class MemoryProbe {
             .config("spark.driver.host", "127.0.0.1")
             .config("spark.hadoop.parquet.block.size", args.length > 4 ? args[4] : "134217728")
             .getOrCreate();
+    context.set(spark.sparkContext());
     long start = System.nanoTime();
     ScoreResult r =
         Shardscore.job(spark)
@@ -91,6 +107,7 @@ public final class MemoryProbe {
     out.put("peakHeapAfterGc", peakAfterGc.get());
     out.put("peakRss", vmHwm());
     out.put("peakHeapCommitted", peakCommitted.get());
+    out.put("peakLiveMiBByStage", new java.util.TreeMap<>(liveByStage));
     out.put("peakRssBeyondHeap", vmHwm() - peakCommitted.get());
     spark.stop();
     System.out.println(new ObjectMapper().writeValueAsString(out));
