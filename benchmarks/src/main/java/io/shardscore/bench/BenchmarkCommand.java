@@ -81,13 +81,7 @@ public final class BenchmarkCommand implements Callable<Integer> {
     Files.deleteIfExists(out.resolve("results.jsonl"));
     Path data = out.resolve("data");
     if (onlyMemory) {
-      SparkSession gen =
-          SparkSession.builder()
-              .master("local[2]")
-              .appName("bench-data")
-              .config("spark.ui.enabled", "false")
-              .config("spark.driver.host", "127.0.0.1")
-              .getOrCreate();
+      SparkSession gen = localSpark("bench-data");
       Workload small = Workload.small(gen, data, quick ? 30_000 : 1_000_000);
       gen.stop();
       memory(small);
@@ -96,14 +90,7 @@ public final class BenchmarkCommand implements Callable<Integer> {
       System.out.println(table);
       return 0;
     }
-    SparkSession spark =
-        SparkSession.builder()
-            .master("local[2]")
-            .appName("shardscore-bench")
-            .config("spark.ui.enabled", "false")
-            .config("spark.driver.host", "127.0.0.1")
-            .config("spark.sql.shuffle.partitions", "8")
-            .getOrCreate();
+    SparkSession spark = localSpark("shardscore-bench");
     log("generating data");
     Workload small = Workload.small(spark, data, smallRows);
     Workload heavy = Workload.heavy(spark, data, heavyRows, 8);
@@ -281,13 +268,7 @@ public final class BenchmarkCommand implements Callable<Integer> {
   private void memory(Workload small) throws Exception {
     long big = quick ? 200_000 : 10_000_000;
     long little = big / 10;
-    SparkSession spark =
-        SparkSession.builder()
-            .master("local[2]")
-            .appName("bench-data")
-            .config("spark.ui.enabled", "false")
-            .config("spark.driver.host", "127.0.0.1")
-            .getOrCreate();
+    SparkSession spark = localSpark("bench-data");
     List<Path> inputs = new ArrayList<>();
     for (long rows : new long[] {little, big}) {
       log("memory: generating a " + rows + "-row shard");
@@ -322,6 +303,17 @@ public final class BenchmarkCommand implements Callable<Integer> {
               ((Number) r.get("seconds")).doubleValue(),
               extra));
     }
+  }
+
+  /** The embedded local[2] session every in-process measurement shares. */
+  private static SparkSession localSpark(String app) {
+    return SparkSession.builder()
+        .master("local[2]")
+        .appName(app)
+        .config("spark.ui.enabled", "false")
+        .config("spark.driver.host", "127.0.0.1")
+        .config("spark.sql.shuffle.partitions", "8")
+        .getOrCreate();
   }
 
   static String ranges(long rows, int shards) {
