@@ -18,10 +18,6 @@ public final class ScoringSession implements AutoCloseable {
 
   /** Runs the model once on a batch; the output has one row per input row. */
   public ModelOutput predict(FeatureBatch batch) {
-    if (batch.features() != spec.featureCount()) {
-      throw new IllegalArgumentException(
-          "batch has " + batch.features() + " features, model " + spec.featureCount());
-    }
     try {
       ModelOutput out = predictor.predict(batch);
       if (out.rows() != batch.rows()) {
@@ -41,7 +37,9 @@ public final class ScoringSession implements AutoCloseable {
               + spec.location()
               + " failed on a batch of "
               + batch.rows()
-              + " rows: "
+              + " rows of "
+              + batch.features()
+              + " features: "
               + e.getMessage(),
           e);
     }

@@ -388,23 +388,25 @@ public final class ScoreJob {
 
     Path outputRoot = qualify(cfg.output().path(), hadoop, "output.path");
     FileSystem outFs = fileSystem(outputRoot, hadoop, "output.path");
-    Dataset<Row> input =
-        inputFrame != null ? inputFrame : readInput(cfg.input(), outputRoot, hadoop);
     OutputMode mode = planOnly ? OutputMode.INCREMENTAL : cfg.output().outputMode();
     Optional<Manifest> previous = OutputGuard.check(outFs, outputRoot, mode);
 
-    // Columns: everything about the schema is checked before a Spark job runs.
+    // The model is loaded once on the driver, before any input is read, to check its input width
+    // (from model.features) and learn its output width.
+    ModelSpec spec = modelSpec(cfg.model(), cfg.model().featureWidth(), hadoop);
+    HadoopModelSource source =
+        new HadoopModelSource(spec.location(), spec.digest(), new HadoopConf(hadoop));
+    int outputWidth = probeOutputWidth(spec, source);
+
+    // Columns: everything about the schema is checked before scoring starts. (Reading a Parquet
+    // schema is itself one small Spark job.)
+    Dataset<Row> input =
+        inputFrame != null ? inputFrame : readInput(cfg.input(), outputRoot, hadoop);
     ShardPlanner.requireIntegralKey(cfg.sharding().key(), input);
     List<FeatureColumn> features = cfg.model().featureColumns();
     List<String> passthrough = passthroughColumns(cfg, input);
     StructType carried = carriedSchema(cfg, input, passthrough, features);
     FeatureLayout featureLayout = FeatureLayout.bind(features, carried);
-
-    // The model is loaded once on the driver to check its signature and output width.
-    ModelSpec spec = modelSpec(cfg.model(), featureLayout.width(), hadoop);
-    HadoopModelSource source =
-        new HadoopModelSource(spec.location(), spec.digest(), new HadoopConf(hadoop));
-    int outputWidth = probeOutputWidth(spec, source);
     PredictionColumns predictions = PredictionColumns.resolve(cfg.model().outputs(), outputWidth);
     requireNoNameClash(passthrough, predictions);
     OutputLayout layout = new OutputLayout(carried, passthrough.size(), predictions);
@@ -835,7 +837,7 @@ public final class ScoreJob {
     }
     try {
       return spark.read().format(in.format()).load(inputPath.toString());
-    } catch (RuntimeException e) {
+    } catch (Exception e) { // SparkException is checked but undeclared by Scala
       throw new JobConfigException(
           "Cannot read input.path "
               + inputPath

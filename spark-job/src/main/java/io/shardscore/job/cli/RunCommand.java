@@ -122,6 +122,10 @@ final class RunCommand implements Callable<Integer> {
           job.withInput(new InputConfig(input, job.input() == null ? null : job.input().format()));
     }
     if (incremental) {
+      if (mode != null && !mode.equals("incremental")) {
+        throw new io.shardscore.job.config.JobConfigException(
+            "--incremental conflicts with --mode " + mode + "; pass one of them.");
+      }
       mode = "incremental";
     }
     if (output != null || mode != null) {

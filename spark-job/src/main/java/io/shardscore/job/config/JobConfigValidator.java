@@ -91,12 +91,34 @@ public final class JobConfigValidator {
       if (s.ranges().isEmpty()) {
         problems.add("sharding.ranges is empty; list at least one range, e.g. '0-999'.");
       }
+      List<KeyRange> parsed = new ArrayList<>();
+      List<String> names = new ArrayList<>();
       for (ShardingConfig.NamedRange r : s.ranges()) {
         if (r == null || blank(r.range())) {
           problems.add("sharding.ranges has an entry without a range; write e.g. '0-999'.");
         } else {
-          check(problems, () -> KeyRange.parse(r.range()));
+          try {
+            KeyRange range = KeyRange.parse(r.range());
+            parsed.add(range);
+            names.add(
+                r.name() == null ? io.shardscore.sharding.RangeList.defaultName(range) : r.name());
+          } catch (ShardingException e) {
+            problems.add(e.getMessage());
+          }
         }
+      }
+      if (parsed.size() == s.ranges().size() && !parsed.isEmpty()) {
+        // Order, overlaps, names: the same checks the plan makes, before any data is read.
+        check(
+            problems,
+            () ->
+                io.shardscore.sharding.ShardPlan.ofRanges(
+                    blank(s.key()) ? "key" : s.key(),
+                    names,
+                    parsed,
+                    "ranges",
+                    StrayKeyPolicy.FAIL,
+                    StrayKeyPolicy.FAIL));
       }
     }
     if (s.hashBuckets() != null && (s.hashBuckets() < 1 || s.hashBuckets() > 100_000)) {

@@ -1,0 +1,362 @@
+package io.shardscore.job.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.shardscore.job.Shardscore;
+import io.shardscore.job.SparkTestSession;
+import io.shardscore.job.demo.DemoData;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import java.util.stream.Stream;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerJobStart;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Bad input through the command line, one case each: the exit code, a message that names the key or
+ * path, the bad value and the fix; for configuration errors, that no Spark job ran; and that the
+ * output is left exactly as it was.
+ */
+class BadInputMatrixTest {
+  @TempDir static Path dir;
+  static Path input;
+  static Path model;
+  static Path committed;
+  static final AtomicInteger JOBS = new AtomicInteger();
+
+  @BeforeAll
+  static void fixtures() throws Exception {
+    SparkSession spark = SparkTestSession.get();
+    input = SparkTestSession.customers(dir, 2_000);
+    model = SparkTestSession.model(dir);
+    spark
+        .sparkContext()
+        .addSparkListener(
+            new SparkListener() {
+              @Override
+              public void onJobStart(SparkListenerJobStart jobStart) {
+                JOBS.incrementAndGet();
+              }
+            });
+    committed = dir.resolve("committed");
+    assertEquals(0, run(yaml(committed), List.of()).exit());
+    // Inputs that are wrong in themselves.
+    spark
+        .read()
+        .parquet(input.toString())
+        .limit(0)
+        .write()
+        .parquet(dir.resolve("empty").toString());
+    Files.createDirectories(dir.resolve("corrupt"));
+    Files.write(dir.resolve("corrupt/part-0.parquet"), "not parquet at all".getBytes());
+    spark
+        .read()
+        .parquet(input.toString())
+        .withColumn(
+            "customer_id",
+            org.apache.spark.sql.functions.col("customer_id").cast(DataTypes.StringType))
+        .write()
+        .parquet(dir.resolve("string-key").toString());
+    spark
+        .read()
+        .parquet(input.toString())
+        .withColumn("age", org.apache.spark.sql.functions.col("age").gt(40))
+        .write()
+        .parquet(dir.resolve("boolean-feature").toString());
+    Files.write(dir.resolve("garbage.onnx"), new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9});
+    byte[] good = Files.readAllBytes(model);
+    Files.write(dir.resolve("truncated.onnx"), Arrays.copyOf(good, good.length / 3));
+    Files.createDirectories(dir.resolve("foreign"));
+    Files.writeString(dir.resolve("foreign/notes.txt"), "somebody else's");
+    Files.writeString(dir.resolve("a-file"), "x");
+  }
+
+  private static String yaml(Path output) {
+    return "input:\n  path: "
+        + input
+        + "\noutput:\n  path: "
+        + output
+        + "\nsharding:\n"
+        + "  key: customer_id\n  ranges: 0-999,1000-1999\n"
+        + "model:\n  path: "
+        + model
+        + "\n  features:\n"
+        + DemoData.FEATURES.stream().map(f -> "    - " + f + "\n").reduce("", String::concat)
+        + "scoring:\n  batch-size: 256\n";
+  }
+
+  /**
+   * @param edit changes the valid job text
+   * @param exit expected exit code
+   * @param noJob true when the error must come before any Spark job
+   * @param says fragments the message must contain
+   */
+  record Case(
+      String name,
+      Function<String, String> edit,
+      List<String> args,
+      int exit,
+      boolean noJob,
+      List<String> says) {
+    @Override
+    public String toString() {
+      return name;
+    }
+  }
+
+  private static Case c(
+      String name, Function<String, String> edit, int exit, boolean noJob, String... says) {
+    return new Case(name, edit, List.of(), exit, noJob, List.of(says));
+  }
+
+  private static Case flags(String name, List<String> args, int exit, String... says) {
+    return new Case(name, t -> t, args, exit, true, List.of(says));
+  }
+
+  static Stream<Case> cases() {
+    String in = "path: " + input;
+    String mdl = "path: " + model;
+    return Stream.of(
+        c(
+            "missing input path",
+            t -> t.replace(in, "path: " + dir.resolve("nope")),
+            2,
+            true,
+            "input.path",
+            "nope",
+            "does not exist"),
+        c(
+            "empty input",
+            t -> t.replace(in, "path: " + dir.resolve("empty")),
+            2,
+            false,
+            "has no rows",
+            "empty"),
+        c(
+            "corrupt Parquet file",
+            t -> t.replace(in, "path: " + dir.resolve("corrupt")),
+            2,
+            false,
+            "Cannot read input.path",
+            "corrupt",
+            "parquet"),
+        c(
+            "missing feature column",
+            t -> t.replace("- age\n", "- agee\n"),
+            2,
+            false,
+            "model.features",
+            "'agee'",
+            "Input columns"),
+        c(
+            "feature of a type that cannot feed a tensor",
+            t -> t.replace(in, "path: " + dir.resolve("boolean-feature")),
+            2,
+            false,
+            "'age'",
+            "boolean",
+            "Use numeric columns"),
+        c(
+            "missing key column",
+            t -> t.replace("key: customer_id", "key: client_id"),
+            2,
+            false,
+            "sharding.key",
+            "'client_id'",
+            "Input columns"),
+        c(
+            "non-integral key",
+            t -> t.replace(in, "path: " + dir.resolve("string-key")),
+            2,
+            false,
+            "sharding.key",
+            "string",
+            "integral"),
+        c(
+            "null keys with policy fail",
+            t -> t.replace("ranges: 0-999,1000-1999", "ranges: 0-999,1000-1999\n  null-keys: fail"),
+            2,
+            false,
+            "null 'customer_id'",
+            "null-keys",
+            "'errors'"),
+        c(
+            "overlapping ranges",
+            t -> t.replace("0-999,1000-1999", "0-1000,1000-1999"),
+            2,
+            true,
+            "'0-1000'",
+            "'1000-1999'",
+            "overlap"),
+        c(
+            "unknown engine",
+            t -> t.replace(mdl, mdl + "\n  engine: TensorFlow"),
+            2,
+            true,
+            "model.engine",
+            "'TensorFlow'",
+            "OnnxRuntime"),
+        c(
+            "missing model",
+            t -> t.replace(mdl, "path: " + dir.resolve("absent.onnx")),
+            2,
+            true,
+            "model.path",
+            "absent.onnx",
+            "does not exist"),
+        c(
+            "corrupt model",
+            t -> t.replace(mdl, "path: " + dir.resolve("garbage.onnx")),
+            2,
+            true,
+            "garbage.onnx",
+            "Cannot load model"),
+        c(
+            "truncated model",
+            t -> t.replace(mdl, "path: " + dir.resolve("truncated.onnx")),
+            2,
+            true,
+            "truncated.onnx",
+            "Cannot load model"),
+        c(
+            "model input shape mismatch",
+            t -> t.replace("    - referrals\n", ""),
+            2,
+            true,
+            "rejected a test batch",
+            "19 features",
+            "model.features"),
+        c(
+            "batch size 0",
+            t -> t.replace("batch-size: 256", "batch-size: 0"),
+            2,
+            true,
+            "scoring.batch-size is 0",
+            "1024"),
+        c(
+            "output is a file",
+            t -> t.replace("path: " + dir.resolve("CASE"), "path: " + dir.resolve("a-file")),
+            2,
+            true,
+            "a-file",
+            "is a file",
+            "folder"),
+        c(
+            "output inside the input",
+            t -> t.replace("path: " + dir.resolve("CASE"), "path: " + input.resolve("scores")),
+            2,
+            true,
+            "overlaps input.path",
+            "outside the input"),
+        c(
+            "non-empty foreign output",
+            t -> t.replace("path: " + dir.resolve("CASE"), "path: " + dir.resolve("foreign")),
+            2,
+            true,
+            "notes.txt",
+            "not written by shardscore",
+            "empty folder"),
+        c(
+            "committed output without overwrite",
+            t -> t.replace("path: " + dir.resolve("CASE"), "path: " + committed),
+            2,
+            true,
+            "already holds committed results",
+            "overwrite"),
+        c(
+            "unknown config key (typo)",
+            t -> t.replace("batch-size: 256", "batchsize: 256"),
+            2,
+            true,
+            "'scoring.batchsize'",
+            "batch-size",
+            "Fix the spelling"),
+        c(
+            "wrong value type",
+            t -> t.replace("batch-size: 256", "batch-size: lots"),
+            2,
+            true,
+            "'scoring.batch-size'",
+            "wrong type"),
+        flags(
+            "conflicting flags",
+            List.of("--incremental", "--mode", "overwrite"),
+            2,
+            "--incremental conflicts with --mode overwrite"),
+        flags(
+            "flag with a bad value",
+            List.of("--mode", "append"),
+            2,
+            "output.mode is 'append'",
+            "error-if-exists"),
+        flags(
+            "flag that fails validation",
+            List.of("--max-error-fraction", "2"),
+            2,
+            "scoring.max-error-fraction is 2.0",
+            "from 0"));
+  }
+
+  private record Run(int exit, String err) {}
+
+  private static Run run(String yaml, List<String> args) throws Exception {
+    Path file = Files.createTempFile(dir, "job", ".yaml");
+    Files.writeString(file, yaml);
+    List<String> all = new ArrayList<>(List.of("run", "--config", file.toString()));
+    all.addAll(args);
+    PrintStream stdout = System.out;
+    PrintStream stderr = System.err;
+    ByteArrayOutputStream err = new ByteArrayOutputStream();
+    try {
+      System.setOut(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+      return new Run(
+          ShardscoreCommand.execute(all.toArray(String[]::new)),
+          err.toString(StandardCharsets.UTF_8));
+    } finally {
+      System.setOut(stdout);
+      System.setErr(stderr);
+    }
+  }
+
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("cases")
+  void badInputFailsClearlyAndChangesNothing(Case c) throws Exception {
+    Path output = dir.resolve("CASE");
+    String job = c.edit().apply(yaml(output));
+    String target = job.substring(job.indexOf("output:\n  path: ") + 16).split("\n")[0];
+    Map<String, String> before = SparkTestSession.listing(Path.of(target));
+    boolean existedBefore = Files.exists(Path.of(target));
+    int jobsBefore = JOBS.get();
+    Run r = run(job, c.args());
+    assertEquals(c.exit(), r.exit(), r.err());
+    for (String fragment : c.says()) {
+      assertTrue(r.err().contains(fragment), "message names '" + fragment + "': " + r.err());
+    }
+    if (c.noJob()) {
+      assertEquals(jobsBefore, JOBS.get(), "no Spark job ran before the error");
+    }
+    assertEquals(before, SparkTestSession.listing(Path.of(target)), "output unchanged");
+    if (!existedBefore) {
+      assertTrue(
+          !Files.exists(Path.of(target))
+              || Shardscore.manifest(SparkTestSession.get(), target).isEmpty(),
+          "nothing committed");
+    }
+  }
+}
