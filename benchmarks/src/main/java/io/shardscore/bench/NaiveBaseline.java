@@ -59,6 +59,8 @@ final class NaiveBaseline {
               .optEngine("OnnxRuntime")
               .optTranslator(new OneRow())
               .build();
+      // Like the naive pattern it stands for, it keeps a partition's results in a list so that the
+      // per-task model can be closed before returning; shardscore itself never does this.
       List<Row> out = new ArrayList<>();
       try (ZooModel<float[], Float> m = criteria.loadModel();
           Predictor<float[], Float> p = m.newPredictor()) {
