@@ -19,10 +19,9 @@ import org.apache.spark.sql.SparkSession;
 /**
  * Child JVM with a fixed heap: scores one shard in one partition (one task streams every row) and
  * prints peak heap used, the peak live heap (heap in use right after a full collection, forced
- * twice a second), and peak process RSS, also net of the committed heap (what remains is native:
- * ONNX Runtime, Netty, metaspace, thread stacks). Arguments: data, model, output, features
- * (comma-separated), and the Parquet row group size in bytes (the open row group is what a scoring
- * task buffers).
+ * twice a second) overall and per Spark stage, and peak process RSS. Arguments: data, model,
+ * output, features (comma-separated), and the Parquet row group size in bytes (the open row group
+ * is what a scoring task buffers).
  */
 public final class MemoryProbe {
   private MemoryProbe() {}
@@ -108,7 +107,6 @@ public final class MemoryProbe {
     out.put("peakRss", vmHwm());
     out.put("peakHeapCommitted", peakCommitted.get());
     out.put("peakLiveMiBByStage", new java.util.TreeMap<>(liveByStage));
-    out.put("peakRssBeyondHeap", vmHwm() - peakCommitted.get());
     spark.stop();
     System.out.println(new ObjectMapper().writeValueAsString(out));
   }

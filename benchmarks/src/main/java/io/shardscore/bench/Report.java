@@ -118,16 +118,30 @@ final class Report {
       sb.append(
           String.format(
               Locale.ROOT,
-              "| memory, %,d-row shard in one task, -Xmx1g, row groups %s MiB | peak heap %s MiB, peak live heap %s MiB, peak RSS %s MiB (%s MiB beyond the heap), %.0f rows/s | flat in shard size |%n",
+              "| memory, %,d-row shard in one task, -Xmx1g, row groups %s MiB | peak heap %s MiB, peak live heap %s MiB (scoring stage %s MiB, shuffle map stage %s MiB), peak RSS %s MiB, %.0f rows/s | flat in shard size |%n",
               m.rows(),
               e.get("rowGroupMb"),
               mib(e.get("peakHeapUsed")),
               mib(e.get("peakHeapAfterGc")),
+              stage(e, "ScoreJob"),
+              stage(e, "CompletableFuture"),
               mib(e.get("peakRss")),
-              mib(e.getOrDefault("peakRssBeyondHeap", 0)),
               m.rowsPerSecond()));
     }
     return sb.toString();
+  }
+
+  /** Peak live heap (MiB) of the stage whose call site mentions {@code site}. */
+  private static String stage(Map<String, Object> extra, String site) {
+    Object byStage = extra.get("peakLiveMiBByStage");
+    if (byStage instanceof Map<?, ?> m) {
+      for (Map.Entry<?, ?> e : m.entrySet()) {
+        if (String.valueOf(e.getKey()).contains(site)) {
+          return String.valueOf(e.getValue());
+        }
+      }
+    }
+    return "?";
   }
 
   private static String mib(Object bytes) {
