@@ -657,7 +657,14 @@ public final class ScoreJob {
         for (Integer partition : ps.partitions()) {
           outcomes.add(done.get(partition));
         }
-        out.put(shardId, outcomes);
+        if (outcomes.stream().allMatch(o -> filesPresent(p, o))) {
+          out.put(shardId, outcomes);
+        } else {
+          LOG.warn(
+              "Shard {} finished in run {} but some of its staged files are gone; scoring it again",
+              shard.name(),
+              pending.runId());
+        }
       }
     }
     if (!out.isEmpty()) {
@@ -667,6 +674,23 @@ public final class ScoreJob {
           out.keySet().stream().map(id -> p.plan().shard(id).name()).toList());
     }
     return out;
+  }
+
+  /** True when every file of a finished task is still staged, or already moved into place. */
+  private static boolean filesPresent(Prepared p, TaskOutcome o) {
+    try {
+      FileSystem fs = p.outFs();
+      if (o.data() != null
+          && !fs.exists(new Path(o.dataStagedAs()))
+          && !fs.exists(new Path(p.outputRoot(), o.data().path()))) {
+        return false;
+      }
+      return o.errors() == null
+          || fs.exists(new Path(o.errorsStagedAs()))
+          || fs.exists(new Path(p.outputRoot(), o.errors().path()));
+    } catch (IOException e) {
+      return false;
+    }
   }
 
   private static void writeJournal(

@@ -162,6 +162,28 @@ class ResumeTest {
     resumeAfter(FaultInjection.DURING_MANIFEST, "during-manifest", false);
   }
 
+  @Test
+  void aFinishedShardWhoseStagedFileIsGoneIsScoredAgain() throws Exception {
+    Path out = dir.resolve("lost-staged-file");
+    System.setProperty(FaultInjection.PROPERTY, FaultInjection.BEFORE_MANIFEST);
+    assertThrows(RuntimeException.class, () -> Shardscore.job(spark, job(out)).execute());
+    System.clearProperty(FaultInjection.PROPERTY);
+    Path lost;
+    try (var files = Files.walk(out.resolve("_shardscore/staging"))) {
+      lost =
+          files
+              .filter(
+                  f -> f.toString().contains("shard=0-1999/") && f.toString().endsWith(".parquet"))
+              .findFirst()
+              .orElseThrow();
+    }
+    Files.delete(lost);
+    ScoreResult rerun = Shardscore.job(spark, job(out)).execute();
+    assertTrue(withStatus(rerun, "scored").contains("0-1999"), rerun.shards().toString());
+    assertTrue(withStatus(rerun, "resumed").contains("2000-3999"));
+    assertSameAsClean(out);
+  }
+
   private static void assertSameAsClean(Path out) {
     Dataset<Row> x = Shardscore.read(spark, out.toString()).drop("run_id", "scored_at");
     Dataset<Row> y = Shardscore.read(spark, clean.toString()).drop("run_id", "scored_at");
