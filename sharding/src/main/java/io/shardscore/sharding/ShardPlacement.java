@@ -63,10 +63,10 @@ public final class ShardPlacement implements Serializable {
     int parts = partitionCount[shardId];
     if (parts == 0) {
       throw new IllegalStateException(
-          "shard "
+          "Shard "
               + shardId
-              + " was planned with no rows but received a row; the input changed"
-              + " while the job ran");
+              + " was counted with no rows but received a row: the input changed while the job"
+              + " ran. Nothing is committed; rerun once the input is stable.");
     }
     if (parts == 1) {
       return firstPartition[shardId];

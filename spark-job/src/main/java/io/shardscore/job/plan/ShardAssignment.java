@@ -41,7 +41,10 @@ public final class ShardAssignment {
       int shard = plan.assign(key == null, k);
       if (shard == ShardPlan.NO_SHARD) {
         throw new IllegalStateException(
-            "key " + key + " has no shard; the input changed after the run counted it");
+            "Key "
+                + key
+                + " has no shard, but the run counted none such: the input changed while the job"
+                + " ran. Nothing is committed; rerun once the input is stable.");
       }
       return routeValues[placement.partitionOf(shard, k)];
     }
