@@ -6,20 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.shardscore.job.Shardscore;
 import io.shardscore.job.SparkTestSession;
 import io.shardscore.job.demo.DemoData;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.stream.Stream;
-import org.apache.spark.scheduler.SparkListener;
-import org.apache.spark.scheduler.SparkListenerJobStart;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.junit.jupiter.api.BeforeAll;
@@ -37,22 +31,12 @@ class BadInputMatrixTest {
   static Path input;
   static Path model;
   static Path committed;
-  static final AtomicInteger JOBS = new AtomicInteger();
 
   @BeforeAll
   static void fixtures() throws Exception {
     SparkSession spark = SparkTestSession.get();
     input = SparkTestSession.customers(dir, 2_000);
     model = SparkTestSession.model(dir);
-    spark
-        .sparkContext()
-        .addSparkListener(
-            new SparkListener() {
-              @Override
-              public void onJobStart(SparkListenerJobStart jobStart) {
-                JOBS.incrementAndGet();
-              }
-            });
     committed = dir.resolve("committed");
     assertEquals(0, run(yaml(committed), List.of()).exit());
     // Inputs that are wrong in themselves.
@@ -312,26 +296,12 @@ class BadInputMatrixTest {
             "from 0"));
   }
 
-  private record Run(int exit, String err) {}
-
-  private static Run run(String yaml, List<String> args) throws Exception {
+  private static CliRunner.Run run(String yaml, List<String> args) throws Exception {
     Path file = Files.createTempFile(dir, "job", ".yaml");
     Files.writeString(file, yaml);
     List<String> all = new ArrayList<>(List.of("run", "--config", file.toString()));
     all.addAll(args);
-    PrintStream stdout = System.out;
-    PrintStream stderr = System.err;
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    try {
-      System.setOut(new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-      return new Run(
-          ShardscoreCommand.execute(all.toArray(String[]::new)),
-          err.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setOut(stdout);
-      System.setErr(stderr);
-    }
+    return CliRunner.run(all.toArray(String[]::new));
   }
 
   @ParameterizedTest(name = "{0}")
@@ -342,14 +312,14 @@ class BadInputMatrixTest {
     String target = job.substring(job.indexOf("output:\n  path: ") + 16).split("\n")[0];
     Map<String, String> before = SparkTestSession.listing(Path.of(target));
     boolean existedBefore = Files.exists(Path.of(target));
-    int jobsBefore = JOBS.get();
-    Run r = run(job, c.args());
+    int jobsBefore = CliRunner.jobs();
+    CliRunner.Run r = run(job, c.args());
     assertEquals(c.exit(), r.exit(), r.err());
     for (String fragment : c.says()) {
       assertTrue(r.err().contains(fragment), "message names '" + fragment + "': " + r.err());
     }
     if (c.noJob()) {
-      assertEquals(jobsBefore, JOBS.get(), "no Spark job ran before the error");
+      assertEquals(jobsBefore, CliRunner.jobs(), "no Spark job ran before the error");
     }
     assertEquals(before, SparkTestSession.listing(Path.of(target)), "output unchanged");
     if (!existedBefore) {

@@ -9,15 +9,9 @@ import io.shardscore.job.SparkTestSession;
 import io.shardscore.job.commit.Manifest;
 import io.shardscore.job.config.JobConfigReader;
 import io.shardscore.job.demo.DemoData;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
-import org.apache.spark.scheduler.SparkListener;
-import org.apache.spark.scheduler.SparkListenerJobStart;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -29,22 +23,12 @@ class CommandLineTest {
   static Path input;
   static Path model;
   static SparkSession spark;
-  static final AtomicInteger JOBS = new AtomicInteger();
 
   @BeforeAll
   static void data() {
     spark = SparkTestSession.get();
     input = SparkTestSession.customers(dir, 20_000);
     model = SparkTestSession.model(dir);
-    spark
-        .sparkContext()
-        .addSparkListener(
-            new SparkListener() {
-              @Override
-              public void onJobStart(SparkListenerJobStart jobStart) {
-                JOBS.incrementAndGet();
-              }
-            });
   }
 
   private static Path jobFile(String name, Path output, String extra) throws Exception {
@@ -65,30 +49,15 @@ class CommandLineTest {
     return file;
   }
 
-  private record Run(int exit, String out, String err) {}
-
-  private static Run cli(String... args) {
-    PrintStream stdout = System.out;
-    PrintStream stderr = System.err;
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ByteArrayOutputStream err = new ByteArrayOutputStream();
-    try {
-      System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-      System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
-      int code = ShardscoreCommand.execute(args);
-      return new Run(
-          code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setOut(stdout);
-      System.setErr(stderr);
-    }
+  private static CliRunner.Run cli(String... args) {
+    return CliRunner.run(args);
   }
 
   @Test
   void theCliAndTheLibraryCommitTheSameManifestForTheSameJob() throws Exception {
     Path viaCli = dir.resolve("via-cli");
     Path viaLibrary = dir.resolve("via-library");
-    Run run = cli("run", "--config", jobFile("cli", viaCli, "").toString());
+    CliRunner.Run run = cli("run", "--config", jobFile("cli", viaCli, "").toString());
     assertEquals(0, run.exit(), run.err());
     assertTrue(run.out().contains("committed: "), run.out());
     ScoreResult lib =
@@ -128,11 +97,11 @@ class CommandLineTest {
   void aConfigErrorExitsWithTwoBeforeAnySparkJobRuns() throws Exception {
     Path out = dir.resolve("never");
     Path file = jobFile("typo", out, "scoring:\n  batchsize: 10\n");
-    int jobsBefore = JOBS.get();
-    Run run = cli("run", "--config", file.toString());
+    int jobsBefore = CliRunner.jobs();
+    CliRunner.Run run = cli("run", "--config", file.toString());
     assertEquals(ExitCode.INVALID, run.exit());
     assertTrue(run.err().contains("'scoring.batchsize'"), run.err());
-    assertEquals(jobsBefore, JOBS.get(), "no Spark job ran");
+    assertEquals(jobsBefore, CliRunner.jobs(), "no Spark job ran");
     assertTrue(!Files.exists(out));
   }
 
@@ -140,18 +109,18 @@ class CommandLineTest {
   void aFlagOverridesTheFileAndIsValidatedLikeIt() throws Exception {
     Path out = dir.resolve("override");
     Path file = jobFile("override", out, "");
-    int jobsBefore = JOBS.get();
-    Run run = cli("run", "--config", file.toString(), "--batch-size", "0");
+    int jobsBefore = CliRunner.jobs();
+    CliRunner.Run run = cli("run", "--config", file.toString(), "--batch-size", "0");
     assertEquals(ExitCode.INVALID, run.exit());
     assertTrue(run.err().contains("scoring.batch-size is 0"), run.err());
-    assertEquals(jobsBefore, JOBS.get());
+    assertEquals(jobsBefore, CliRunner.jobs());
   }
 
   @Test
   void aMissingModelExitsWithTwoAndNamesThePath() throws Exception {
     Path out = dir.resolve("no-model");
     Path file = jobFile("no-model", out, "");
-    Run run =
+    CliRunner.Run run =
         cli("run", "--config", file.toString(), "--model", dir.resolve("missing.onnx").toString());
     assertEquals(ExitCode.INVALID, run.exit());
     assertTrue(run.err().contains("missing.onnx does not exist"), run.err());
@@ -161,7 +130,7 @@ class CommandLineTest {
   @Test
   void anExceededErrorBudgetExitsWithThree() throws Exception {
     Path out = dir.resolve("budget");
-    Run run =
+    CliRunner.Run run =
         cli("run", "--config", jobFile("budget", out, "").toString(), "--max-error-fraction", "0");
     assertEquals(ExitCode.ERROR_BUDGET_EXCEEDED, run.exit(), run.err());
     assertTrue(run.err().contains("could not be scored"), run.err());
@@ -172,33 +141,34 @@ class CommandLineTest {
     Path out = dir.resolve("planned");
     Path file = jobFile("planned", out, "");
     assertEquals(0, cli("run", "--config", file.toString()).exit());
-    Run plan = cli("plan", "--config", file.toString(), "--json");
+    CliRunner.Run plan = cli("plan", "--config", file.toString(), "--json");
     assertEquals(0, plan.exit(), plan.err());
     assertTrue(plan.out().contains("\"action\" : \"unchanged\""), plan.out());
     assertTrue(plan.out().contains("\"filesRead\" : 0"), plan.out());
-    Run text = cli("plan", "--config", file.toString(), "--shards", "0-9999");
+    CliRunner.Run text = cli("plan", "--config", file.toString(), "--shards", "0-9999");
     assertTrue(text.out().contains("selected by --shards"), text.out());
     Path copy = dir.resolve("planned-copy");
-    Run sync = cli("sync", "--from", out.toString(), "--to", copy.toString());
+    CliRunner.Run sync = cli("sync", "--from", out.toString(), "--to", copy.toString());
     assertEquals(0, sync.exit(), sync.err());
     assertTrue(sync.out().contains("synced version 1"), sync.out());
     assertTrue(
         cli("sync", "--from", out.toString(), "--to", copy.toString())
             .out()
             .contains("up to date"));
-    Run missing = cli("sync", "--from", dir.resolve("nothing").toString(), "--to", copy.toString());
+    CliRunner.Run missing =
+        cli("sync", "--from", dir.resolve("nothing").toString(), "--to", copy.toString());
     assertEquals(ExitCode.NOT_COMMITTED, missing.exit());
     assertTrue(missing.err().contains("has no committed shardscore manifest"), missing.err());
   }
 
   @Test
   void helpListsTheCommandsAndExitCodes() {
-    Run run = cli("--help");
+    CliRunner.Run run = cli("--help");
     assertEquals(0, run.exit());
     assertTrue(
         run.out().contains("run") && run.out().contains("demo") && run.out().contains("validate"));
     assertTrue(run.out().contains("Exit codes"), run.out());
-    Run runHelp = cli("run", "--help");
+    CliRunner.Run runHelp = cli("run", "--help");
     assertTrue(
         runHelp.out().contains("--config") && runHelp.out().contains("--max-error-fraction"));
   }
