@@ -12,7 +12,6 @@ import io.shardscore.job.commit.CommitException;
 import io.shardscore.job.commit.Manifest;
 import io.shardscore.job.commit.OutputGuard;
 import io.shardscore.job.commit.PendingJournal;
-import io.shardscore.job.commit.PendingRun;
 import io.shardscore.job.commit.ShardCommitter;
 import io.shardscore.job.commit.StagedFile;
 import io.shardscore.job.config.FeatureColumn;
@@ -286,7 +285,11 @@ public final class ScoreJob {
     }
     PendingJournal journal = new PendingJournal(outFs, outputRoot);
     boolean resumable = p.census().fingerprinted();
-    Map<Integer, List<TaskOutcome>> resumed = resumable ? resumable(p, journal, toScore) : Map.of();
+    Map<Integer, List<TaskOutcome>> resumed =
+        resumable
+            ? new ShardResume(p.plan(), p.census(), p.spec().digest(), p.settingsDigest())
+                .finished(journal, toScore, p.outFs(), p.outputRoot())
+            : Map.of();
     for (Integer shardId : resumed.keySet()) {
       toScore.remove(shardId);
       rowsPerShard[shardId] = 0;
@@ -298,7 +301,8 @@ public final class ScoreJob {
     Tally tally = Tally.empty();
     if (partitions > 0) {
       if (resumable) {
-        writeJournal(p, journal, placement, toScore, staging);
+        new ShardResume(p.plan(), p.census(), p.spec().digest(), p.settingsDigest())
+            .record(journal, p.run(), placement, toScore, staging);
       }
       tally = score(p, placement, toScore, staging);
     }
@@ -629,99 +633,6 @@ public final class ScoreJob {
             "quantiles",
             io.shardscore.sharding.StrayKeyPolicy.parse(s.unmatched(), "sharding.unmatched"),
             io.shardscore.sharding.StrayKeyPolicy.parse(s.nullKeys(), "sharding.null-keys")));
-  }
-
-  /**
-   * Outcomes of shards that a pending (uncommitted) run already finished with the same model,
-   * settings and input fingerprint, by current shard id.
-   */
-  private static Map<Integer, List<TaskOutcome>> resumable(
-      Prepared p, PendingJournal journal, Set<Integer> toScore) {
-    Map<Integer, List<TaskOutcome>> out = new HashMap<>();
-    for (PendingRun pending : journal.list()) {
-      if (!pending.modelDigest().equals(p.spec().digest())
-          || !pending.settingsDigest().equals(p.settingsDigest())) {
-        continue;
-      }
-      Map<Integer, TaskOutcome> done = journal.completed(pending);
-      for (Integer shardId : toScore) {
-        Shard shard = p.plan().shard(shardId);
-        PendingRun.PendingShard ps = pending.shards().get(shard.name());
-        if (out.containsKey(shardId)
-            || ps == null
-            || !ps.fingerprint().equals(p.census().of(shardId).encoded())
-            || !done.keySet().containsAll(ps.partitions())) {
-          continue;
-        }
-        List<TaskOutcome> outcomes = new ArrayList<>();
-        for (Integer partition : ps.partitions()) {
-          outcomes.add(done.get(partition));
-        }
-        if (outcomes.stream().allMatch(o -> filesPresent(p, o))) {
-          out.put(shardId, outcomes);
-        } else {
-          LOG.warn(
-              "Shard {} finished in run {} but some of its staged files are gone; scoring it again",
-              shard.name(),
-              pending.runId());
-        }
-      }
-    }
-    if (!out.isEmpty()) {
-      LOG.info(
-          "Resuming {} shard(s) finished by an earlier run that did not commit: {}",
-          out.size(),
-          out.keySet().stream().map(id -> p.plan().shard(id).name()).toList());
-    }
-    return out;
-  }
-
-  /** True when every file of a finished task is still staged, or already moved into place. */
-  private static boolean filesPresent(Prepared p, TaskOutcome o) {
-    try {
-      FileSystem fs = p.outFs();
-      if (o.data() != null
-          && !fs.exists(new Path(o.dataStagedAs()))
-          && !fs.exists(new Path(p.outputRoot(), o.data().path()))) {
-        return false;
-      }
-      return o.errors() == null
-          || fs.exists(new Path(o.errorsStagedAs()))
-          || fs.exists(new Path(p.outputRoot(), o.errors().path()));
-    } catch (IOException e) {
-      return false;
-    }
-  }
-
-  private static void writeJournal(
-      Prepared p,
-      PendingJournal journal,
-      ShardPlacement placement,
-      Set<Integer> toScore,
-      Path staging) {
-    Map<String, PendingRun.PendingShard> shards = new LinkedHashMap<>();
-    for (Integer shardId : toScore) {
-      List<Integer> partitions = new ArrayList<>();
-      for (int k = 0; k < placement.partitionsOf(shardId); k++) {
-        partitions.add(placement.firstPartitionOf(shardId) + k);
-      }
-      shards.put(
-          p.plan().shard(shardId).name(),
-          new PendingRun.PendingShard(p.census().of(shardId).encoded(), partitions));
-    }
-    try {
-      journal.write(
-          new PendingRun(
-              p.run(), p.spec().digest(), p.settingsDigest(), staging.toString(), shards));
-    } catch (IOException e) {
-      throw new CommitException(
-          "Cannot write the pending journal under "
-              + p.outputRoot()
-              + "/_shardscore/pending: "
-              + e.getMessage()
-              + ". Check that the output is writable.",
-          e);
-    }
   }
 
   private Tally score(Prepared p, ShardPlacement placement, Set<Integer> toScore, Path staging) {

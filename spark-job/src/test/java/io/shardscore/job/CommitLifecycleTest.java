@@ -233,7 +233,7 @@ class CommitLifecycleTest {
   void strayKeysWithTheFailPolicyStopTheRunBeforeScoring() {
     Path out = dir.resolve("stray");
     JobConfig cfg =
-        SparkTestSession.job(input, model, out, "0-49999", "".concat(""))
+        SparkTestSession.job(input, model, out, "0-49999", "")
             .withSharding(
                 new io.shardscore.job.config.ShardingConfig(
                     "customer_id",
