@@ -38,6 +38,7 @@ import io.shardscore.job.score.PredictionColumns;
 import io.shardscore.job.score.ScoringTask;
 import io.shardscore.job.score.TaskOutcome;
 import io.shardscore.job.score.WrittenFile;
+import io.shardscore.job.store.StoreErrors;
 import io.shardscore.model.EngineSettings;
 import io.shardscore.model.FeatureBatch;
 import io.shardscore.model.LoadedModel;
@@ -388,7 +389,7 @@ public final class ScoreJob {
     long started = System.currentTimeMillis();
     JobConfig cfg = JobConfigValidator.validate(config, inputFrame != null);
     String run = runId != null ? runId : newRunId(started);
-    Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+    Configuration hadoop = io.shardscore.job.store.SessionHadoopConf.of(spark);
 
     Path outputRoot = qualify(cfg.output().path(), hadoop, "output.path");
     FileSystem outFs = fileSystem(outputRoot, hadoop, "output.path");
@@ -545,7 +546,7 @@ public final class ScoreJob {
       return Optional.empty();
     }
     try {
-      Configuration hadoop = spark.sparkContext().hadoopConfiguration();
+      Configuration hadoop = io.shardscore.job.store.SessionHadoopConf.of(spark);
       return Optional.of(
           InputSnapshot.take(hadoop, new Path(cfg.input().path()), cfg.sharding().key()));
     } catch (IOException e) {
@@ -757,8 +758,7 @@ public final class ScoreJob {
                 + " does not exist. Check the path (and the run date in it).");
       }
     } catch (IOException e) {
-      throw new JobConfigException(
-          "Cannot check input.path " + inputPath + ": " + e.getMessage() + ". Check access to it.");
+      throw new JobConfigException(StoreErrors.explain("input.path", inputPath, e, hadoop));
     }
     String out = outputRoot.toString();
     String inp = inputPath.toString();
@@ -841,8 +841,7 @@ public final class ScoreJob {
       throw new ModelLoadException(
           "model.path " + path + " does not exist. Check the path, or build the model first.");
     } catch (IOException e) {
-      throw new ModelLoadException(
-          "Cannot read model.path " + path + ": " + e.getMessage() + ". Check access to it.", e);
+      throw new ModelLoadException(StoreErrors.explain("model.path", path, e, hadoop), e);
     }
     String location =
         path.toUri().getScheme() == null || "file".equals(path.toUri().getScheme())

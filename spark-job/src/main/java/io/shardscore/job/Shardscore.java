@@ -42,7 +42,7 @@ public final class Shardscore {
   public static Optional<Manifest> manifest(SparkSession spark, String output) {
     Path root = new Path(output);
     try {
-      FileSystem fs = root.getFileSystem(spark.sparkContext().hadoopConfiguration());
+      FileSystem fs = root.getFileSystem(io.shardscore.job.store.SessionHadoopConf.of(spark));
       return new ManifestStore(fs, fs.makeQualified(root)).current();
     } catch (IOException e) {
       throw new UncheckedIOException(e);

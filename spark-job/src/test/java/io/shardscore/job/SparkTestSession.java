@@ -50,6 +50,12 @@ public final class SparkTestSession {
 
   /** A job over the demo table with the given ranges and extra YAML lines. */
   public static JobConfig job(Path input, Path model, Path output, String ranges, String extra) {
+    return job(input.toString(), model.toString(), output.toString(), ranges, extra);
+  }
+
+  /** The same with locations as URIs, such as {@code s3a://bucket/path}. */
+  public static JobConfig job(
+      String input, String model, String output, String ranges, String extra) {
     String yaml =
         "input:\n  path: "
             + input

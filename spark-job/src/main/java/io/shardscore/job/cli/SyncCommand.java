@@ -28,11 +28,18 @@ final class SyncCommand implements Callable<Integer> {
   @Option(names = "--force", description = "On divergence, replace the target with the source.")
   boolean force;
 
+  @Option(
+      names = "--conf",
+      paramLabel = "KEY=VALUE",
+      description = "Hadoop or Spark setting, e.g. fs.s3a.endpoint=http://host:9000; repeatable.")
+  java.util.Map<String, String> conf = new java.util.LinkedHashMap<>();
+
   @Override
   public Integer call() {
     // Only for the Hadoop configuration (s3a credentials, endpoints): no Spark job runs.
-    SparkSession spark = SparkSessions.create("local[1]", java.util.Map.of());
-    SyncResult r = new StoreSync(spark.sparkContext().hadoopConfiguration()).sync(from, to, force);
+    SparkSession spark = SparkSessions.create("local[1]", conf);
+    SyncResult r =
+        new StoreSync(io.shardscore.job.store.SessionHadoopConf.of(spark)).sync(from, to, force);
     if (r.upToDate()) {
       System.out.printf(Locale.ROOT, "%s is up to date (version %d)%n", to, r.sourceVersion());
     } else {

@@ -3,6 +3,7 @@ package io.shardscore.job.commit;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.shardscore.job.store.StoreErrors;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -66,11 +67,8 @@ public final class ManifestStore {
       }
     } catch (IOException e) {
       throw new CommitException(
-          "Cannot read the manifest under "
-              + metaDir()
-              + ": "
-              + e.getMessage()
-              + ". Check access to the output.",
+          "Cannot read the manifest: "
+              + StoreErrors.explain("output.path", metaDir(), e, fs.getConf()),
           e);
     }
   }

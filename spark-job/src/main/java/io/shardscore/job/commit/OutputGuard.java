@@ -2,6 +2,7 @@ package io.shardscore.job.commit;
 
 import io.shardscore.job.config.JobConfigException;
 import io.shardscore.job.config.OutputMode;
+import io.shardscore.job.store.StoreErrors;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -63,12 +64,7 @@ public final class OutputGuard {
               + (entries.size() > 5 ? ", ..." : "")
               + "). Point output.path at an empty folder or at an earlier shardscore output.");
     } catch (IOException e) {
-      throw new JobConfigException(
-          "Cannot inspect output.path "
-              + root
-              + ": "
-              + e.getMessage()
-              + ". Check the path and your access to it.");
+      throw new JobConfigException(StoreErrors.explain("output.path", root, e, fs.getConf()));
     }
   }
 }

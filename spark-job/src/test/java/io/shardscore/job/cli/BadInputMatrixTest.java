@@ -1,11 +1,13 @@
 package io.shardscore.job.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.shardscore.job.Shardscore;
 import io.shardscore.job.SparkTestSession;
 import io.shardscore.job.demo.DemoData;
+import io.shardscore.job.s3.S3Server;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -16,6 +18,7 @@ import java.util.function.Function;
 import java.util.stream.Stream;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -32,8 +35,12 @@ class BadInputMatrixTest {
   static Path model;
   static Path committed;
 
+  static S3Server s3;
+
   @BeforeAll
   static void fixtures() throws Exception {
+    s3 = S3Server.start(dir.resolve("s3"));
+    s3.createBucket("locked");
     SparkSession spark = SparkTestSession.get();
     input = SparkTestSession.customers(dir, 2_000);
     model = SparkTestSession.model(dir);
@@ -68,6 +75,23 @@ class BadInputMatrixTest {
     Files.createDirectories(dir.resolve("foreign"));
     Files.writeString(dir.resolve("foreign/notes.txt"), "somebody else's");
     Files.writeString(dir.resolve("a-file"), "x");
+  }
+
+  @AfterAll
+  static void stopStore() throws Exception {
+    s3.close();
+  }
+
+  /** The job's {@code spark:} section pointing one bucket at the test store. */
+  private static String s3Section(Map<String, String> settings) {
+    StringBuilder sb = new StringBuilder("spark:\n");
+    settings.forEach((k, v) -> sb.append("  ").append(k).append(": '").append(v).append("'\n"));
+    return sb.toString();
+  }
+
+  private static String onS3(String text, String bucket, Map<String, String> settings) {
+    return text.replace("path: " + input, "path: s3a://" + bucket + "/customers")
+        + s3Section(settings);
   }
 
   private static String yaml(Path output) {
@@ -277,6 +301,45 @@ class BadInputMatrixTest {
             true,
             "'scoring.batch-size'",
             "wrong type"),
+        c(
+            "unreachable S3 endpoint",
+            t -> {
+              Map<String, String> dead = new java.util.LinkedHashMap<>(s3.s3aSettings("dead"));
+              dead.put("fs.s3a.bucket.dead.endpoint", "http://127.0.0.1:9");
+              return onS3(t, "dead", dead);
+            },
+            2,
+            true,
+            "input.path s3a://dead/customers",
+            "cannot reach the S3 store at http://127.0.0.1:9",
+            "Connection refused",
+            "fs.s3a.bucket.dead.endpoint"),
+        c(
+            "wrong S3 credentials",
+            t -> onS3(t, "locked", s3.s3aSettings("locked", S3Server.ACCESS_KEY, "not-the-secret")),
+            2,
+            true,
+            "input.path s3a://locked/customers",
+            "refused the credentials (HTTP 403)",
+            "fs.s3a.secret.key"),
+        c(
+            "missing S3 bucket",
+            t -> onS3(t, "no-such-bucket", s3.s3aSettings("no-such-bucket")),
+            2,
+            true,
+            "input.path s3a://no-such-bucket/customers",
+            "bucket 'no-such-bucket' does not exist",
+            "Create the bucket"),
+        c(
+            "output on an S3 bucket that does not exist",
+            t ->
+                t.replace("path: " + dir.resolve("CASE"), "path: s3a://absent-out/scores")
+                    + s3Section(s3.s3aSettings("absent-out")),
+            2,
+            true,
+            "output.path s3a://absent-out/scores",
+            "bucket 'absent-out' does not exist",
+            "Create the bucket"),
         flags(
             "conflicting flags",
             List.of("--incremental", "--mode", "overwrite"),
@@ -310,8 +373,10 @@ class BadInputMatrixTest {
     Path output = dir.resolve("CASE");
     String job = c.edit().apply(yaml(output));
     String target = job.substring(job.indexOf("output:\n  path: ") + 16).split("\n")[0];
-    Map<String, String> before = SparkTestSession.listing(Path.of(target));
-    boolean existedBefore = Files.exists(Path.of(target));
+    boolean onS3 = target.startsWith("s3a:");
+    Path local = onS3 ? s3.folder() : Path.of(target);
+    Map<String, String> before = SparkTestSession.listing(local);
+    boolean existedBefore = Files.exists(local);
     int jobsBefore = CliRunner.jobs();
     CliRunner.Run r = run(job, c.args());
     assertEquals(c.exit(), r.exit(), r.err());
@@ -321,11 +386,12 @@ class BadInputMatrixTest {
     if (c.noJob()) {
       assertEquals(jobsBefore, CliRunner.jobs(), "no Spark job ran before the error");
     }
-    assertEquals(before, SparkTestSession.listing(Path.of(target)), "output unchanged");
+    assertEquals(before, SparkTestSession.listing(local), "output unchanged");
+    assertFalse(
+        (r.out() + r.err()).contains(S3Server.SECRET_KEY), "the S3 secret is never printed");
     if (!existedBefore) {
       assertTrue(
-          !Files.exists(Path.of(target))
-              || Shardscore.manifest(SparkTestSession.get(), target).isEmpty(),
+          !Files.exists(local) || Shardscore.manifest(SparkTestSession.get(), target).isEmpty(),
           "nothing committed");
     }
   }

@@ -1,0 +1,129 @@
+package io.shardscore.job.store;
+
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.SocketTimeoutException;
+import java.net.UnknownHostException;
+import java.util.Locale;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * Turns a storage failure into a sentence that says what is wrong and how to fix it: a missing
+ * bucket, refused credentials, an unreachable endpoint. Secrets are never part of the message: it
+ * names the Hadoop keys to check, not their values.
+ */
+public final class StoreErrors {
+  private StoreErrors() {}
+
+  /** What went wrong reaching {@code path} (named by config key {@code key}), and the fix. */
+  public static String explain(String key, Path path, Throwable error, Configuration conf) {
+    String scheme = path.toUri().getScheme();
+    if (scheme != null && scheme.startsWith("s3")) {
+      String s3 = explainS3(key, path, error, conf);
+      if (s3 != null) {
+        return s3;
+      }
+    }
+    return key
+        + " "
+        + path
+        + " cannot be accessed: "
+        + rootMessage(error)
+        + ". Check access to it.";
+  }
+
+  private static String explainS3(String key, Path path, Throwable error, Configuration conf) {
+    String bucket = path.toUri().getHost();
+    String endpoint = endpoint(conf, bucket);
+    if (any(error, "NoSuchBucket") || any(error, "UnknownStoreException")) {
+      return key
+          + " "
+          + path
+          + ": bucket '"
+          + bucket
+          + "' does not exist at "
+          + endpoint
+          + ". Create the bucket, or fix the bucket name in "
+          + key
+          + ".";
+    }
+    if (any(error, "Status Code: 403")
+        || any(error, "AccessDeniedException")
+        || any(error, "InvalidAccessKeyId")
+        || any(error, "SignatureDoesNotMatch")) {
+      return key
+          + " "
+          + path
+          + ": the store at "
+          + endpoint
+          + " refused the credentials (HTTP 403). Check fs.s3a.access.key and fs.s3a.secret.key"
+          + " (or fs.s3a.bucket."
+          + bucket
+          + ".*), or the provider chain in fs.s3a.aws.credentials.provider, and the bucket"
+          + " policy.";
+    }
+    if (cause(error, ConnectException.class)
+        || cause(error, NoRouteToHostException.class)
+        || cause(error, UnknownHostException.class)
+        || cause(error, SocketTimeoutException.class)
+        || any(error, "Unable to execute HTTP request")) {
+      return key
+          + " "
+          + path
+          + ": cannot reach the S3 store at "
+          + endpoint
+          + " ("
+          + rootMessage(error)
+          + "). Check fs.s3a.endpoint (or fs.s3a.bucket."
+          + bucket
+          + ".endpoint) and that the store is up. How long S3A retries first is set by"
+          + " fs.s3a.retry.limit, fs.s3a.attempts.maximum and fs.s3a.connection.establish.timeout.";
+    }
+    return null;
+  }
+
+  /** The endpoint a bucket resolves to, as configured (an endpoint is not a secret). */
+  static String endpoint(Configuration conf, String bucket) {
+    String perBucket = conf.getTrimmed("fs.s3a.bucket." + bucket + ".endpoint");
+    if (perBucket != null && !perBucket.isEmpty()) {
+      return perBucket;
+    }
+    String global = conf.getTrimmed("fs.s3a.endpoint");
+    return global == null || global.isEmpty() ? "the default AWS endpoint" : "endpoint " + global;
+  }
+
+  private static boolean any(Throwable e, String fragment) {
+    String f = fragment.toLowerCase(Locale.ROOT);
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t.getClass().getName().toLowerCase(Locale.ROOT).contains(f)
+          || (t.getMessage() != null && t.getMessage().toLowerCase(Locale.ROOT).contains(f))) {
+        return true;
+      }
+      if (t.getCause() == t) {
+        break;
+      }
+    }
+    return false;
+  }
+
+  private static boolean cause(Throwable e, Class<? extends Throwable> type) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (type.isInstance(t)) {
+        return true;
+      }
+      if (t.getCause() == t) {
+        break;
+      }
+    }
+    return false;
+  }
+
+  private static String rootMessage(Throwable e) {
+    Throwable t = e;
+    while (t.getCause() != null && t.getCause() != t) {
+      t = t.getCause();
+    }
+    return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+  }
+}

@@ -1,0 +1,227 @@
+package io.shardscore.job.s3;
+
+import java.net.URI;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
+import org.apache.hadoop.conf.Configuration;
+import org.gaul.s3proxy.AuthenticationType;
+import org.gaul.s3proxy.S3Proxy;
+import org.jclouds.ContextBuilder;
+import org.jclouds.blobstore.BlobStore;
+import org.jclouds.blobstore.BlobStoreContext;
+import org.jclouds.blobstore.domain.Blob;
+import org.jclouds.blobstore.domain.MultipartPart;
+import org.jclouds.blobstore.domain.MultipartUpload;
+import org.jclouds.blobstore.options.PutOptions;
+import org.jclouds.blobstore.util.ForwardingBlobStore;
+
+/**
+ * A real S3-protocol server (S3Proxy) in this JVM on 127.0.0.1, storing blobs in a folder, with
+ * signed requests (AWS v2/v4) and deterministic storage faults. It can stop and start again on the
+ * same port and folder, as a store that goes down and comes back.
+ */
+public final class S3Server implements AutoCloseable {
+  public static final String ACCESS_KEY = "shardscore-test-access";
+  public static final String SECRET_KEY = "shardscore-test-secret-Zq81";
+
+  private final Path folder;
+  private final BlobStoreContext context;
+  private final FaultyBlobStore store;
+  private int port;
+  private S3Proxy proxy;
+
+  private S3Server(Path folder) {
+    this.folder = folder;
+    Properties props = new Properties();
+    props.setProperty("jclouds.filesystem.basedir", folder.toString());
+    this.context =
+        ContextBuilder.newBuilder("filesystem").overrides(props).build(BlobStoreContext.class);
+    this.store = new FaultyBlobStore(context.getBlobStore());
+  }
+
+  /** Starts a server on a free port storing under {@code folder}. */
+  public static S3Server start(Path folder) throws Exception {
+    S3Server server = new S3Server(folder);
+    server.port = 0;
+    server.startProxy();
+    return server;
+  }
+
+  private void startProxy() throws Exception {
+    proxy =
+        S3Proxy.builder()
+            .blobStore(store)
+            .endpoint(URI.create("http://127.0.0.1:" + port))
+            .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY)
+            .ignoreUnknownHeaders(true)
+            .build();
+    proxy.start();
+    long deadline = System.nanoTime() + 30_000_000_000L;
+    while (!"STARTED".equals(proxy.getState())) {
+      if (System.nanoTime() > deadline) {
+        throw new IllegalStateException("S3Proxy did not start: " + proxy.getState());
+      }
+      Thread.sleep(20);
+    }
+    port = proxy.getPort();
+  }
+
+  /** Stops serving; the folder stays. */
+  public void stop() throws Exception {
+    proxy.stop();
+  }
+
+  /** Serves again on the same port and folder. */
+  public void restart() throws Exception {
+    startProxy();
+  }
+
+  public String endpoint() {
+    return "http://127.0.0.1:" + port;
+  }
+
+  public int port() {
+    return port;
+  }
+
+  public Path folder() {
+    return folder;
+  }
+
+  public void createBucket(String bucket) {
+    store.createContainerInLocation(null, bucket);
+  }
+
+  /**
+   * The Hadoop settings that reach this server for one bucket, per-bucket so tests can point other
+   * buckets elsewhere. Retries are capped so a dead store fails a run in seconds.
+   */
+  public Map<String, String> s3aSettings(String bucket, String accessKey, String secretKey) {
+    String p = "fs.s3a.bucket." + bucket + ".";
+    Map<String, String> s = new LinkedHashMap<>();
+    s.put(p + "endpoint", endpoint());
+    s.put(p + "endpoint.region", "us-east-1");
+    s.put(p + "path.style.access", "true");
+    s.put(p + "connection.ssl.enabled", "false");
+    s.put(p + "access.key", accessKey);
+    s.put(p + "secret.key", secretKey);
+    s.put(p + "aws.credentials.provider", "org.apache.hadoop.fs.s3a.SimpleAWSCredentialsProvider");
+    s.putAll(failFast(bucket));
+    return s;
+  }
+
+  public Map<String, String> s3aSettings(String bucket) {
+    return s3aSettings(bucket, ACCESS_KEY, SECRET_KEY);
+  }
+
+  /** The documented fail-fast settings: few retries, short timeouts. */
+  public static Map<String, String> failFast(String bucket) {
+    String p = "fs.s3a.bucket." + bucket + ".";
+    Map<String, String> s = new LinkedHashMap<>();
+    s.put(p + "attempts.maximum", "1");
+    s.put(p + "retry.limit", "2");
+    s.put(p + "retry.interval", "100ms");
+    s.put(p + "retry.throttle.limit", "2");
+    s.put(p + "retry.throttle.interval", "100ms");
+    s.put(p + "connection.establish.timeout", "2s");
+    s.put(p + "connection.timeout", "5s");
+    return s;
+  }
+
+  public void configure(Configuration conf, String bucket) {
+    s3aSettings(bucket).forEach(conf::set);
+  }
+
+  /** PUTs (single-part and multipart completions) of keys matching the filter, from now on. */
+  public int puts() {
+    return store.puts.get();
+  }
+
+  /**
+   * Fails PUTs of keys matching {@code keys} from the {@code nth} matching one on (1-based), {@code
+   * count} times in a row (or forever with {@link Integer#MAX_VALUE}). The server answers 500.
+   */
+  public void failPuts(Predicate<String> keys, int nth, int count) {
+    store.arm(keys, nth, count);
+  }
+
+  /** Number of PUTs refused by the fault. */
+  public int refusedPuts() {
+    return store.refused.get();
+  }
+
+  public void clearFaults() {
+    store.arm(k -> false, Integer.MAX_VALUE, 0);
+  }
+
+  @Override
+  public void close() throws Exception {
+    try {
+      proxy.stop();
+    } finally {
+      context.close();
+    }
+  }
+
+  /** A blob store that refuses chosen PUTs, as a storage back end failing under load would. */
+  private static final class FaultyBlobStore extends ForwardingBlobStore {
+    private final AtomicInteger puts = new AtomicInteger();
+    private final AtomicInteger refused = new AtomicInteger();
+    private volatile Predicate<String> keys = k -> false;
+    private volatile int firstFailing = Integer.MAX_VALUE;
+    private volatile int failures;
+    private final AtomicInteger seen = new AtomicInteger();
+
+    FaultyBlobStore(BlobStore delegate) {
+      super(delegate);
+    }
+
+    synchronized void arm(Predicate<String> keys, int nth, int count) {
+      this.keys = keys;
+      this.firstFailing = nth;
+      this.failures = count;
+      seen.set(0);
+      refused.set(0);
+    }
+
+    private void check(String key) {
+      puts.incrementAndGet();
+      if (!keys.test(key)) {
+        return;
+      }
+      int n = seen.incrementAndGet();
+      synchronized (this) {
+        if (n >= firstFailing && failures > 0) {
+          if (failures != Integer.MAX_VALUE) {
+            failures--;
+          }
+          refused.incrementAndGet();
+          throw new IllegalStateException("injected storage fault on PUT " + key);
+        }
+      }
+    }
+
+    @Override
+    public String putBlob(String container, Blob blob) {
+      check(blob.getMetadata().getName());
+      return super.putBlob(container, blob);
+    }
+
+    @Override
+    public String putBlob(String container, Blob blob, PutOptions options) {
+      check(blob.getMetadata().getName());
+      return super.putBlob(container, blob, options);
+    }
+
+    @Override
+    public String completeMultipartUpload(
+        MultipartUpload mpu, java.util.List<MultipartPart> parts) {
+      check(mpu.blobName());
+      return super.completeMultipartUpload(mpu, parts);
+    }
+  }
+}
