@@ -686,9 +686,13 @@ public final class ScoreJob {
           "Scoring failed, nothing was committed and "
               + p.outputRoot()
               + " is unchanged: "
-              + rootMessage(e)
-              + ". Shards whose tasks all finished are kept under _shardscore/staging: rerun the"
-              + " same job to resume with only the unfinished shards.",
+              + StoreErrors.problem("output.path", p.outputRoot(), e, p.hadoop())
+                  .map(m -> m.substring(0, m.length() - 1))
+                  .orElse(rootMessage(e))
+              + ". Shards whose tasks all finished are kept under "
+              + staging
+              + ": rerun the same job to resume with only the unfinished shards (incremental"
+              + " mode) or to score again; the next commit removes that folder.",
           e);
     } finally {
       spark.sparkContext().setJobDescription(null);

@@ -33,6 +33,19 @@ public final class StoreErrors {
         + ". Check access to it.";
   }
 
+  /**
+   * The storage problem behind {@code error} when it is one this class recognises (a missing
+   * bucket, refused credentials, an unreachable or failing store), else empty.
+   */
+  public static java.util.Optional<String> problem(
+      String key, Path path, Throwable error, Configuration conf) {
+    String scheme = path.toUri().getScheme();
+    if (scheme == null || !scheme.startsWith("s3")) {
+      return java.util.Optional.empty();
+    }
+    return java.util.Optional.ofNullable(explainS3(key, path, error, conf));
+  }
+
   private static String explainS3(String key, Path path, Throwable error, Configuration conf) {
     String bucket = path.toUri().getHost();
     String endpoint = endpoint(conf, bucket);
@@ -47,6 +60,17 @@ public final class StoreErrors {
           + ". Create the bucket, or fix the bucket name in "
           + key
           + ".";
+    }
+    if (any(error, "NoAuthWithAWSException")) {
+      return key
+          + " "
+          + path
+          + ": no S3 credentials were found for bucket '"
+          + bucket
+          + "'. Set fs.s3a.access.key and fs.s3a.secret.key (or fs.s3a.bucket."
+          + bucket
+          + ".*), the AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY environment variables, or"
+          + " fs.s3a.aws.credentials.provider.";
     }
     if (any(error, "Status Code: 403")
         || any(error, "AccessDeniedException")
@@ -79,6 +103,20 @@ public final class StoreErrors {
           + bucket
           + ".endpoint) and that the store is up. How long S3A retries first is set by"
           + " fs.s3a.retry.limit, fs.s3a.attempts.maximum and fs.s3a.connection.establish.timeout.";
+    }
+    if (any(error, "Status Code: 503")
+        || any(error, "Status Code: 500")
+        || any(error, "AWSServiceThrottledException")
+        || any(error, "AWSStatus500Exception")) {
+      return key
+          + " "
+          + path
+          + ": the store at "
+          + endpoint
+          + " kept failing requests (HTTP 5xx) after S3A's retries ("
+          + rootMessage(error)
+          + "). Check the store's health and load, then rerun; retries are set by"
+          + " fs.s3a.retry.limit and fs.s3a.retry.throttle.limit.";
     }
     return null;
   }

@@ -18,6 +18,8 @@ import org.jclouds.blobstore.domain.MultipartPart;
 import org.jclouds.blobstore.domain.MultipartUpload;
 import org.jclouds.blobstore.options.PutOptions;
 import org.jclouds.blobstore.util.ForwardingBlobStore;
+import org.jclouds.http.HttpResponse;
+import org.jclouds.http.HttpResponseException;
 
 /**
  * A real S3-protocol server (S3Proxy) in this JVM on 127.0.0.1, storing blobs in a folder, with
@@ -143,10 +145,33 @@ public final class S3Server implements AutoCloseable {
 
   /**
    * Fails PUTs of keys matching {@code keys} from the {@code nth} matching one on (1-based), {@code
-   * count} times in a row (or forever with {@link Integer#MAX_VALUE}). The server answers 500.
+   * count} times in a row (or forever with {@link Integer#MAX_VALUE}). The server answers 503 Slow
+   * Down.
    */
   public void failPuts(Predicate<String> keys, int nth, int count) {
-    store.arm(keys, nth, count);
+    store.arm(keys, nth, count, () -> {});
+  }
+
+  /**
+   * At the {@code nth} PUT of a key matching {@code keys}, the server goes down: it refuses that
+   * PUT and stops listening, as a store that crashes mid-run. {@link #restart()} brings it back.
+   */
+  public void goDownAtPut(Predicate<String> keys, int nth) {
+    store.arm(
+        keys,
+        nth,
+        1,
+        () ->
+            new Thread(
+                    () -> {
+                      try {
+                        proxy.stop();
+                      } catch (Exception e) {
+                        throw new IllegalStateException(e);
+                      }
+                    },
+                    "s3-outage")
+                .start());
   }
 
   /** Number of PUTs refused by the fault. */
@@ -155,7 +180,7 @@ public final class S3Server implements AutoCloseable {
   }
 
   public void clearFaults() {
-    store.arm(k -> false, Integer.MAX_VALUE, 0);
+    store.arm(k -> false, Integer.MAX_VALUE, 0, () -> {});
   }
 
   @Override
@@ -174,13 +199,15 @@ public final class S3Server implements AutoCloseable {
     private volatile Predicate<String> keys = k -> false;
     private volatile int firstFailing = Integer.MAX_VALUE;
     private volatile int failures;
+    private volatile Runnable onFault = () -> {};
     private final AtomicInteger seen = new AtomicInteger();
 
     FaultyBlobStore(BlobStore delegate) {
       super(delegate);
     }
 
-    synchronized void arm(Predicate<String> keys, int nth, int count) {
+    synchronized void arm(Predicate<String> keys, int nth, int count, Runnable onFault) {
+      this.onFault = onFault;
       this.keys = keys;
       this.firstFailing = nth;
       this.failures = count;
@@ -200,7 +227,12 @@ public final class S3Server implements AutoCloseable {
             failures--;
           }
           refused.incrementAndGet();
-          throw new IllegalStateException("injected storage fault on PUT " + key);
+          onFault.run();
+          // 503 Slow Down, as S3 answers when a prefix is overloaded: clients retry it.
+          throw new HttpResponseException(
+              "injected storage fault on PUT " + key,
+              null,
+              HttpResponse.builder().statusCode(503).message("Slow Down").build());
         }
       }
     }
