@@ -1,0 +1,411 @@
+package io.shardscore.job.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.shardscore.job.ScoreResult;
+import io.shardscore.job.Shardscore;
+import io.shardscore.job.config.OutputMode;
+import io.shardscore.job.demo.DemoData;
+import io.shardscore.job.demo.DemoModel;
+import io.shardscore.job.s3.S3Server;
+import java.io.ByteArrayOutputStream;
+import java.io.File;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileStatus;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.FileUtil;
+import org.apache.hadoop.security.alias.CredentialProvider;
+import org.apache.hadoop.security.alias.CredentialProviderFactory;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerExecutorAdded;
+import org.apache.spark.scheduler.SparkListenerExecutorRemoved;
+import org.apache.spark.scheduler.SparkListenerStageSubmitted;
+import org.apache.spark.scheduler.SparkListenerTaskStart;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Tag;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * shardscore on a Spark standalone cluster of separate JVMs (one master, two workers, started once
+ * for the suite from the Maven jars) reading and writing {@code s3a://} on S3Proxy. The S3 keys
+ * live in a Hadoop credential store (JCEKS) that the configuration only names, as on a real
+ * cluster.
+ */
+@Tag("cluster")
+class ClusterIT {
+  private static final long ROWS = 200_000;
+  private static final String RANGES = "0-99999,100000-MAX";
+  private static final long ROWS_PER_PARTITION = 8_000;
+
+  @TempDir(cleanup = org.junit.jupiter.api.io.CleanupMode.ON_SUCCESS)
+  static Path dir;
+
+  static S3Server s3;
+  static StandaloneCluster cluster;
+  static Path appJar;
+  static Path credentials;
+
+  @BeforeAll
+  static void start() throws Exception {
+    s3 = S3Server.start(dir.resolve("s3"));
+    s3.createBucket("lake");
+    credentials = credentialStore(dir.resolve("s3.jceks"));
+    appJar = appJar();
+
+    Path local = dir.resolve("local");
+    SparkSession spark =
+        SparkSession.builder()
+            .master("local[2]")
+            .config("spark.ui.enabled", "false")
+            .config("spark.driver.host", "127.0.0.1")
+            .getOrCreate();
+    try {
+      DemoData.frame(spark, ROWS, 4, true).write().parquet(local.resolve("customers").toString());
+    } finally {
+      spark.stop();
+      SparkSession.clearActiveSession();
+      SparkSession.clearDefaultSession();
+    }
+    DemoModel.write(local.resolve("churn.onnx"));
+    Configuration conf = hadoopConf();
+    FileSystem fs = new org.apache.hadoop.fs.Path("s3a://lake/").getFileSystem(conf);
+    FileUtil.copy(
+        new File(local.resolve("customers").toString()),
+        fs,
+        new org.apache.hadoop.fs.Path("s3a://lake/customers"),
+        false,
+        conf);
+    FileUtil.copy(
+        new File(local.resolve("churn.onnx").toString()),
+        fs,
+        new org.apache.hadoop.fs.Path("s3a://lake/models/churn.onnx"),
+        false,
+        conf);
+
+    cluster =
+        StandaloneCluster.start(
+            dir.resolve("cluster"), StandaloneCluster.Workers.plain(2, Map.of()));
+  }
+
+  @AfterAll
+  static void stop() throws Exception {
+    if (cluster != null) {
+      cluster.close();
+    }
+    if (s3 != null) {
+      s3.close();
+    }
+  }
+
+  /** A JCEKS store holding the S3 keys, read through Hadoop's credential provider API. */
+  private static Path credentialStore(Path file) throws Exception {
+    Configuration conf = new Configuration(false);
+    conf.set(CredentialProviderFactory.CREDENTIAL_PROVIDER_PATH, "jceks://file" + file);
+    CredentialProvider provider = CredentialProviderFactory.getProviders(conf).get(0);
+    provider.createCredentialEntry("fs.s3a.access.key", S3Server.ACCESS_KEY.toCharArray());
+    provider.createCredentialEntry("fs.s3a.secret.key", S3Server.SECRET_KEY.toCharArray());
+    provider.flush();
+    return file;
+  }
+
+  /** The s3a settings every JVM of a run gets: where the store is, and where the keys are. */
+  private static Map<String, String> s3a() {
+    Map<String, String> s = new LinkedHashMap<>();
+    s.put("fs.s3a.endpoint", s3.endpoint());
+    s.put("fs.s3a.endpoint.region", "us-east-1");
+    s.put("fs.s3a.path.style.access", "true");
+    s.put("fs.s3a.connection.ssl.enabled", "false");
+    s.put("hadoop.security.credential.provider.path", "jceks://file" + credentials);
+    S3Server.failFast("lake")
+        .forEach((k, v) -> s.put(k.replace("fs.s3a.bucket.lake.", "fs.s3a."), v));
+    return s;
+  }
+
+  private static Configuration hadoopConf() {
+    Configuration conf = new Configuration();
+    s3a().forEach(conf::set);
+    return conf;
+  }
+
+  private static Path appJar() throws Exception {
+    try (Stream<Path> jars = Files.list(Paths.get("target"))) {
+      return jars.filter(p -> p.getFileName().toString().endsWith("-app.jar"))
+          .findFirst()
+          .orElseThrow()
+          .toAbsolutePath();
+    }
+  }
+
+  private static String read(String uri) throws Exception {
+    org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(uri);
+    try (InputStream in = p.getFileSystem(hadoopConf()).open(p)) {
+      ByteArrayOutputStream out = new ByteArrayOutputStream();
+      in.transferTo(out);
+      return out.toString(StandardCharsets.UTF_8);
+    }
+  }
+
+  private static List<String> files(String uri) throws Exception {
+    org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(uri);
+    List<String> out = new ArrayList<>();
+    for (FileStatus s : p.getFileSystem(hadoopConf()).listStatus(p)) {
+      out.add(s.getPath().toString());
+    }
+    return out;
+  }
+
+  /** A driver in this JVM on the cluster; executors load shardscore from the application jar. */
+  private static SparkSession driver(String name, Map<String, String> extra) {
+    SparkSession.Builder b =
+        SparkSession.builder()
+            .master(cluster.url())
+            .appName(name)
+            .config("spark.jars", appJar.toString())
+            .config("spark.ui.enabled", "false")
+            .config("spark.driver.host", "127.0.0.1")
+            .config("spark.executor.memory", "1g")
+            .config("spark.executor.cores", "1")
+            .config(
+                "spark.executor.extraJavaOptions",
+                "-Dai.djl.offline=true -Dai.djl.onnx.disable_alternative=true")
+            .config("spark.executorEnv.DJL_OFFLINE", "true");
+    s3a().forEach((k, v) -> b.config("spark.hadoop." + k, v));
+    extra.forEach(b::config);
+    return b.getOrCreate();
+  }
+
+  private static void stopDriver(SparkSession spark) {
+    spark.stop();
+    SparkSession.clearActiveSession();
+    SparkSession.clearDefaultSession();
+  }
+
+  private static ScoreResult score(SparkSession spark, String output) {
+    return Shardscore.job(spark)
+        .input("s3a://lake/customers")
+        .shardByRanges("customer_id", RANGES)
+        .maxRowsPerPartition(ROWS_PER_PARTITION)
+        .model("s3a://lake/models/churn.onnx", DemoData.FEATURES)
+        .output(output)
+        .mode(OutputMode.OVERWRITE)
+        .execute();
+  }
+
+  @Test
+  void theShadedJarRunsUnderSparkSubmitOnTheClusterAgainstS3() throws Exception {
+    Path job = dir.resolve("job.yaml");
+    Files.writeString(
+        job,
+        "input: {path: 's3a://lake/customers'}\n"
+            + "output: {path: 's3a://lake/scores'}\n"
+            + "sharding: {key: customer_id, ranges: '"
+            + RANGES
+            + "', max-rows-per-partition: "
+            + ROWS_PER_PARTITION
+            + "}\n"
+            + "model:\n  path: 's3a://lake/models/churn.onnx'\n  features:\n"
+            + DemoData.FEATURES.stream().map(f -> "    - " + f + "\n").reduce("", String::concat));
+    List<String> cmd = new ArrayList<>();
+    cmd.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
+    cmd.add("-Xmx1g");
+    cmd.addAll(StandaloneCluster.opens());
+    cmd.add("-Dlog4j2.configurationFile=" + cluster.home().resolve("conf/log4j2.properties"));
+    cmd.addAll(
+        List.of(
+            "-cp",
+            cluster.home().resolve("conf") + File.pathSeparator + cluster.home() + "/jars/*",
+            "org.apache.spark.deploy.SparkSubmit",
+            "--master",
+            cluster.url(),
+            "--deploy-mode",
+            "client",
+            "--class",
+            "io.shardscore.job.cli.ShardscoreCommand",
+            "--executor-memory",
+            "1g",
+            "--conf",
+            "spark.ui.enabled=false",
+            "--conf",
+            "spark.driver.host=127.0.0.1",
+            "--conf",
+            "spark.driver.extraJavaOptions=-Dai.djl.offline=true",
+            "--conf",
+            "spark.executor.extraJavaOptions=-Dai.djl.offline=true"));
+    s3a().forEach((k, v) -> cmd.addAll(List.of("--conf", "spark.hadoop." + k + "=" + v)));
+    cmd.addAll(List.of(appJar.toString(), "run", "--config", job.toString()));
+    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+    pb.environment().put("SPARK_HOME", cluster.home().toString());
+    pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
+    pb.environment().put("SPARK_SCALA_VERSION", "2.13");
+    Path log = dir.resolve("spark-submit.log");
+    pb.redirectOutput(log.toFile());
+    Process p = pb.start();
+    assertTrue(p.waitFor(5, TimeUnit.MINUTES), "spark-submit finished in time");
+    String out = Files.readString(log, StandardCharsets.UTF_8);
+    assertEquals(0, p.exitValue(), out);
+    assertTrue(out.contains("committed: "), out);
+
+    List<String> reports = files("s3a://lake/scores/_shardscore/reports");
+    assertEquals(1, reports.size(), reports.toString());
+    String reportText = read(reports.get(0));
+    JsonNode report = new ObjectMapper().readTree(reportText);
+    assertEquals(ROWS, report.path("rowsIn").asLong());
+    assertTrue(report.path("tasks").asInt() >= 20, "at least 20 tasks: " + report);
+    JsonNode loads = report.path("modelLoadsByExecutor");
+    assertEquals(2, loads.size(), "two executors scored: " + loads);
+    loads.forEach(n -> assertEquals(1, n.asInt(), "one model load per executor: " + loads));
+    String manifest = read("s3a://lake/scores/_shardscore/manifest.json");
+    for (String text :
+        List.of(
+            out,
+            reportText,
+            manifest,
+            String.join("", cluster.logs().stream().map(ClusterIT::text).toList()))) {
+      assertFalse(text.contains(S3Server.SECRET_KEY), "the secret key is never written");
+      assertFalse(text.contains(S3Server.ACCESS_KEY), "the access key is never written");
+    }
+  }
+
+  private static String text(Path p) {
+    try {
+      return Files.readString(p, StandardCharsets.UTF_8);
+    } catch (java.io.IOException e) {
+      return "";
+    }
+  }
+
+  @Test
+  void aKilledExecutorCostsNoRowAndDuplicatesNone() throws Exception {
+    Set<Integer> scoringStages = ConcurrentHashMap.newKeySet();
+    AtomicInteger started = new AtomicInteger();
+    List<String> killed = new CopyOnWriteArrayList<>();
+    List<String> removed = new CopyOnWriteArrayList<>();
+    SparkSession spark = driver("shardscore-executor-kill", Map.of());
+    try {
+      spark
+          .sparkContext()
+          .addSparkListener(
+              new SparkListener() {
+                @Override
+                public void onStageSubmitted(SparkListenerStageSubmitted e) {
+                  if (e.stageInfo().numTasks() >= 20) {
+                    scoringStages.add(e.stageInfo().stageId());
+                  }
+                }
+
+                @Override
+                public void onTaskStart(SparkListenerTaskStart e) {
+                  if (scoringStages.contains(e.stageId())
+                      && started.incrementAndGet() == 5
+                      && killed.isEmpty()) {
+                    String id = e.taskInfo().executorId();
+                    cluster
+                        .executorProcess(id)
+                        .ifPresent(
+                            ph -> {
+                              killed.add(id + " (pid " + ph.pid() + ")");
+                              ph.destroyForcibly();
+                            });
+                  }
+                }
+
+                @Override
+                public void onExecutorRemoved(SparkListenerExecutorRemoved e) {
+                  removed.add(e.executorId() + ": " + e.reason());
+                }
+              });
+      ScoreResult r = score(spark, "s3a://lake/kill-scores");
+      System.out.println("observed: killed executor " + killed + ", removed " + removed);
+      assertEquals(1, killed.size(), "an executor was killed mid-job");
+      assertFalse(removed.isEmpty(), "the driver saw the executor loss");
+      Dataset<Row> scored = Shardscore.read(spark, "s3a://lake/kill-scores");
+      long rows = scored.count();
+      long distinct = scored.select("customer_id").distinct().count();
+      long errors = Shardscore.readErrors(spark, "s3a://lake/kill-scores").count();
+      System.out.printf(
+          "observed: rows in %d, scored %d, distinct %d, errors %d%n",
+          ROWS, rows, distinct, errors);
+      assertEquals(rows, distinct, "no duplicates");
+      assertEquals(ROWS, rows + errors, "every row scored or in errors");
+      assertEquals(ROWS, r.rowsIn());
+    } finally {
+      stopDriver(spark);
+    }
+  }
+
+  @Test
+  void executorsComeWithTheBacklogAndGoWhenIdle() throws Exception {
+    AtomicInteger live = new AtomicInteger();
+    AtomicInteger peak = new AtomicInteger();
+    List<String> events = new CopyOnWriteArrayList<>();
+    Map<String, String> dynamic = new LinkedHashMap<>();
+    dynamic.put("spark.dynamicAllocation.enabled", "true");
+    dynamic.put("spark.dynamicAllocation.shuffleTracking.enabled", "true");
+    dynamic.put("spark.dynamicAllocation.shuffleTracking.timeout", "5s");
+    dynamic.put("spark.dynamicAllocation.minExecutors", "0");
+    dynamic.put("spark.dynamicAllocation.initialExecutors", "0");
+    dynamic.put("spark.dynamicAllocation.maxExecutors", "2");
+    dynamic.put("spark.dynamicAllocation.executorIdleTimeout", "3s");
+    dynamic.put("spark.dynamicAllocation.cachedExecutorIdleTimeout", "3s");
+    dynamic.put("spark.dynamicAllocation.schedulerBacklogTimeout", "1s");
+    dynamic.put("spark.dynamicAllocation.sustainedSchedulerBacklogTimeout", "1s");
+    SparkSession spark = driver("shardscore-dynamic-allocation", dynamic);
+    try {
+      spark
+          .sparkContext()
+          .addSparkListener(
+              new SparkListener() {
+                @Override
+                public void onExecutorAdded(SparkListenerExecutorAdded e) {
+                  int n = live.incrementAndGet();
+                  peak.accumulateAndGet(n, Math::max);
+                  events.add("+" + e.executorId() + "=" + n);
+                }
+
+                @Override
+                public void onExecutorRemoved(SparkListenerExecutorRemoved e) {
+                  events.add("-" + e.executorId() + "=" + live.decrementAndGet());
+                }
+              });
+      assertEquals(0, live.get(), "no executors before the job");
+      long start = System.nanoTime();
+      score(spark, "s3a://lake/elastic-scores");
+      long scored = System.nanoTime();
+      long deadline = scored + TimeUnit.SECONDS.toNanos(90);
+      while (live.get() > 0 && System.nanoTime() < deadline) {
+        Thread.sleep(200);
+      }
+      System.out.printf(
+          "observed: executors %s; job %.1f s, back to 0 after %.1f s%n",
+          events, (scored - start) / 1e9, (System.nanoTime() - scored) / 1e9);
+      assertEquals(2, peak.get(), "scaled up to the maximum of 2: " + events);
+      assertEquals(0, live.get(), "scaled back to 0 when idle: " + events);
+    } finally {
+      stopDriver(spark);
+    }
+  }
+}
