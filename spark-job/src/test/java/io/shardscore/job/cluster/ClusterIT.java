@@ -276,6 +276,9 @@ class ClusterIT {
     assertEquals(ROWS, report.path("rowsIn").asLong());
     assertTrue(report.path("tasks").asInt() >= 20, "at least 20 tasks: " + report);
     JsonNode loads = report.path("modelLoadsByExecutor");
+    System.out.printf(
+        "observed: spark-submit on the cluster: %d tasks, model loads %s, %d ms%n",
+        report.path("tasks").asInt(), loads, report.path("elapsedMillis").asLong());
     assertEquals(2, loads.size(), "two executors scored: " + loads);
     loads.forEach(n -> assertEquals(1, n.asInt(), "one model load per executor: " + loads));
     String manifest = read("s3a://lake/scores/_shardscore/manifest.json");
