@@ -1,10 +1,12 @@
 package io.shardscore.model;
 
 import ai.djl.MalformedModelException;
+import ai.djl.inference.Predictor;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ModelNotFoundException;
 import ai.djl.repository.zoo.ZooModel;
+import ai.djl.translate.TranslateException;
 import ai.djl.util.PairList;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -17,14 +19,21 @@ public final class LoadedModel implements AutoCloseable {
   private final ModelSpec spec;
   private final ZooModel<FeatureBatch, ModelOutput> model;
   private final long loadMillis;
+  private final String device;
+  private final java.util.concurrent.atomic.AtomicInteger openSessions =
+      new java.util.concurrent.atomic.AtomicInteger();
+  private DeviceBatcher batcher;
+  private volatile long lastUsed;
 
-  private LoadedModel(ModelSpec spec, ZooModel<FeatureBatch, ModelOutput> model, long loadMillis) {
+  private LoadedModel(
+      ModelSpec spec, ZooModel<FeatureBatch, ModelOutput> model, long loadMillis, String device) {
     this.spec = spec;
     this.model = model;
     this.loadMillis = loadMillis;
+    this.device = device;
   }
 
-  static LoadedModel load(ModelSpec spec, Path file, EngineSettings settings) {
+  static LoadedModel load(ModelSpec spec, Path file, EngineSettings settings, DeviceChoice choice) {
     long start = System.nanoTime();
     Criteria<FeatureBatch, ModelOutput> criteria =
         Criteria.builder()
@@ -32,6 +41,7 @@ public final class LoadedModel implements AutoCloseable {
             .optModelPath(file)
             .optEngine(spec.engine().djlName())
             .optTranslator(new FeatureBatchTranslator())
+            .optDevice(choice.onGpu() ? ai.djl.Device.gpu(choice.gpu()) : ai.djl.Device.cpu())
             .optOption("intraOpNumThreads", Integer.toString(settings.intraOpThreads()))
             .optOption("interOpNumThreads", "1")
             .build();
@@ -74,7 +84,7 @@ public final class LoadedModel implements AutoCloseable {
       model.close();
       throw e;
     }
-    return new LoadedModel(spec, model, (System.nanoTime() - start) / 1_000_000);
+    return new LoadedModel(spec, model, (System.nanoTime() - start) / 1_000_000, choice.device());
   }
 
   private static void checkInputShape(ModelSpec spec, PairList<String, Shape> inputs) {
@@ -112,7 +122,72 @@ public final class LoadedModel implements AutoCloseable {
 
   /** A new per-task session; cheap, never reloads the model. */
   public ScoringSession newSession() {
-    return new ScoringSession(model.newPredictor(), spec);
+    openSessions.incrementAndGet();
+    return new ScoringSession(model.newPredictor(), this);
+  }
+
+  /** One engine call on {@code batch}, with the output's row count checked. */
+  ModelOutput predictOnce(Predictor<FeatureBatch, ModelOutput> predictor, FeatureBatch batch) {
+    try {
+      ModelOutput out = predictor.predict(batch);
+      if (out.rows() != batch.rows()) {
+        throw new ModelLoadException(
+            "Model "
+                + spec.location()
+                + " returned "
+                + out.rows()
+                + " rows for a batch of "
+                + batch.rows()
+                + "; its first output must have the batch as first dimension.");
+      }
+      return out;
+    } catch (TranslateException e) {
+      throw new ModelLoadException(
+          "Model "
+              + spec.location()
+              + " on "
+              + device
+              + " failed on a batch of "
+              + batch.rows()
+              + " rows of "
+              + batch.features()
+              + " features: "
+              + e.getMessage(),
+          e);
+    }
+  }
+
+  void touch() {
+    lastUsed = System.nanoTime();
+  }
+
+  long lastUsed() {
+    return lastUsed;
+  }
+
+  void sessionClosed() {
+    openSessions.decrementAndGet();
+  }
+
+  /**
+   * The batching queue of this model on its device, shared by every task thread of the JVM; made on
+   * first use with the first caller's settings.
+   */
+  public synchronized DeviceBatcher batcher(BatchingSettings settings) {
+    if (batcher == null) {
+      batcher = new DeviceBatcher(this, model.newPredictor(), settings);
+    }
+    return batcher;
+  }
+
+  /** True while a task holds a session or the batching queue has work. */
+  synchronized boolean inUse() {
+    return openSessions.get() > 0 || (batcher != null && batcher.busy());
+  }
+
+  /** The device the model runs on, in DJL's notation: {@code cpu()} or {@code gpu(N)}. */
+  public String device() {
+    return device;
   }
 
   public ModelSpec spec() {
@@ -124,7 +199,10 @@ public final class LoadedModel implements AutoCloseable {
   }
 
   @Override
-  public void close() {
+  public synchronized void close() {
+    if (batcher != null) {
+      batcher.close();
+    }
     model.close();
   }
 }

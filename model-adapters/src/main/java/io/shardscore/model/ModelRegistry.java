@@ -11,8 +11,10 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
 /**
- * The one place a JVM keeps loaded models: one instance per model digest, shared by every task
- * thread, loaded on first use and closed at JVM shutdown. This is the only mutable static state in
+ * The one place a JVM keeps loaded models: one instance per (model digest, actual device), shared
+ * by every task thread, loaded on first use and closed at JVM shutdown (or executor shutdown, by
+ * the Spark plugin). Loading a different model evicts models no task is using, so a notebook that
+ * switches models does not pile up native memory. This is the only mutable static state in
  * shardscore, on purpose: a model must outlive the tasks that use it, or every task would reload
  * it.
  */
@@ -34,10 +36,63 @@ public final class ModelRegistry {
    * rather than silently mixed into the output.
    */
   public static LoadedModel acquire(ModelSpec spec, ModelSource source, EngineSettings settings) {
-    return MODELS.computeIfAbsent(spec.digest(), digest -> load(spec, source, settings));
+    return acquire(spec, source, settings, DeviceChoice.cpu());
   }
 
-  private static LoadedModel load(ModelSpec spec, ModelSource source, EngineSettings settings) {
+  /** The same on the device {@code choice} names: one instance per (digest, device). */
+  public static LoadedModel acquire(
+      ModelSpec spec, ModelSource source, EngineSettings settings, DeviceChoice choice) {
+    String key = key(spec.digest(), choice.device());
+    LoadedModel model = MODELS.get(key);
+    if (model != null) {
+      model.touch();
+      return model;
+    }
+    synchronized (ModelRegistry.class) {
+      evictIdleExcept(spec.digest());
+      model = MODELS.computeIfAbsent(key, k -> load(spec, source, settings, choice));
+      model.touch();
+      return model;
+    }
+  }
+
+  private static String key(String digest, String device) {
+    return digest + "@" + device;
+  }
+
+  /**
+   * Closes models of other digests that no task is using, except the most recently used one (a job
+   * alternating two models does not reload each time).
+   */
+  private static void evictIdleExcept(String digest) {
+    List<Map.Entry<String, LoadedModel>> idle = new ArrayList<>();
+    for (Map.Entry<String, LoadedModel> e : MODELS.entrySet()) {
+      if (!e.getValue().spec().digest().equals(digest) && !e.getValue().inUse()) {
+        idle.add(e);
+      }
+    }
+    idle.sort((a, b) -> Long.compare(b.getValue().lastUsed(), a.getValue().lastUsed()));
+    String kept = idle.isEmpty() ? null : idle.get(0).getValue().spec().digest();
+    for (Map.Entry<String, LoadedModel> e : idle) {
+      LoadedModel m = e.getValue();
+      if (!m.spec().digest().equals(kept)) {
+        MODELS.remove(e.getKey());
+        LOG.info("Evicting idle model {} on {}", m.spec().location(), m.device());
+        closeQuietly(e.getKey(), m);
+      }
+    }
+  }
+
+  private static void closeQuietly(String key, LoadedModel model) {
+    try {
+      model.close();
+    } catch (RuntimeException ex) {
+      LOG.warn("Closing model {} failed: {}", key, ex.toString());
+    }
+  }
+
+  private static LoadedModel load(
+      ModelSpec spec, ModelSource source, EngineSettings settings, DeviceChoice choice) {
     Path file;
     try {
       file = source.localFile();
@@ -61,13 +116,14 @@ public final class ModelRegistry {
               + spec.digest()
               + ". Publish a new model under a new name instead of overwriting it, then rerun.");
     }
-    LoadedModel model = LoadedModel.load(spec, file, settings);
+    LoadedModel model = LoadedModel.load(spec, file, settings, choice);
     int loads = LOADS.incrementAndGet();
     LOG.info(
-        "Loaded model {} ({}) on {} in {} ms, intra-op threads {} (loads in this JVM: {})",
+        "Loaded model {} ({}) on {} {} in {} ms, intra-op threads {} (loads in this JVM: {})",
         spec.location(),
         spec.shortDigest(),
         spec.engine().djlName(),
+        choice.device(),
         model.loadMillis(),
         settings.intraOpThreads(),
         loads);
@@ -79,21 +135,17 @@ public final class ModelRegistry {
     return LOADS.get();
   }
 
-  /** Digests of the models loaded now. */
-  public static List<String> loadedDigests() {
+  /** Models loaded now, as {@code digest@device}. */
+  public static List<String> loaded() {
     return new ArrayList<>(MODELS.keySet());
   }
 
   /** Closes and forgets every loaded model, releasing native engine memory. */
   public static synchronized void closeAll() {
-    for (String digest : new ArrayList<>(MODELS.keySet())) {
-      LoadedModel model = MODELS.remove(digest);
+    for (String key : new ArrayList<>(MODELS.keySet())) {
+      LoadedModel model = MODELS.remove(key);
       if (model != null) {
-        try {
-          model.close();
-        } catch (RuntimeException e) {
-          LOG.warn("Closing model {} failed: {}", digest, e.toString());
-        }
+        closeQuietly(key, model);
       }
     }
   }

@@ -1,52 +1,39 @@
 package io.shardscore.model;
 
 import ai.djl.inference.Predictor;
-import ai.djl.translate.TranslateException;
 
 /**
  * One task's handle on a shared {@link LoadedModel}: cheap to open, not thread-safe, closed when
- * the task ends. Opening a session never loads the model.
+ * the task ends. Opening a session never loads the model. A batch that makes the engine run out of
+ * memory is retried in smaller pieces ({@link OomBackoff}).
  */
 public final class ScoringSession implements AutoCloseable {
   private final Predictor<FeatureBatch, ModelOutput> predictor;
+  private final LoadedModel model;
   private final ModelSpec spec;
+  private boolean closed;
 
-  ScoringSession(Predictor<FeatureBatch, ModelOutput> predictor, ModelSpec spec) {
+  ScoringSession(Predictor<FeatureBatch, ModelOutput> predictor, LoadedModel model) {
     this.predictor = predictor;
-    this.spec = spec;
+    this.model = model;
+    this.spec = model.spec();
   }
 
-  /** Runs the model once on a batch; the output has one row per input row. */
+  /** Runs the model on a batch (in pieces if memory runs out); one output row per input row. */
   public ModelOutput predict(FeatureBatch batch) {
-    try {
-      ModelOutput out = predictor.predict(batch);
-      if (out.rows() != batch.rows()) {
-        throw new ModelLoadException(
-            "Model "
-                + spec.location()
-                + " returned "
-                + out.rows()
-                + " rows for a batch of "
-                + batch.rows()
-                + "; its first output must have the batch as first dimension.");
-      }
-      return out;
-    } catch (TranslateException e) {
-      throw new ModelLoadException(
-          "Model "
-              + spec.location()
-              + " failed on a batch of "
-              + batch.rows()
-              + " rows of "
-              + batch.features()
-              + " features: "
-              + e.getMessage(),
-          e);
-    }
+    return OomBackoff.predict(batch, this::predictOnce, spec.location() + " on " + model.device());
+  }
+
+  private ModelOutput predictOnce(FeatureBatch batch) {
+    return model.predictOnce(predictor, batch);
   }
 
   @Override
   public void close() {
-    predictor.close();
+    if (!closed) {
+      closed = true;
+      predictor.close();
+      model.sessionClosed();
+    }
   }
 }

@@ -82,7 +82,7 @@ class OnnxModelTest {
       pool.shutdownNow();
     }
     assertEquals(before + 1, ModelRegistry.loadCount());
-    assertTrue(ModelRegistry.loadedDigests().contains(spec.digest()));
+    assertTrue(ModelRegistry.loaded().contains(spec.digest() + "@cpu()"));
   }
 
   @Test

@@ -1,0 +1,100 @@
+package io.shardscore.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.shardscore.model.onnx.Mlp;
+import java.nio.file.Path;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Out-of-memory backoff against ONNX Runtime's real allocator failure. */
+class OomBackoffTest {
+  @TempDir Path dir;
+
+  private static float[] rows(int n, int width, long seed) {
+    SplittableRandom random = new SplittableRandom(seed);
+    float[] x = new float[n * width];
+    for (int i = 0; i < x.length; i++) {
+      x[i] = (float) (random.nextDouble() * 4 - 2);
+    }
+    return x;
+  }
+
+  private LoadedModel cliff(Mlp mlp, int rowsThatFit, String name) throws Exception {
+    Path file = dir.resolve(name);
+    MemoryCliffModel.write(mlp, rowsThatFit, file);
+    ModelSpec spec =
+        new ModelSpec(file.toString(), ModelEngine.ONNX_RUNTIME, ModelDigest.of(file), 6);
+    return ModelRegistry.acquire(spec, () -> file, EngineSettings.forTaskCpus(1));
+  }
+
+  @Test
+  void aBatchTooBigForMemoryIsScoredInHalvesWithEveryRowOnceAndInOrder() throws Exception {
+    Mlp mlp = Mlp.seeded(5, 6, 8, 3);
+    LoadedModel model = cliff(mlp, 4, "cliff-4.onnx");
+    float[] x = rows(64, 6, 9);
+    long before = OomBackoff.halvings();
+    try (ScoringSession session = model.newSession()) {
+      ModelOutput out = session.predict(new FeatureBatch(x, 64, 6));
+      assertEquals(64, out.rows());
+      for (int r = 0; r < 64; r++) {
+        float[] row = new float[6];
+        System.arraycopy(x, r * 6, row, 0, 6);
+        double[] expected = mlp.predict(row);
+        for (int c = 0; c < 3; c++) {
+          assertEquals(expected[c], out.get(r, c), 1e-5, "row " + r + " class " + c);
+        }
+      }
+      // 64 -> 32 -> 16 -> 8 -> 4: four halvings, then 16 calls of 4 rows.
+      assertEquals(4, OomBackoff.halvings() - before);
+      // The session is still usable, at any size that fits.
+      assertEquals(3, session.predict(new FeatureBatch(rows(3, 6, 1), 3, 6)).rows());
+    }
+  }
+
+  @Test
+  void theEnginesOwnErrorIsRecognisedAndOneRowThatDoesNotFitFailsClearly() throws Exception {
+    LoadedModel model = cliff(Mlp.seeded(6, 6, 4, 2), 0, "cliff-0.onnx");
+    try (ScoringSession session = model.newSession()) {
+      ModelLoadException e =
+          assertThrows(
+              ModelLoadException.class,
+              () -> session.predict(new FeatureBatch(rows(8, 6, 2), 8, 6)));
+      assertTrue(EngineOutOfMemory.is(e), e.toString());
+      assertTrue(
+          e.getMessage().contains("ran out of memory even on a batch of 1 row"), e.getMessage());
+      assertTrue(e.getMessage().toLowerCase().contains("allocate"), e.getMessage());
+    }
+  }
+
+  @Test
+  void knownMessagesOfOnnxRuntimeAndPyTorchAreOutOfMemoryAndOthersAreNot() {
+    for (String m :
+        new String[] {
+          "[ONNXRuntimeError] : 6 : RUNTIME_EXCEPTION : Non-zero status code returned while running"
+              + " MatMul node. Failed to allocate memory for requested buffer of size 4294967296",
+          "ai.onnxruntime.OrtException: Error code - ORT_RUNTIME_EXCEPTION - message: bad allocation",
+          "CUDA failure 2: out of memory ; GPU=0 ; hostname=x ; expr=cudaMalloc",
+          "CUDA out of memory. Tried to allocate 2.00 GiB (GPU 0; 15.78 GiB total capacity)",
+          "torch.OutOfMemoryError: CUDA out of memory.",
+          "[enforce fail at alloc_cpu.cpp:114] data. DefaultCPUAllocator: not enough memory: you"
+              + " tried to allocate 1099511627776 bytes.",
+          "CUBLAS_STATUS_ALLOC_FAILED when calling `cublasCreate(handle)`"
+        }) {
+      assertTrue(EngineOutOfMemory.is(new RuntimeException(m)), m);
+    }
+    assertTrue(EngineOutOfMemory.is(new OutOfMemoryError("Direct buffer memory")));
+    for (String m :
+        new String[] {
+          "Invalid argument: Got invalid dimensions for input: features",
+          "index out of range",
+          "Java heap space"
+        }) {
+      assertTrue(!EngineOutOfMemory.is(new RuntimeException(m)), m);
+    }
+    assertTrue(!EngineOutOfMemory.is(new OutOfMemoryError("Java heap space")));
+  }
+}
