@@ -180,6 +180,34 @@ public final class LoadedModel implements AutoCloseable {
     return batcher;
   }
 
+  /**
+   * A task's place in this model's batching queue: its batches are coalesced with other tasks'
+   * batches on the same device.
+   *
+   * @param cancelled polled while a batch waits (a cancelled Spark task withdraws its batch)
+   */
+  public BatchModel queueSession(
+      BatchingSettings settings, java.util.function.BooleanSupplier cancelled) {
+    DeviceBatcher queue = batcher(settings);
+    openSessions.incrementAndGet();
+    return new BatchModel() {
+      private boolean closed;
+
+      @Override
+      public ModelOutput predict(FeatureBatch batch) {
+        return queue.predict(batch, cancelled);
+      }
+
+      @Override
+      public void close() {
+        if (!closed) {
+          closed = true;
+          sessionClosed();
+        }
+      }
+    };
+  }
+
   /** True while a task holds a session or the batching queue has work. */
   synchronized boolean inUse() {
     return openSessions.get() > 0 || (batcher != null && batcher.busy());

@@ -18,6 +18,18 @@ public enum ModelEngine {
     return djlName;
   }
 
+  /**
+   * GPUs this engine can use in this JVM: 0 for a CPU-only build (the default ONNX Runtime jar) or
+   * a host without the CUDA driver.
+   */
+  public int gpuCount() {
+    try {
+      return ai.djl.engine.Engine.getEngine(djlName).getGpuCount();
+    } catch (RuntimeException | LinkageError e) {
+      return 0;
+    }
+  }
+
   /** Parses an engine name case-insensitively, e.g. {@code OnnxRuntime} or {@code onnx}. */
   public static ModelEngine parse(String text) {
     String t = text == null ? "" : text.trim().toLowerCase(Locale.ROOT);

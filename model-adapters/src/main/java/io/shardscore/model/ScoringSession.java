@@ -7,7 +7,7 @@ import ai.djl.inference.Predictor;
  * the task ends. Opening a session never loads the model. A batch that makes the engine run out of
  * memory is retried in smaller pieces ({@link OomBackoff}).
  */
-public final class ScoringSession implements AutoCloseable {
+public final class ScoringSession implements BatchModel {
   private final Predictor<FeatureBatch, ModelOutput> predictor;
   private final LoadedModel model;
   private final ModelSpec spec;
@@ -20,6 +20,7 @@ public final class ScoringSession implements AutoCloseable {
   }
 
   /** Runs the model on a batch (in pieces if memory runs out); one output row per input row. */
+  @Override
   public ModelOutput predict(FeatureBatch batch) {
     return OomBackoff.predict(batch, this::predictOnce, spec.location() + " on " + model.device());
   }

@@ -30,6 +30,7 @@ import io.shardscore.job.plan.ShardAssignment;
 import io.shardscore.job.plan.ShardPlanner;
 import io.shardscore.job.report.RunReport;
 import io.shardscore.job.score.FeatureLayout;
+import io.shardscore.job.score.GpuStageProfile;
 import io.shardscore.job.score.HadoopConf;
 import io.shardscore.job.score.HadoopModelSource;
 import io.shardscore.job.score.OutputLayout;
@@ -39,6 +40,8 @@ import io.shardscore.job.score.ScoringTask;
 import io.shardscore.job.score.TaskOutcome;
 import io.shardscore.job.score.WrittenFile;
 import io.shardscore.job.store.StoreErrors;
+import io.shardscore.model.DevicePolicy;
+import io.shardscore.model.DeviceUnavailableException;
 import io.shardscore.model.EngineSettings;
 import io.shardscore.model.FeatureBatch;
 import io.shardscore.model.LoadedModel;
@@ -80,6 +83,8 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.resource.ResourceProfile;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -198,19 +203,37 @@ public final class ScoreJob {
 
   public ScoreJob batchSize(int rows) {
     ScoringConfig s = config.scoring();
-    config = config.withScoring(new ScoringConfig(rows, s.passthrough(), s.maxErrorFraction()));
+    config = config.withScoring(s.withBatchSize(rows));
     return this;
   }
 
   public ScoreJob passthrough(List<String> columns) {
     ScoringConfig s = config.scoring();
-    config = config.withScoring(new ScoringConfig(s.batchSize(), columns, s.maxErrorFraction()));
+    config = config.withScoring(s.withPassthrough(columns));
     return this;
   }
 
   public ScoreJob maxErrorFraction(double fraction) {
     ScoringConfig s = config.scoring();
-    config = config.withScoring(new ScoringConfig(s.batchSize(), s.passthrough(), fraction));
+    config = config.withScoring(s.withMaxErrorFraction(fraction));
+    return this;
+  }
+
+  /** Where the model runs: {@code cpu}, {@code gpu} or {@code auto} (see {@link DevicePolicy}). */
+  public ScoreJob device(String policy) {
+    config = config.withScoring(config.scoring().withDevice(policy));
+    return this;
+  }
+
+  /** {@code per-task} or {@code queue}: whether tasks' batches are coalesced per device. */
+  public ScoreJob batching(String mode) {
+    config = config.withScoring(config.scoring().withBatching(mode));
+    return this;
+  }
+
+  /** Runs the scoring stage under a task resource profile asking this many GPUs per task. */
+  public ScoreJob gpusPerTask(double gpus) {
+    config = config.withScoring(config.scoring().withGpusPerTask(gpus));
     return this;
   }
 
@@ -390,6 +413,7 @@ public final class ScoreJob {
     JobConfig cfg = JobConfigValidator.validate(config, inputFrame != null);
     String run = runId != null ? runId : newRunId(started);
     Configuration hadoop = io.shardscore.job.store.SessionHadoopConf.of(spark);
+    GpuStageProfile.checkGpusRequested(cfg.scoring(), spark);
 
     Path outputRoot = qualify(cfg.output().path(), hadoop, "output.path");
     FileSystem outFs = fileSystem(outputRoot, hadoop, "output.path");
@@ -667,20 +691,29 @@ public final class ScoreJob {
             p.source(),
             p.cfg().scoring().batchSize(),
             p.started() * 1000L,
-            new HadoopConf(p.hadoop()));
+            new HadoopConf(p.hadoop()),
+            p.cfg().scoring().devicePolicy(),
+            p.cfg().scoring().queueSettings());
     spark
         .sparkContext()
         .setJobDescription("shardscore " + run + ": score " + partitions + " partitions");
     List<TaskOutcome> outcomes;
     try {
-      outcomes =
-          routed
-              .queryExecution()
-              .toRdd()
-              .toJavaRDD()
-              .mapPartitions(new PartitionScorer(task))
-              .collect();
+      JavaRDD<TaskOutcome> scoring =
+          routed.queryExecution().toRdd().toJavaRDD().mapPartitions(new PartitionScorer(task));
+      ResourceProfile profile = GpuStageProfile.of(p.cfg().scoring(), spark);
+      outcomes = (profile == null ? scoring : scoring.withResources(profile)).collect();
     } catch (Exception e) { // SparkException is checked but undeclared by Scala
+      Optional<DeviceUnavailableException> device = cause(e, DeviceUnavailableException.class);
+      if (device.isPresent()) {
+        throw new ScoringFailedException(
+            ScoringFailedException.Reason.DEVICE_UNAVAILABLE,
+            device.get().getMessage()
+                + " Nothing was scored or committed; "
+                + p.outputRoot()
+                + " is unchanged.",
+            e);
+      }
       throw new ScoringFailedException(
           ScoringFailedException.Reason.TASK_FAILED,
           "Scoring failed, nothing was committed and "
@@ -745,6 +778,7 @@ public final class ScoreJob {
         System.currentTimeMillis() - p.started(),
         t.modelNanos / 1_000_000,
         t.loadsByExecutor,
+        t.devicesByExecutor(),
         tasks,
         p.changes().changes(),
         committed,
@@ -991,7 +1025,11 @@ public final class ScoreJob {
         run,
         Instant.now().toString(),
         cfg.output().mode(),
-        new Manifest.ModelEntry(spec.location(), spec.engine().djlName(), spec.digest()),
+        new Manifest.ModelEntry(
+            spec.location(),
+            spec.engine().djlName(),
+            spec.digest(),
+            tally == null ? null : tally.deviceLines()),
         planEntry,
         p.settingsDigest(),
         shards,
@@ -1118,6 +1156,21 @@ public final class ScoreJob {
     final Map<Integer, List<TaskOutcome>> byShard = new LinkedHashMap<>();
     final List<StagedFile> staged = new ArrayList<>();
     final Map<String, Integer> loadsByExecutor = new LinkedHashMap<>();
+    final Map<String, java.util.SortedSet<String>> devices = new java.util.TreeMap<>();
+
+    Map<String, List<String>> devicesByExecutor() {
+      Map<String, List<String>> out = new java.util.TreeMap<>();
+      devices.forEach((k, v) -> out.put(k, List.copyOf(v)));
+      return out;
+    }
+
+    /** Distinct {@code executor N: device} lines, for the manifest. */
+    List<String> deviceLines() {
+      List<String> out = new ArrayList<>();
+      devices.forEach((k, v) -> v.forEach(d -> out.add("executor " + k + ": " + d)));
+      return out;
+    }
+
     final Set<Integer> resumedShards = new HashSet<>();
 
     /** Adds outcomes of shards finished by an earlier, uncommitted run. */
@@ -1176,6 +1229,9 @@ public final class ScoreJob {
           t.staged.add(new StagedFile(o.errorsStagedAs(), o.errors().path()));
         }
         t.loadsByExecutor.merge(o.executorId(), o.modelLoadsInJvm(), Math::max);
+        if (o.device() != null) {
+          t.devices.computeIfAbsent(o.executorId(), k -> new java.util.TreeSet<>()).add(o.device());
+        }
       }
       for (int p = 0; p < partitions; p++) {
         if (!seen[p]) {
@@ -1184,5 +1240,17 @@ public final class ScoreJob {
       }
       return t;
     }
+  }
+
+  private static <T extends Throwable> Optional<T> cause(Throwable e, Class<T> type) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (type.isInstance(t)) {
+        return Optional.of(type.cast(t));
+      }
+      if (t.getCause() == t) {
+        break;
+      }
+    }
+    return Optional.empty();
   }
 }

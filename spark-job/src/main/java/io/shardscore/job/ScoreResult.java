@@ -17,6 +17,8 @@ import org.apache.spark.sql.SparkSession;
  * @param rowsProcessed rows this run's tasks scored or rejected
  * @param batches model calls this run made
  * @param modelLoadsByExecutor model loads per executor JVM seen by this run's tasks
+ * @param devicesByExecutor per executor, the devices its tasks used: the GPU Spark assigned and the
+ *     device the model ran on, e.g. {@code gpu 1 -> cpu() (engine … sees no usable GPU …)}
  * @param changes what the run decided for every shard
  * @param committed false when an incremental run found nothing to do and committed nothing
  */
@@ -33,6 +35,7 @@ public record ScoreResult(
     long elapsedMillis,
     long modelMillis,
     Map<String, Integer> modelLoadsByExecutor,
+    Map<String, List<String>> devicesByExecutor,
     int tasks,
     List<io.shardscore.job.change.ShardChange> changes,
     boolean committed,

@@ -13,7 +13,8 @@ public final class ScoringFailedException extends RuntimeException {
     STRAY_KEYS,
     EMPTY_INPUT,
     TASK_FAILED,
-    ROWS_DO_NOT_ADD_UP
+    ROWS_DO_NOT_ADD_UP,
+    DEVICE_UNAVAILABLE
   }
 
   private final Reason reason;

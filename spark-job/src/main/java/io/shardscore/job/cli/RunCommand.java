@@ -156,12 +156,9 @@ final class RunCommand implements Callable<Integer> {
       if (maxErrorFraction != null) {
         log("scoring.max-error-fraction", s.maxErrorFraction(), maxErrorFraction);
       }
-      job =
-          job.withScoring(
-              new ScoringConfig(
-                  batchSize != null ? batchSize : s.batchSize(),
-                  s.passthrough(),
-                  maxErrorFraction != null ? maxErrorFraction : s.maxErrorFraction()));
+      s = batchSize != null ? s.withBatchSize(batchSize) : s;
+      s = maxErrorFraction != null ? s.withMaxErrorFraction(maxErrorFraction) : s;
+      job = job.withScoring(s);
     }
     if (maxRowsPerPartition != null && job.sharding() != null) {
       ShardingConfig s = job.sharding();

@@ -62,7 +62,7 @@ public final class ShardscoreCommand implements Runnable {
     if (e instanceof ScoringFailedException s) {
       return switch (s.reason()) {
         case ERROR_BUDGET_EXCEEDED -> ExitCode.ERROR_BUDGET_EXCEEDED;
-        case STRAY_KEYS, EMPTY_INPUT -> ExitCode.INVALID;
+        case STRAY_KEYS, EMPTY_INPUT, DEVICE_UNAVAILABLE -> ExitCode.INVALID;
         default -> ExitCode.NOT_COMMITTED;
       };
     }

@@ -42,7 +42,11 @@ public record Manifest(
   }
 
   /** The model that produced the live files. */
-  public record ModelEntry(String location, String engine, String digest) {}
+  /**
+   * The model, and the devices this commit's tasks ran it on ({@code executor N: gpu A -> device},
+   * null in manifests written before devices were recorded).
+   */
+  public record ModelEntry(String location, String engine, String digest, List<String> devices) {}
 
   /** The shard plan, stored so that later runs can reuse it. */
   public record PlanEntry(

@@ -200,6 +200,28 @@ public final class JobConfigValidator {
               + s.maxErrorFraction()
               + "; use a fraction from 0 (no bad rows allowed) to 1.");
     }
+    if (s.devicePolicy() == null) {
+      problems.add("scoring.device is '" + s.device() + "'; use cpu, gpu or auto.");
+    }
+    if (!ScoringConfig.PER_TASK.equals(s.batching()) && !ScoringConfig.QUEUE.equals(s.batching())) {
+      problems.add(
+          "scoring.batching is '"
+              + s.batching()
+              + "'; use per-task (each task calls the model) or queue (one queue per device"
+              + " coalesces the tasks' batches).");
+    }
+    if (s.queueMaxRows() < 1) {
+      problems.add("scoring.queue-max-rows is " + s.queueMaxRows() + "; use 1 or more (8192).");
+    }
+    if (s.queueMaxWaitMs() < 0) {
+      problems.add("scoring.queue-max-wait-ms is " + s.queueMaxWaitMs() + "; use 0 or more (2).");
+    }
+    if (s.gpusPerTask() != null && !(s.gpusPerTask() > 0 && s.gpusPerTask() <= 64)) {
+      problems.add(
+          "scoring.gpus-per-task is "
+              + s.gpusPerTask()
+              + "; use a share of a GPU such as 0.25 (four tasks per GPU) or a whole number.");
+    }
   }
 
   private static void check(List<String> problems, Runnable check) {

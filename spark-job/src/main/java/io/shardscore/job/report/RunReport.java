@@ -31,6 +31,7 @@ public record RunReport(
     long modelMillis,
     int tasks,
     Map<String, Integer> modelLoadsByExecutor,
+    Map<String, List<String>> devicesByExecutor,
     List<ShardStatus> shards) {
   private static final Logger LOG = LogManager.getLogger(RunReport.class);
   private static final ObjectMapper JSON =
@@ -50,6 +51,7 @@ public record RunReport(
         r.modelMillis(),
         r.tasks(),
         r.modelLoadsByExecutor(),
+        r.devicesByExecutor(),
         r.shards());
   }
 

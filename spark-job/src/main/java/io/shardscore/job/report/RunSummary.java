@@ -50,6 +50,11 @@ public final class RunSummary {
             r.tasks()));
     sb.append(
         String.format(Locale.ROOT, "model loads per executor JVM: %s%n", r.modelLoadsByExecutor()));
+    if (!r.devicesByExecutor().isEmpty()) {
+      sb.append(
+          String.format(
+              Locale.ROOT, "devices per executor (assigned -> used): %s%n", r.devicesByExecutor()));
+    }
     sb.append(
         String.format(
             Locale.ROOT,

@@ -1,8 +1,8 @@
 package io.shardscore.job.score;
 
+import io.shardscore.model.BatchModel;
 import io.shardscore.model.FeatureBatch;
 import io.shardscore.model.ModelOutput;
-import io.shardscore.model.ScoringSession;
 import java.io.IOException;
 import java.util.Iterator;
 import java.util.function.Consumer;
@@ -61,7 +61,7 @@ public final class BatchScorer {
    */
   public long score(
       Iterator<InternalRow> rows,
-      ScoringSession session,
+      BatchModel session,
       RowSink data,
       RowSink errors,
       Consumer<InternalRow> check)

@@ -2,9 +2,10 @@ package io.shardscore.job.score;
 
 import io.shardscore.job.change.RowHasher;
 import io.shardscore.job.commit.PendingJournal;
+import io.shardscore.model.BatchModel;
+import io.shardscore.model.DeviceChoice;
 import io.shardscore.model.LoadedModel;
 import io.shardscore.model.ModelRegistry;
-import io.shardscore.model.ScoringSession;
 import io.shardscore.sharding.Shard;
 import java.io.IOException;
 import java.util.Iterator;
@@ -49,6 +50,9 @@ public final class PartitionScorer implements FlatMapFunction<Iterator<InternalR
     String errorStaged = "_errors/shard=" + shard.name() + "/" + staged;
     Path root = new Path(task.stagingRoot());
 
+    // The device first: a task that cannot get the GPU it was promised fails before reading a row.
+    DeviceChoice device =
+        shard.scored() ? DeviceSelection.forTask(context, task.device(), task.model()) : null;
     Counters counters = new Counters();
     try (ShardFileWriter dataWriter =
             new ShardFileWriter(
@@ -90,8 +94,11 @@ public final class PartitionScorer implements FlatMapFunction<Iterator<InternalR
       } else {
         LoadedModel model =
             ModelRegistry.acquire(
-                task.model(), task.modelSource(), task.engineSettings(context.cpus()));
-        try (ScoringSession session = model.newSession()) {
+                task.model(), task.modelSource(), task.engineSettings(context.cpus()), device);
+        try (BatchModel session =
+            task.queue() == null
+                ? model.newSession()
+                : model.queueSession(task.queue(), context::isInterrupted)) {
           counters.rowsIn =
               scorer.score(rows, session, dataWriter::write, errorWriter::write, check);
         }
@@ -117,7 +124,8 @@ public final class PartitionScorer implements FlatMapFunction<Iterator<InternalR
               SparkEnv.get() == null ? "unknown" : SparkEnv.get().executorId(),
               ModelRegistry.loadCount(),
               hashes[0],
-              hashes[1]);
+              hashes[1],
+              device == null ? null : device.describe());
       PendingJournal.markDone(root.getFileSystem(task.hadoopConf().get()), root, outcome);
       return List.of(outcome).iterator();
     }

@@ -1,5 +1,7 @@
 package io.shardscore.job.score;
 
+import io.shardscore.model.BatchingSettings;
+import io.shardscore.model.DevicePolicy;
 import io.shardscore.model.EngineSettings;
 import io.shardscore.model.ModelSpec;
 import io.shardscore.sharding.ShardPlacement;
@@ -12,6 +14,8 @@ import java.io.Serializable;
  *
  * @param stagingRoot the run's staging folder (absolute URI string)
  * @param scoredAtMicros the run's start time, written as {@code scored_at}
+ * @param device where the model runs (see {@link DeviceSelection})
+ * @param queue the per-device batching queue's settings, or null for per-task model calls
  */
 public record ScoringTask(
     String runId,
@@ -25,7 +29,9 @@ public record ScoringTask(
     HadoopModelSource modelSource,
     int batchSize,
     long scoredAtMicros,
-    HadoopConf hadoopConf)
+    HadoopConf hadoopConf,
+    DevicePolicy device,
+    BatchingSettings queue)
     implements Serializable {
 
   /** Engine threads for a task that Spark gave {@code taskCpus} cores. */

@@ -29,7 +29,8 @@ public record TaskOutcome(
     String executorId,
     int modelLoadsInJvm,
     long hashA,
-    long hashB)
+    long hashB,
+    String device)
     implements Serializable {
 
   public long rowsScored() {

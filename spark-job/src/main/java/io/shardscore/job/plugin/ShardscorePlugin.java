@@ -1,0 +1,113 @@
+package io.shardscore.job.plugin;
+
+import io.shardscore.job.score.HadoopConf;
+import io.shardscore.job.score.HadoopModelSource;
+import io.shardscore.model.DeviceChoice;
+import io.shardscore.model.DevicePolicy;
+import io.shardscore.model.EngineSettings;
+import io.shardscore.model.ModelDigest;
+import io.shardscore.model.ModelEngine;
+import io.shardscore.model.ModelRegistry;
+import io.shardscore.model.ModelSpec;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import org.apache.spark.SparkConf;
+import org.apache.spark.api.plugin.DriverPlugin;
+import org.apache.spark.api.plugin.ExecutorPlugin;
+import org.apache.spark.api.plugin.PluginContext;
+import org.apache.spark.api.plugin.SparkPlugin;
+import org.apache.spark.deploy.SparkHadoopUtil;
+import org.apache.spark.resource.ResourceInformation;
+
+/**
+ * {@code spark.plugins=io.shardscore.job.plugin.ShardscorePlugin}: each executor can load the model
+ * when it starts (before its first task) and closes every loaded model, releasing native engine
+ * memory, when it shuts down.
+ *
+ * <ul>
+ *   <li>{@code spark.shardscore.warmup.model} — model URI to load at executor start (optional)
+ *   <li>{@code spark.shardscore.warmup.features} — the model's input width (required with it)
+ *   <li>{@code spark.shardscore.warmup.device} — {@code cpu} (default), {@code gpu} or {@code
+ *       auto}: with gpu/auto, the model is loaded on each GPU Spark gave the executor
+ * </ul>
+ */
+public final class ShardscorePlugin implements SparkPlugin {
+  public static final String WARMUP_MODEL = "spark.shardscore.warmup.model";
+  public static final String WARMUP_FEATURES = "spark.shardscore.warmup.features";
+  public static final String WARMUP_DEVICE = "spark.shardscore.warmup.device";
+
+  @Override
+  public DriverPlugin driverPlugin() {
+    return null;
+  }
+
+  @Override
+  public ExecutorPlugin executorPlugin() {
+    return new Executor();
+  }
+
+  /** The executor side: warm up, then clean up. */
+  static final class Executor implements ExecutorPlugin {
+    private static final Logger LOG = LogManager.getLogger(ShardscorePlugin.class);
+
+    @Override
+    public void init(PluginContext ctx, Map<String, String> extraConf) {
+      SparkConf conf = ctx.conf();
+      String model = conf.get(WARMUP_MODEL, null);
+      if (model == null) {
+        return;
+      }
+      try {
+        warm(ctx, conf, model);
+      } catch (RuntimeException | IOException e) {
+        // A failed warm-up costs only time: the first task loads the model (and fails clearly).
+        LOG.warn("Could not warm up model {} on executor {}: {}", model, ctx.executorID(), e);
+      }
+    }
+
+    private static void warm(PluginContext ctx, SparkConf conf, String model) throws IOException {
+      int features = conf.getInt(WARMUP_FEATURES, -1);
+      if (features < 1) {
+        throw new IllegalArgumentException(WARMUP_FEATURES + " must be the model's input width");
+      }
+      DevicePolicy policy = DevicePolicy.parse(conf.get(WARMUP_DEVICE, "cpu"));
+      if (policy == null) {
+        throw new IllegalArgumentException(WARMUP_DEVICE + " must be cpu, gpu or auto");
+      }
+      Configuration hadoop = SparkHadoopUtil.get().newConfiguration(conf);
+      Path path = new Path(model);
+      String digest;
+      try (InputStream in = path.getFileSystem(hadoop).open(path)) {
+        digest = ModelDigest.of(in);
+      }
+      ModelSpec spec = new ModelSpec(model, ModelEngine.ONNX_RUNTIME, digest, features);
+      HadoopModelSource source = new HadoopModelSource(model, digest, new HadoopConf(hadoop));
+      EngineSettings settings = EngineSettings.forTaskCpus(conf.getInt("spark.task.cpus", 1));
+      ResourceInformation gpus = ctx.resources().get("gpu");
+      List<String> addresses = gpus == null ? List.of() : Arrays.asList(gpus.addresses());
+      List<List<String>> slots =
+          policy == DevicePolicy.CPU || addresses.isEmpty()
+              ? List.of(List.of())
+              : addresses.stream().map(List::of).toList();
+      for (List<String> slot : slots) {
+        DeviceChoice choice =
+            DeviceChoice.choose(
+                policy, slot, ModelEngine.ONNX_RUNTIME.gpuCount(), spec.engine().djlName());
+        ModelRegistry.acquire(spec, source, settings, choice);
+        LOG.info("Warmed model {} on executor {}: {}", model, ctx.executorID(), choice.describe());
+      }
+    }
+
+    @Override
+    public void shutdown() {
+      ModelRegistry.closeAll();
+    }
+  }
+}
