@@ -7,7 +7,7 @@ package io.shardscore.model;
  *     unless memory runs out)
  * @param maxWaitMicros how long the queue waits for more batches once it holds one
  */
-public record BatchingSettings(int maxRows, long maxWaitMicros) {
+public record BatchingSettings(int maxRows, long maxWaitMicros) implements java.io.Serializable {
   public BatchingSettings {
     if (maxRows < 1) {
       throw new IllegalArgumentException("maxRows must be >= 1: " + maxRows);

@@ -51,7 +51,11 @@ public final class GpuStageProfile {
    * per task, so no task could ever get one.
    */
   public static void checkGpusRequested(ScoringConfig scoring, SparkSession spark) {
-    if (scoring.devicePolicy() != DevicePolicy.GPU || scoring.gpusPerTask() != null) {
+    if (scoring.gpusPerTask() != null) {
+      of(scoring, spark); // fails now on a master or setting that cannot take a stage profile
+      return;
+    }
+    if (scoring.devicePolicy() != DevicePolicy.GPU) {
       return;
     }
     double perTask = spark.sparkContext().getConf().getDouble("spark.task.resource.gpu.amount", 0);
