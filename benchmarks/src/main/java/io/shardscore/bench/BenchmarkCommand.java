@@ -102,7 +102,8 @@ public final class BenchmarkCommand implements Callable<Integer> {
       for (int rep = 0; rep < repetitions; rep++) {
         record(raw.run(w, rep));
         record(stage.run(w, rep));
-        record(endToEnd(spark, w, rep));
+        record(endToEnd(spark, w, rep, "per-task"));
+        record(endToEnd(spark, w, rep, "queue"));
         record(IoLimit.run(spark, w, out.resolve("io-" + w.name()), 8, rep));
         if (w == small || rep == 0) {
           record(
@@ -124,7 +125,11 @@ public final class BenchmarkCommand implements Callable<Integer> {
     return 0;
   }
 
-  private Measurement endToEnd(SparkSession spark, Workload w, int rep) {
+  /**
+   * The job from Parquet to committed Parquet, with tasks calling the shared model directly
+   * ("per-task") or through the per-device batching queue ("queue").
+   */
+  private Measurement endToEnd(SparkSession spark, Workload w, int rep, String batching) {
     long start = System.nanoTime();
     ScoreResult r =
         Shardscore.job(spark)
@@ -133,12 +138,13 @@ public final class BenchmarkCommand implements Callable<Integer> {
             .maxRowsPerPartition(Math.max(1, w.rows() / 8))
             .model(w.model().toString(), w.features())
             .batchSize(batch)
+            .batching(batching)
             .output(out.resolve("e2e-" + w.name()).toString())
             .mode(OutputMode.OVERWRITE)
             .execute();
     double seconds = (System.nanoTime() - start) / 1e9;
     return new Measurement(
-        "end-to-end",
+        batching.equals("queue") ? "end-to-end-queue" : "end-to-end",
         w.name(),
         rep,
         r.rowsIn(),

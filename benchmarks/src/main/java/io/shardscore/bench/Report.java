@@ -54,7 +54,13 @@ final class Report {
             quick ? " — QUICK MODE, sizes too small for conclusions" : ""));
     sb.append("| system | small model | heavy model |\n|---|---|---|\n");
     for (String s :
-        List.of("raw-engine", "inference-stage", "end-to-end", "io-limit", "naive-udf")) {
+        List.of(
+            "raw-engine",
+            "inference-stage",
+            "end-to-end",
+            "end-to-end-queue",
+            "io-limit",
+            "naive-udf")) {
       sb.append("| ")
           .append(s)
           .append(" | ")
@@ -89,6 +95,16 @@ final class Report {
         "shardscore / naive UDF (heavy)",
         median(all, "end-to-end", "heavy") / median(all, "naive-udf", "heavy"),
         "≥ 10");
+    ratio(
+        sb,
+        "batching queue / per-task model calls, CPU (heavy)",
+        median(all, "end-to-end-queue", "heavy") / median(all, "end-to-end", "heavy"),
+        "decides the CPU default");
+    ratio(
+        sb,
+        "batching queue / per-task model calls, CPU (small)",
+        median(all, "end-to-end-queue", "small") / median(all, "end-to-end", "small"),
+        "decides the CPU default");
     for (Measurement m : all) {
       if (m.system().equals("incremental-rerun")) {
         double full = ((Number) m.extra().get("fullSeconds")).doubleValue();
