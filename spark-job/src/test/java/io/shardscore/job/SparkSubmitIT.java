@@ -14,8 +14,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -29,27 +27,10 @@ class SparkSubmitIT {
 
   @Test
   void theShadedJarRunsAJobUnderSparkSubmit() throws Exception {
-    Path target = Paths.get("target").toAbsolutePath();
-    Path appJar;
-    try (Stream<Path> jars = Files.list(target)) {
-      appJar =
-          jars.filter(p -> p.getFileName().toString().endsWith("-app.jar"))
-              .findFirst()
-              .orElseThrow();
-    }
+    Path appJar = io.shardscore.job.cluster.StandaloneCluster.appJar();
     String sparkOnly =
-        Arrays.stream(
-                Files.readString(target.resolve("launcher-classpath.txt"))
-                    .trim()
-                    .split(File.pathSeparator))
-            .filter(
-                e ->
-                    !e.contains("shardscore-")
-                        && !e.contains("/ai/djl/")
-                        && !e.contains("onnxruntime")
-                        && !e.contains("picocli")
-                        && !e.contains("tribuo"))
-            .collect(Collectors.joining(File.pathSeparator));
+        String.join(
+            File.pathSeparator, io.shardscore.job.cluster.StandaloneCluster.providedClasspath());
 
     Path input = SparkTestSession.customers(dir, 10_000);
     Path model = SparkTestSession.model(dir);

@@ -380,6 +380,8 @@ class BadInputMatrixTest {
     int jobsBefore = CliRunner.jobs();
     CliRunner.Run r = run(job, c.args());
     assertEquals(c.exit(), r.exit(), r.err());
+    System.out.println(
+        "matrix: " + c.name() + " | exit " + r.exit() + " | " + r.err().strip().replace('\n', ' '));
     for (String fragment : c.says()) {
       assertTrue(r.err().contains(fragment), "message names '" + fragment + "': " + r.err());
     }

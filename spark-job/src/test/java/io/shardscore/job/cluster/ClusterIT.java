@@ -28,7 +28,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.Stream;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -74,7 +73,7 @@ class ClusterIT {
     s3 = S3Server.start(dir.resolve("s3"));
     s3.createBucket("lake");
     credentials = credentialStore(dir.resolve("s3.jceks"));
-    appJar = appJar();
+    appJar = StandaloneCluster.appJar();
 
     Path local = dir.resolve("local");
     SparkSession spark =
@@ -86,9 +85,7 @@ class ClusterIT {
     try {
       DemoData.frame(spark, ROWS, 4, true).write().parquet(local.resolve("customers").toString());
     } finally {
-      spark.stop();
-      SparkSession.clearActiveSession();
-      SparkSession.clearDefaultSession();
+      StandaloneCluster.stopSession(spark);
     }
     DemoModel.write(local.resolve("churn.onnx"));
     Configuration conf = hadoopConf();
@@ -151,15 +148,6 @@ class ClusterIT {
     return conf;
   }
 
-  private static Path appJar() throws Exception {
-    try (Stream<Path> jars = Files.list(Paths.get("target"))) {
-      return jars.filter(p -> p.getFileName().toString().endsWith("-app.jar"))
-          .findFirst()
-          .orElseThrow()
-          .toAbsolutePath();
-    }
-  }
-
   private static String read(String uri) throws Exception {
     org.apache.hadoop.fs.Path p = new org.apache.hadoop.fs.Path(uri);
     try (InputStream in = p.getFileSystem(hadoopConf()).open(p)) {
@@ -196,12 +184,6 @@ class ClusterIT {
     s3a().forEach((k, v) -> b.config("spark.hadoop." + k, v));
     extra.forEach(b::config);
     return b.getOrCreate();
-  }
-
-  private static void stopDriver(SparkSession spark) {
-    spark.stop();
-    SparkSession.clearActiveSession();
-    SparkSession.clearDefaultSession();
   }
 
   private static ScoreResult score(SparkSession spark, String output) {
@@ -356,7 +338,7 @@ class ClusterIT {
       assertEquals(ROWS, rows + errors, "every row scored or in errors");
       assertEquals(ROWS, r.rowsIn());
     } finally {
-      stopDriver(spark);
+      StandaloneCluster.stopSession(spark);
     }
   }
 
@@ -408,7 +390,7 @@ class ClusterIT {
       assertEquals(2, peak.get(), "scaled up to the maximum of 2: " + events);
       assertEquals(0, live.get(), "scaled back to 0 when idle: " + events);
     } finally {
-      stopDriver(spark);
+      StandaloneCluster.stopSession(spark);
     }
   }
 }

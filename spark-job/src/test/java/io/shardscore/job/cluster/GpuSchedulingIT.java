@@ -17,7 +17,6 @@ import io.shardscore.job.plugin.ShardscorePlugin;
 import io.shardscore.job.report.RunSummary;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -63,13 +62,7 @@ class GpuSchedulingIT {
     Files.writeString(
         discovery, "#!/bin/sh\necho '{\"name\": \"gpu\", \"addresses\": [\"0\", \"1\"]}'\n");
     Files.setPosixFilePermissions(discovery, PosixFilePermissions.fromString("rwxr-xr-x"));
-    try (Stream<Path> jars = Files.list(Paths.get("target"))) {
-      appJar =
-          jars.filter(p -> p.getFileName().toString().endsWith("-app.jar"))
-              .findFirst()
-              .orElseThrow()
-              .toAbsolutePath();
-    }
+    appJar = StandaloneCluster.appJar();
     probeJar = GpuSpanProbe.jar(dir);
     SparkSession local =
         SparkSession.builder()
@@ -81,7 +74,7 @@ class GpuSchedulingIT {
       input = dir.resolve("customers").toString();
       DemoData.frame(local, ROWS, 2, true).write().parquet(input);
     } finally {
-      stop(local);
+      StandaloneCluster.stopSession(local);
     }
     model = DemoModel.write(dir.resolve("churn.onnx")).toString();
     cluster =
@@ -102,12 +95,6 @@ class GpuSchedulingIT {
     if (cluster != null) {
       cluster.close();
     }
-  }
-
-  private static void stop(SparkSession spark) {
-    spark.stop();
-    SparkSession.clearActiveSession();
-    SparkSession.clearDefaultSession();
   }
 
   private static SparkSession driver(Map<String, String> extra) {
@@ -221,7 +208,7 @@ class GpuSchedulingIT {
         assertTrue(text.contains("Warmed model"), "the plugin warmed the model: " + log.getKey());
       }
     } finally {
-      stop(spark);
+      StandaloneCluster.stopSession(spark);
     }
   }
 
@@ -244,7 +231,7 @@ class GpuSchedulingIT {
       assertTrue(e.getMessage().contains("Nothing was scored or committed"), e.getMessage());
       assertTrue(Shardscore.manifest(spark, output).isEmpty(), "nothing committed");
     } finally {
-      stop(spark);
+      StandaloneCluster.stopSession(spark);
     }
   }
 
@@ -278,7 +265,7 @@ class GpuSchedulingIT {
               ds -> assertTrue(ds.stream().allMatch(d -> d.startsWith("gpu ")), ds.toString()));
       assertEquals(ROWS, r.rowsIn());
     } finally {
-      stop(spark);
+      StandaloneCluster.stopSession(spark);
     }
   }
 }

@@ -258,6 +258,23 @@ public final class StandaloneCluster implements AutoCloseable {
     return out;
   }
 
+  /** The shaded application jar this build made ({@code target/*-app.jar}). */
+  public static Path appJar() throws IOException {
+    try (java.util.stream.Stream<Path> jars = Files.list(Paths.get("target"))) {
+      return jars.filter(p -> p.getFileName().toString().endsWith("-app.jar"))
+          .findFirst()
+          .orElseThrow(() -> new IOException("no *-app.jar in target/: run mvn package first"))
+          .toAbsolutePath();
+    }
+  }
+
+  /** Stops a driver session so that the next test can start another in this JVM. */
+  public static void stopSession(org.apache.spark.sql.SparkSession spark) {
+    spark.stop();
+    org.apache.spark.sql.SparkSession.clearActiveSession();
+    org.apache.spark.sql.SparkSession.clearDefaultSession();
+  }
+
   private static Path sparkHome(Path home) throws IOException {
     Path jars = Files.createDirectories(home.resolve("jars"));
     for (String entry : providedClasspath()) {
