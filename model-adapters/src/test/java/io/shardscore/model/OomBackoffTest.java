@@ -71,6 +71,20 @@ class OomBackoffTest {
   }
 
   @Test
+  void pyTorchsOwnOutOfMemoryErrorIsRecognised() {
+    // An oversized allocation through the real PyTorch engine: 2^40 floats = 4 TiB.
+    try (ai.djl.ndarray.NDManager manager =
+        ai.djl.ndarray.NDManager.newBaseManager(ai.djl.Device.cpu(), "PyTorch")) {
+      RuntimeException e =
+          assertThrows(
+              RuntimeException.class,
+              () -> manager.zeros(new ai.djl.ndarray.types.Shape(1L << 40)).toFloatArray());
+      System.out.println("observed: PyTorch out of memory: " + e);
+      assertTrue(EngineOutOfMemory.is(e), e.toString());
+    }
+  }
+
+  @Test
   void knownMessagesOfOnnxRuntimeAndPyTorchAreOutOfMemoryAndOthersAreNot() {
     for (String m :
         new String[] {
