@@ -130,7 +130,7 @@ public final class S3Server implements AutoCloseable {
     s.put(p + "retry.throttle.limit", "2");
     s.put(p + "retry.throttle.interval", "100ms");
     s.put(p + "connection.establish.timeout", "15s"); // S3A's minimum
-    s.put(p + "connection.timeout", "5s");
+    s.put(p + "connection.timeout", "15s"); // S3A's minimum
     return s;
   }
 
