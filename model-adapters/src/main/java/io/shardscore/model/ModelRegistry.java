@@ -23,6 +23,13 @@ public final class ModelRegistry {
   private static final Map<String, LoadedModel> MODELS = new ConcurrentHashMap<>();
   private static final AtomicInteger LOADS = new AtomicInteger();
 
+  /**
+   * A model acquired within this time is never evicted, so that a task between {@code acquire} and
+   * opening its session cannot lose its model to another task's eviction.
+   */
+  private static volatile long evictionGraceNanos =
+      java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+
   static {
     Runtime.getRuntime()
         .addShutdownHook(new Thread(ModelRegistry::closeAll, "shardscore-model-registry-close"));
@@ -67,7 +74,10 @@ public final class ModelRegistry {
   private static void evictIdleExcept(String digest) {
     List<Map.Entry<String, LoadedModel>> idle = new ArrayList<>();
     for (Map.Entry<String, LoadedModel> e : MODELS.entrySet()) {
-      if (!e.getValue().spec().digest().equals(digest) && !e.getValue().inUse()) {
+      LoadedModel m = e.getValue();
+      if (!m.spec().digest().equals(digest)
+          && !m.inUse()
+          && System.nanoTime() - m.lastUsed() >= evictionGraceNanos) {
         idle.add(e);
       }
     }
@@ -128,6 +138,11 @@ public final class ModelRegistry {
         settings.intraOpThreads(),
         loads);
     return model;
+  }
+
+  /** For tests: how long a just-acquired model is safe from eviction. */
+  static void evictionGrace(long nanos) {
+    evictionGraceNanos = nanos;
   }
 
   /** How many times this JVM has loaded a model since it started. */

@@ -30,6 +30,7 @@ class ModelRegistryTest {
 
   @Test
   void switchingModelsEvictsIdleOnesButNeverOneInUse() throws Exception {
+    ModelRegistry.evictionGrace(0);
     ModelSpec a = write("a.onnx", 1);
     ModelSpec b = write("b.onnx", 2);
     ModelSpec c = write("c.onnx", 3);
@@ -47,5 +48,17 @@ class ModelRegistryTest {
     assertTrue(loaded(b), "the most recently used idle model stays");
     assertFalse(loaded(a), "older idle models are closed");
     assertFalse(loaded(c), "older idle models are closed");
+    ModelRegistry.evictionGrace(java.util.concurrent.TimeUnit.SECONDS.toNanos(30));
+  }
+
+  @Test
+  void aModelAcquiredMomentsAgoIsNotEvicted() throws Exception {
+    ModelSpec e = write("e.onnx", 5);
+    ModelSpec f = write("f.onnx", 6);
+    ModelSpec g = write("g.onnx", 7);
+    acquire(e);
+    acquire(f);
+    acquire(g);
+    assertTrue(loaded(e) && loaded(f) && loaded(g), "within the grace period nothing is evicted");
   }
 }
