@@ -136,6 +136,10 @@ public final class DeviceBatcher implements AutoCloseable {
           score(group);
         }
       } catch (InterruptedException e) {
+        // Only close() interrupts the worker; batches already taken must not be left waiting.
+        for (Request r : group) {
+          r.result().completeExceptionally(new IllegalStateException(where() + " was closed"));
+        }
         if (closed) {
           break;
         }
