@@ -68,6 +68,12 @@ final class RunCommand implements Callable<Integer> {
   Integer batchSize;
 
   @Option(
+      names = "--device",
+      paramLabel = "cpu|gpu|auto",
+      description = "Overrides scoring.device.")
+  String device;
+
+  @Option(
       names = "--max-error-fraction",
       paramLabel = "F",
       description = "Overrides scoring.max-error-fraction (0..1).")
@@ -147,6 +153,10 @@ final class RunCommand implements Callable<Integer> {
       ModelConfig m = job.model() == null ? new ModelConfig(null, null, null, null) : job.model();
       log("model.path", m.path(), model);
       job = job.withModel(new ModelConfig(model, m.engine(), m.features(), m.outputs()));
+    }
+    if (device != null) {
+      log("scoring.device", job.scoring().device(), device);
+      job = job.withScoring(job.scoring().withDevice(device));
     }
     if (batchSize != null || maxErrorFraction != null) {
       ScoringConfig s = job.scoring();

@@ -114,6 +114,14 @@ class CommandLineTest {
     assertEquals(ExitCode.INVALID, run.exit());
     assertTrue(run.err().contains("scoring.batch-size is 0"), run.err());
     assertEquals(jobsBefore, CliRunner.jobs());
+    CliRunner.Run device = cli("run", "--config", file.toString(), "--device", "tpu");
+    assertEquals(ExitCode.INVALID, device.exit());
+    assertTrue(
+        device.err().contains("scoring.device is 'tpu'; use cpu, gpu or auto"), device.err());
+    CliRunner.Run gpu = cli("run", "--config", file.toString(), "--device", "gpu");
+    assertEquals(ExitCode.INVALID, gpu.exit());
+    assertTrue(gpu.err().contains("spark.task.resource.gpu.amount"), gpu.err());
+    assertEquals(jobsBefore, CliRunner.jobs(), "no Spark job ran");
   }
 
   @Test
