@@ -119,6 +119,10 @@ public final class DeviceBatcher implements AutoCloseable {
     return requests.get();
   }
 
+  public BatchingSettings settings() {
+    return settings;
+  }
+
   boolean busy() {
     return pending.get() > 0;
   }

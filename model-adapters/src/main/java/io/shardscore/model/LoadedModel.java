@@ -23,6 +23,7 @@ public final class LoadedModel implements AutoCloseable {
   private final java.util.concurrent.atomic.AtomicInteger openSessions =
       new java.util.concurrent.atomic.AtomicInteger();
   private DeviceBatcher batcher;
+  private int queueSessions;
   private volatile long lastUsed;
 
   private LoadedModel(
@@ -157,6 +158,10 @@ public final class LoadedModel implements AutoCloseable {
     }
   }
 
+  private synchronized void queueSessionClosed() {
+    queueSessions--;
+  }
+
   void touch() {
     lastUsed = System.nanoTime();
   }
@@ -170,10 +175,25 @@ public final class LoadedModel implements AutoCloseable {
   }
 
   /**
-   * The batching queue of this model on its device, shared by every task thread of the JVM; made on
-   * first use with the first caller's settings.
+   * The batching queue of this model on its device, shared by every task thread of the JVM. A job
+   * with other queue settings gets a new queue once no task uses the old one; while one does, the
+   * running queue keeps its settings (logged).
    */
   public synchronized DeviceBatcher batcher(BatchingSettings settings) {
+    if (batcher != null && !batcher.settings().equals(settings)) {
+      if (queueSessions == 0) {
+        batcher.close();
+        batcher = null;
+      } else {
+        org.apache.logging.log4j.LogManager.getLogger(LoadedModel.class)
+            .warn(
+                "Batching queue of {} on {} keeps {} while tasks use it; {} applies once idle",
+                spec.location(),
+                device,
+                batcher.settings(),
+                settings);
+      }
+    }
     if (batcher == null) {
       batcher = new DeviceBatcher(this, model.newPredictor(), settings);
     }
@@ -188,8 +208,12 @@ public final class LoadedModel implements AutoCloseable {
    */
   public BatchModel queueSession(
       BatchingSettings settings, java.util.function.BooleanSupplier cancelled) {
-    DeviceBatcher queue = batcher(settings);
-    openSessions.incrementAndGet();
+    DeviceBatcher queue;
+    synchronized (this) {
+      queue = batcher(settings);
+      queueSessions++;
+      openSessions.incrementAndGet();
+    }
     return new BatchModel() {
       private boolean closed;
 
@@ -202,6 +226,7 @@ public final class LoadedModel implements AutoCloseable {
       public void close() {
         if (!closed) {
           closed = true;
+          queueSessionClosed();
           sessionClosed();
         }
       }

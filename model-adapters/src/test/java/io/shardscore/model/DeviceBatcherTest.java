@@ -139,4 +139,16 @@ class DeviceBatcherTest {
       pool.shutdownNow();
     }
   }
+
+  @Test
+  void aJobWithOtherQueueSettingsGetsANewQueueOnceTheOldOneIsIdle() throws Exception {
+    LoadedModel model = model(Mlp.seeded(23, WIDTH, 4, 2), "settings.onnx");
+    BatchingSettings small = new BatchingSettings(64, 1_000);
+    BatchingSettings large = new BatchingSettings(4096, 1_000);
+    try (BatchModel session = model.queueSession(small, () -> false)) {
+      assertEquals(small, model.batcher(large).settings(), "in use: the running queue stays");
+      assertEquals(1, session.predict(new FeatureBatch(new float[WIDTH], 1, WIDTH)).rows());
+    }
+    assertEquals(large, model.batcher(large).settings(), "idle: the new settings apply");
+  }
 }
