@@ -39,6 +39,7 @@ import io.shardscore.job.score.PredictionColumns;
 import io.shardscore.job.score.ScoringTask;
 import io.shardscore.job.score.TaskOutcome;
 import io.shardscore.job.score.WrittenFile;
+import io.shardscore.job.store.SessionHadoopConf;
 import io.shardscore.job.store.StoreErrors;
 import io.shardscore.model.DevicePolicy;
 import io.shardscore.model.DeviceUnavailableException;
@@ -75,6 +76,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.SortedSet;
+import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.regex.Pattern;
 import org.apache.hadoop.conf.Configuration;
@@ -412,7 +416,7 @@ public final class ScoreJob {
     long started = System.currentTimeMillis();
     JobConfig cfg = JobConfigValidator.validate(config, inputFrame != null);
     String run = runId != null ? runId : newRunId(started);
-    Configuration hadoop = io.shardscore.job.store.SessionHadoopConf.of(spark);
+    Configuration hadoop = SessionHadoopConf.of(spark);
     GpuStageProfile.checkGpusRequested(cfg.scoring(), spark);
 
     Path outputRoot = qualify(cfg.output().path(), hadoop, "output.path");
@@ -570,7 +574,7 @@ public final class ScoreJob {
       return Optional.empty();
     }
     try {
-      Configuration hadoop = io.shardscore.job.store.SessionHadoopConf.of(spark);
+      Configuration hadoop = SessionHadoopConf.of(spark);
       return Optional.of(
           InputSnapshot.take(hadoop, new Path(cfg.input().path()), cfg.sharding().key()));
     } catch (IOException e) {
@@ -1156,10 +1160,10 @@ public final class ScoreJob {
     final Map<Integer, List<TaskOutcome>> byShard = new LinkedHashMap<>();
     final List<StagedFile> staged = new ArrayList<>();
     final Map<String, Integer> loadsByExecutor = new LinkedHashMap<>();
-    final Map<String, java.util.SortedSet<String>> devices = new java.util.TreeMap<>();
+    final Map<String, SortedSet<String>> devices = new TreeMap<>();
 
     Map<String, List<String>> devicesByExecutor() {
-      Map<String, List<String>> out = new java.util.TreeMap<>();
+      Map<String, List<String>> out = new TreeMap<>();
       devices.forEach((k, v) -> out.put(k, List.copyOf(v)));
       return out;
     }
@@ -1230,7 +1234,7 @@ public final class ScoreJob {
         }
         t.loadsByExecutor.merge(o.executorId(), o.modelLoadsInJvm(), Math::max);
         if (o.device() != null) {
-          t.devices.computeIfAbsent(o.executorId(), k -> new java.util.TreeSet<>()).add(o.device());
+          t.devices.computeIfAbsent(o.executorId(), k -> new TreeSet<>()).add(o.device());
         }
       }
       for (int p = 0; p < partitions; p++) {

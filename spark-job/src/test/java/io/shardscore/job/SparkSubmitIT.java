@@ -1,19 +1,15 @@
 package io.shardscore.job;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.shardscore.job.cluster.SparkSubmitProcess;
 import io.shardscore.job.commit.Manifest;
 import io.shardscore.job.demo.DemoData;
 import java.io.File;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
-import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -49,39 +45,12 @@ class SparkSubmitIT {
             + "\n  features:\n"
             + DemoData.FEATURES.stream().map(f -> "    - " + f + "\n").reduce("", String::concat));
 
-    List<String> cmd = new ArrayList<>();
-    cmd.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.add("-Xmx1g");
-    cmd.addAll(Arrays.asList(System.getProperty("shardscore.it.opens", "").split(" ")));
-    cmd.removeIf(String::isBlank);
-    cmd.addAll(
-        List.of(
-            "-cp",
-            sparkOnly,
-            "org.apache.spark.deploy.SparkSubmit",
-            "--master",
-            "local[2]",
-            "--class",
-            "io.shardscore.job.cli.ShardscoreCommand",
-            "--conf",
-            "spark.ui.enabled=false",
-            "--conf",
-            "spark.driver.extraJavaOptions=-Dai.djl.offline=true",
-            appJar.toString(),
-            "run",
-            "--config",
-            job.toString()));
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-    pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
-    pb.environment().put("DJL_OFFLINE", "true");
-    pb.environment().put("OPT_OUT_TRACKING", "true");
-    Path log = dir.resolve("spark-submit.log");
-    pb.redirectOutput(log.toFile());
-    Process p = pb.start();
-    assertTrue(p.waitFor(5, TimeUnit.MINUTES), "spark-submit finished in time");
-    String out = Files.readString(log, StandardCharsets.UTF_8);
-    assertEquals(0, p.exitValue(), out);
-    assertTrue(out.contains("committed: "), out);
+    SparkSubmitProcess.runAndCommit(
+        sparkOnly,
+        List.of(),
+        Map.of(),
+        dir.resolve("spark-submit.log"),
+        List.of("--master", "local[2]", appJar.toString(), "run", "--config", job.toString()));
 
     Manifest m = Shardscore.manifest(SparkTestSession.get(), output.toString()).orElseThrow();
     assertEquals(10_000, m.totalRows() + m.totalErrorRows());

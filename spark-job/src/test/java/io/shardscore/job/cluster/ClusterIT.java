@@ -18,7 +18,6 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.Paths;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -211,45 +210,20 @@ class ClusterIT {
             + "}\n"
             + "model:\n  path: 's3a://lake/models/churn.onnx'\n  features:\n"
             + DemoData.FEATURES.stream().map(f -> "    - " + f + "\n").reduce("", String::concat));
-    List<String> cmd = new ArrayList<>();
-    cmd.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
-    cmd.add("-Xmx1g");
-    cmd.addAll(StandaloneCluster.opens());
-    cmd.add("-Dlog4j2.configurationFile=" + cluster.home().resolve("conf/log4j2.properties"));
-    cmd.addAll(
-        List.of(
-            "-cp",
+    List<String> args =
+        new ArrayList<>(
+            List.of(
+                "--master", cluster.url(), "--deploy-mode", "client", "--executor-memory", "1g"));
+    s3a().forEach((k, v) -> args.addAll(List.of("--conf", "spark.hadoop." + k + "=" + v)));
+    args.addAll(List.of(appJar.toString(), "run", "--config", job.toString()));
+    String out =
+        SparkSubmitProcess.runAndCommit(
             cluster.home().resolve("conf") + File.pathSeparator + cluster.home() + "/jars/*",
-            "org.apache.spark.deploy.SparkSubmit",
-            "--master",
-            cluster.url(),
-            "--deploy-mode",
-            "client",
-            "--class",
-            "io.shardscore.job.cli.ShardscoreCommand",
-            "--executor-memory",
-            "1g",
-            "--conf",
-            "spark.ui.enabled=false",
-            "--conf",
-            "spark.driver.host=127.0.0.1",
-            "--conf",
-            "spark.driver.extraJavaOptions=-Dai.djl.offline=true",
-            "--conf",
-            "spark.executor.extraJavaOptions=-Dai.djl.offline=true"));
-    s3a().forEach((k, v) -> cmd.addAll(List.of("--conf", "spark.hadoop." + k + "=" + v)));
-    cmd.addAll(List.of(appJar.toString(), "run", "--config", job.toString()));
-    ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-    pb.environment().put("SPARK_HOME", cluster.home().toString());
-    pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
-    pb.environment().put("SPARK_SCALA_VERSION", "2.13");
-    Path log = dir.resolve("spark-submit.log");
-    pb.redirectOutput(log.toFile());
-    Process p = pb.start();
-    assertTrue(p.waitFor(5, TimeUnit.MINUTES), "spark-submit finished in time");
-    String out = Files.readString(log, StandardCharsets.UTF_8);
-    assertEquals(0, p.exitValue(), out);
-    assertTrue(out.contains("committed: "), out);
+            List.of(
+                "-Dlog4j2.configurationFile=" + cluster.home().resolve("conf/log4j2.properties")),
+            Map.of("SPARK_HOME", cluster.home().toString()),
+            dir.resolve("spark-submit.log"),
+            args);
 
     List<String> reports = files("s3a://lake/scores/_shardscore/reports");
     assertEquals(1, reports.size(), reports.toString());
