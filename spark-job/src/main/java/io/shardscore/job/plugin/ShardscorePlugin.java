@@ -75,11 +75,18 @@ public final class ShardscorePlugin implements SparkPlugin {
     private static void warm(PluginContext ctx, SparkConf conf, String model) throws IOException {
       int features = conf.getInt(WARMUP_FEATURES, -1);
       if (features < 1) {
-        throw new IllegalArgumentException(WARMUP_FEATURES + " must be the model's input width");
+        throw new IllegalArgumentException(
+            WARMUP_FEATURES
+                + " is '"
+                + conf.get(WARMUP_FEATURES, "")
+                + "'; set it to the model's input width (the number of values model.features"
+                + " feeds per row) to warm up "
+                + model);
       }
       DevicePolicy policy = DevicePolicy.parse(conf.get(WARMUP_DEVICE, "cpu"));
       if (policy == null) {
-        throw new IllegalArgumentException(WARMUP_DEVICE + " must be cpu, gpu or auto");
+        throw new IllegalArgumentException(
+            WARMUP_DEVICE + " is '" + conf.get(WARMUP_DEVICE) + "'; use cpu, gpu or auto.");
       }
       Configuration hadoop = SparkHadoopUtil.get().newConfiguration(conf);
       Path path = new Path(model);
