@@ -10,7 +10,7 @@ import io.shardscore.job.commit.Manifest;
 import io.shardscore.job.config.JobConfig;
 import io.shardscore.job.config.JobConfigException;
 import io.shardscore.job.demo.DemoData;
-import io.shardscore.job.score.FaultInjection;
+import io.shardscore.job.store.FaultInjection;
 import io.shardscore.model.ModelRegistry;
 import java.nio.file.Files;
 import java.nio.file.Path;

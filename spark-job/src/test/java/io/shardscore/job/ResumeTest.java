@@ -8,7 +8,7 @@ import io.shardscore.job.commit.PendingJournal;
 import io.shardscore.job.commit.PendingRun;
 import io.shardscore.job.config.JobConfig;
 import io.shardscore.job.config.OutputConfig;
-import io.shardscore.job.score.FaultInjection;
+import io.shardscore.job.store.FaultInjection;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -10,7 +10,7 @@ import io.shardscore.job.commit.Manifest;
 import io.shardscore.job.config.InputConfig;
 import io.shardscore.job.config.JobConfig;
 import io.shardscore.job.config.OutputConfig;
-import io.shardscore.job.score.FaultInjection;
+import io.shardscore.job.store.FaultInjection;
 import io.shardscore.job.sync.StoreSync;
 import io.shardscore.job.sync.SyncException;
 import io.shardscore.job.sync.SyncResult;

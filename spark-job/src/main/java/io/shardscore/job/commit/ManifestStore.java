@@ -115,8 +115,8 @@ public final class ManifestStore {
     Path target = versionPath(manifest.version());
     Path tmp = new Path(versionsDir(), "." + target.getName() + "." + manifest.runId() + ".tmp");
     write(tmp, manifest);
-    io.shardscore.job.score.FaultInjection.check(
-        io.shardscore.job.score.FaultInjection.DURING_MANIFEST);
+    io.shardscore.job.store.FaultInjection.check(
+        io.shardscore.job.store.FaultInjection.DURING_MANIFEST);
     if (!fs.rename(tmp, target)) {
       fs.delete(tmp, false);
       throw new CommitException(

@@ -1,6 +1,6 @@
 package io.shardscore.job.commit;
 
-import io.shardscore.job.score.FaultInjection;
+import io.shardscore.job.store.FaultInjection;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;

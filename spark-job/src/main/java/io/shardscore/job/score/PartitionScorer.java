@@ -2,6 +2,7 @@ package io.shardscore.job.score;
 
 import io.shardscore.job.change.RowHasher;
 import io.shardscore.job.commit.PendingJournal;
+import io.shardscore.job.store.FaultInjection;
 import io.shardscore.model.BatchModel;
 import io.shardscore.model.DeviceChoice;
 import io.shardscore.model.LoadedModel;

@@ -4,7 +4,7 @@ import io.shardscore.job.commit.CommitException;
 import io.shardscore.job.commit.Manifest;
 import io.shardscore.job.commit.ManifestStore;
 import io.shardscore.job.commit.ShardCommitter;
-import io.shardscore.job.score.FaultInjection;
+import io.shardscore.job.store.FaultInjection;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -244,7 +244,7 @@ public final class StoreSync {
             copyVerified(
                 src, new Path(srcRoot, f.path()), dst, new Path(dstRoot, f.path()), f, syncId);
         copied++;
-        FaultInjection.checkSync(copied);
+        FaultInjection.check(FaultInjection.SYNC_AFTER_FILES, copied);
       }
     }
     // History first (for later lineage checks), then the newest version: the commit point.
