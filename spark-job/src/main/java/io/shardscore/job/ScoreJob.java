@@ -12,8 +12,8 @@ import io.shardscore.job.commit.CommitException;
 import io.shardscore.job.commit.Manifest;
 import io.shardscore.job.commit.OutputGuard;
 import io.shardscore.job.commit.PendingJournal;
+import io.shardscore.job.commit.PendingRun;
 import io.shardscore.job.commit.ShardCommitter;
-import io.shardscore.job.commit.StagedFile;
 import io.shardscore.job.config.FeatureColumn;
 import io.shardscore.job.config.InputConfig;
 import io.shardscore.job.config.JobConfig;
@@ -39,6 +39,7 @@ import io.shardscore.job.score.PredictionColumns;
 import io.shardscore.job.score.ScoringTask;
 import io.shardscore.job.score.TaskOutcome;
 import io.shardscore.job.score.WrittenFile;
+import io.shardscore.job.store.FaultInjection;
 import io.shardscore.job.store.SessionHadoopConf;
 import io.shardscore.job.store.StoreErrors;
 import io.shardscore.model.DevicePolicy;
@@ -57,7 +58,7 @@ import io.shardscore.sharding.KeyRange;
 import io.shardscore.sharding.Shard;
 import io.shardscore.sharding.ShardPlacement;
 import io.shardscore.sharding.ShardPlan;
-import io.shardscore.sharding.ShardStrategy;
+import io.shardscore.sharding.StrayKeyPolicy;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -82,7 +83,6 @@ import java.util.TreeSet;
 import java.util.UUID;
 import java.util.regex.Pattern;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.logging.log4j.LogManager;
@@ -284,11 +284,13 @@ public final class ScoreJob {
   public ScoreResult execute() {
     Prepared p = prepare(false);
     JobConfig cfg = p.cfg();
-    String run = p.run();
     ShardPlan plan = p.plan();
     ChangePlan changes = p.changes();
     Path outputRoot = p.outputRoot();
     FileSystem outFs = p.outFs();
+    ShardCommitter committer = new ShardCommitter(outFs, outputRoot);
+    // Finish the roll-forward of the newest commit if a crash interrupted it (protocol step 2).
+    p.previous().ifPresent(committer::ensureInPlace);
 
     if (cfg.output().outputMode() == OutputMode.INCREMENTAL
         && p.previous().isPresent()
@@ -311,32 +313,35 @@ public final class ScoreJob {
         rowsPerShard[c.shardId()] = c.rows();
       }
     }
+    String attemptId = UUID.randomUUID().toString().replace("-", "").substring(0, 12);
     PendingJournal journal = new PendingJournal(outFs, outputRoot);
     boolean resumable = p.census().fingerprinted();
-    Map<Integer, List<TaskOutcome>> resumed =
-        resumable
-            ? new ShardResume(p.plan(), p.census(), p.spec().digest(), p.settingsDigest())
-                .finished(journal, toScore, p.outFs(), p.outputRoot())
-            : Map.of();
-    for (Integer shardId : resumed.keySet()) {
+    ShardResume resume =
+        new ShardResume(plan, p.census(), p.spec().digest(), id -> p.identity(plan.shard(id)));
+    ShardResume.Resumed resumed =
+        resumable ? resume.finished(journal, toScore, outFs) : ShardResume.Resumed.none();
+    for (Integer shardId : resumed.outcomes().keySet()) {
       toScore.remove(shardId);
       rowsPerShard[shardId] = 0;
     }
     ShardPlacement placement =
         ShardPlacement.plan(rowsPerShard, cfg.sharding().maxRowsPerPartition());
     int partitions = placement.totalPartitions();
-    Path staging = new Path(new Path(outputRoot, "_shardscore/staging"), run);
+    Path staging = new Path(new Path(outputRoot, "_shardscore/staging"), p.run() + "." + attemptId);
+    long baseVersion = p.previous().map(Manifest::version).orElse(0L);
+    PendingRun own = null;
     Tally tally = Tally.empty();
     if (partitions > 0) {
-      if (resumable) {
-        new ShardResume(p.plan(), p.census(), p.spec().digest(), p.settingsDigest())
-            .record(journal, p.run(), placement, toScore, staging);
-      }
-      tally = score(p, placement, toScore, staging);
+      own = resume.record(journal, p.run(), attemptId, baseVersion, placement, toScore, staging);
+      FaultInjection.check(FaultInjection.AFTER_JOURNAL);
+      tally = score(p, placement, toScore, staging, attemptId);
     }
-    tally.addResumed(resumed);
+    tally.addResumed(resumed.outcomes());
+    FaultInjection.check(FaultInjection.AFTER_STAGING);
     if (tally.rowsIn != expected) {
-      deleteQuietly(outFs, staging);
+      if (own != null) {
+        journal.remove(own); // rows of an input that changed mid-run: nothing to resume
+      }
       throw new ScoringFailedException(
           ScoringFailedException.Reason.ROWS_DO_NOT_ADD_UP,
           "Tasks read "
@@ -348,7 +353,6 @@ public final class ScoreJob {
     }
     double errorFraction = expected == 0 ? 0 : (double) tally.rejected / expected;
     if (errorFraction > cfg.scoring().maxErrorFraction()) {
-      journal.clear();
       throw new ScoringFailedException(
           ScoringFailedException.Reason.ERROR_BUDGET_EXCEEDED,
           String.format(
@@ -365,17 +369,23 @@ public final class ScoreJob {
               new Path(staging, "_errors")));
     }
 
-    Manifest next = manifest(p, tally);
-    ShardCommitter committer = new ShardCommitter(outFs, outputRoot);
-    committer.commit(
-        next,
-        tally.staged,
-        p.previous().map(Manifest::liveFiles).orElse(Set.of()),
-        cfg.output().retentionPeriod());
-    journal.clear();
-    removeOtherStaging(outFs, new Path(outputRoot, "_shardscore/staging"));
+    Manifest next = manifest(p, tally, attemptId);
+    List<PendingRun> done = new ArrayList<>(resumed.journals());
+    if (own != null) {
+      done.add(own);
+    }
+    for (PendingRun stale : ShardResume.stale(journal, System.currentTimeMillis())) {
+      if (!done.contains(stale)) {
+        done.add(stale);
+      }
+    }
+    committer.commit(next, done);
     ScoreResult result = result(p, next, tally, partitions, true);
-    RunReport.write(outFs, outputRoot, result, next);
+    try {
+      RunReport.write(outFs, outputRoot, result, next);
+    } catch (RuntimeException e) {
+      LOG.warn("Committed, but could not write the run report: {}", e.toString());
+    }
     LOG.info(
         "Committed {} version {}: {} shards scored, {} kept; {} rows processed ({} rejected); {} ms",
         outputRoot,
@@ -410,7 +420,35 @@ public final class ScoreJob {
       String settingsDigest,
       Configuration hadoop,
       Dataset<Row> scoringInput,
-      Manifest.InputEntry inputEntry) {}
+      Manifest.InputEntry inputEntry,
+      Optional<InputSnapshot> snapshot,
+      String fingerprintColumns) {
+
+    /**
+     * A shard's identity for change detection and resume: the prediction settings, the stray-key
+     * policies of the plan, and the shard's role and reject reason. Together with the model digest
+     * and the input fingerprint it decides the shard's committed rows.
+     */
+    String identity(Shard shard) {
+      return shardIdentity(settingsDigest, plan, shard);
+    }
+  }
+
+  /** See {@link Prepared#identity}. */
+  static String shardIdentity(String settingsDigest, ShardPlan plan, Shard shard) {
+    return sha256(
+        settingsDigest
+            + ";unmatched="
+            + plan.unmatchedKeys().configName()
+            + ";null-keys="
+            + plan.nullKeys().configName()
+            + ";role="
+            + shard.role()
+            + ";scored="
+            + shard.scored()
+            + ";reject="
+            + shard.rejectReason());
+  }
 
   private Prepared prepare(boolean planOnly) {
     long started = System.currentTimeMillis();
@@ -457,12 +495,16 @@ public final class ScoreJob {
     }
     censusColumns.add(col(cfg.sharding().key()).cast(DataTypes.LongType).as(KEY_COLUMN));
     boolean incremental = mode == OutputMode.INCREMENTAL;
+    // A full run fingerprints its census only when an earlier attempt left shards to resume.
+    boolean fingerprint =
+        incremental || !planOnly && !new PendingJournal(outFs, outputRoot).list().isEmpty();
     Optional<InputSnapshot> snapshot = snapshot(cfg, input);
     String inputRoot =
         inputFrame != null ? null : qualify(cfg.input().path(), hadoop, "input.path").toString();
+    String fingerprintColumns = fingerprintColumns(censusColumns, input, carried);
     Map<Integer, ShardFingerprint> known =
         incremental && !verifyContent
-            ? unchangedByMetadata(plan, previous, snapshot, inputRoot)
+            ? unchangedByMetadata(plan, previous, snapshot, inputRoot, fingerprintColumns)
             : Map.of();
     ShardCensus census;
     int filesRead = snapshot.map(x -> x.files().size()).orElse(-1);
@@ -472,6 +514,11 @@ public final class ScoreJob {
         if (!known.containsKey(shard.id())) {
           dirty.addAll(snapshot.get().overlapping(plan, shard));
         }
+      }
+      // Under a 'fail' policy, rows that belong to no shard must still be found: read every file
+      // that is not, by identity, one the last commit already read.
+      if (plan.unmatchedKeys() == StrayKeyPolicy.FAIL || plan.nullKeys() == StrayKeyPolicy.FAIL) {
+        dirty.addAll(InputSnapshot.notIn(snapshot.get().files(), previous.get().input().files()));
       }
       filesRead = dirty.size();
       census =
@@ -492,7 +539,7 @@ public final class ScoreJob {
       // Incremental runs need fingerprints to decide; full runs only count (reading the key column
       // alone) and let their tasks fingerprint the rows they score.
       census =
-          incremental
+          fingerprint
               ? ShardCensus.take(input.select(censusColumns.toArray(Column[]::new)), plan)
               : ShardCensus.count(
                   input.select(col(cfg.sharding().key()).cast(DataTypes.LongType).as(KEY_COLUMN)),
@@ -516,7 +563,7 @@ public final class ScoreJob {
             census,
             previous,
             spec.digest(),
-            settingsDigest,
+            id -> shardIdentity(settingsDigest, plan, plan.shard(id)),
             incremental,
             selectedShards,
             cfg.scoring().batchSize(),
@@ -565,7 +612,21 @@ public final class ScoreJob {
         settingsDigest,
         hadoop,
         scoringInput,
-        snapshot.map(x -> new Manifest.InputEntry(inputRoot, x.files())).orElse(null));
+        snapshot.map(x -> new Manifest.InputEntry(inputRoot, x.files())).orElse(null),
+        snapshot,
+        fingerprintColumns);
+  }
+
+  /** Digest of the exact columns (names and types) a fingerprint is taken over. */
+  private static String fingerprintColumns(
+      List<Column> censusColumns, Dataset<Row> input, StructType carried) {
+    StringBuilder b = new StringBuilder();
+    for (StructField f : carried.fields()) {
+      if (!f.name().equals(ROUTE_COLUMN)) {
+        b.append(f.name()).append(':').append(f.dataType().sql()).append(';');
+      }
+    }
+    return sha256(b.toString());
   }
 
   /** The input's files and key ranges when it is a Parquet path; empty for a Dataset input. */
@@ -585,36 +646,37 @@ public final class ScoreJob {
   }
 
   /**
-   * Fingerprints of shards whose overlapping input files are, by identity, the same as at the last
-   * commit: these shards need not be read.
+   * Fingerprints of shards whose overlapping input files are, by identity, the files their
+   * committed fingerprint was taken over, with the same columns and the same plan: these shards
+   * need not be read. Any difference in the plan (ranges, policies, roles) or the input root
+   * disables the fast path, so that every row is counted again.
    */
   private static Map<Integer, ShardFingerprint> unchangedByMetadata(
       ShardPlan plan,
       Optional<Manifest> previous,
       Optional<InputSnapshot> snapshot,
-      String inputRoot) {
+      String inputRoot,
+      String fingerprintColumns) {
     if (previous.isEmpty() || snapshot.isEmpty() || previous.get().input() == null) {
       return Map.of();
     }
     Manifest prev = previous.get();
-    if (!prev.input().root().equals(inputRoot)) {
+    if (!prev.input().root().equals(inputRoot)
+        || !ManifestBuilder.planEntry(plan).equals(prev.plan())) {
       return Map.of();
     }
-    InputSnapshot before = new InputSnapshot(prev.input().files());
     Map<String, Manifest.ShardEntry> entries = new HashMap<>();
     prev.shards().forEach(e -> entries.put(e.name(), e));
-    Map<String, String> covers = new HashMap<>();
-    prev.plan().shards().forEach(x -> covers.put(x.name(), x.covers()));
     Map<Integer, ShardFingerprint> known = new HashMap<>();
     for (Shard shard : plan.shards()) {
       Manifest.ShardEntry e = entries.get(shard.name());
       if (e == null
           || e.fingerprint() == null
-          || !shard.covers().equals(covers.get(shard.name()))) {
+          || e.inputFiles() == null
+          || !fingerprintColumns.equals(e.fingerprintColumns())) {
         continue;
       }
-      if (InputSnapshot.sameFiles(
-          before.overlapping(plan, shard), snapshot.get().overlapping(plan, shard))) {
+      if (InputSnapshot.sameFiles(e.inputFiles(), snapshot.get().overlapping(plan, shard))) {
         known.put(shard.id(), ShardFingerprint.decode(e.fingerprint()));
       }
     }
@@ -623,6 +685,10 @@ public final class ScoreJob {
 
   private Dataset<Row> readFiles(
       JobConfig cfg, String inputRoot, Dataset<Row> input, Set<InputFile> files) {
+    if (files.size() == 1 && files.iterator().next().path().isEmpty()) {
+      // input.path is a single file: read it as it is (a basePath must be a folder).
+      return spark.read().schema(input.schema()).format(cfg.input().format()).load(inputRoot);
+    }
     String root = inputRoot.endsWith("/") ? inputRoot : inputRoot + "/";
     String[] paths = files.stream().map(f -> root + f.path()).toArray(String[]::new);
     return spark
@@ -651,6 +717,15 @@ public final class ScoreJob {
         ranges.add(new KeyRange(p.first(), p.last()));
       }
     }
+    if (names.size() != s.quantiles()) {
+      LOG.warn(
+          "sharding.quantiles is {} but the committed plan has {} quantile shards: computing a new"
+              + " plan of {} shards from the data (every shard is re-planned and scored)",
+          s.quantiles(),
+          names.size(),
+          s.quantiles());
+      return Optional.empty();
+    }
     LOG.info(
         "Reusing the committed quantile plan of {} shards (pass --replan to recompute)",
         names.size());
@@ -664,7 +739,8 @@ public final class ScoreJob {
             io.shardscore.sharding.StrayKeyPolicy.parse(s.nullKeys(), "sharding.null-keys")));
   }
 
-  private Tally score(Prepared p, ShardPlacement placement, Set<Integer> toScore, Path staging) {
+  private Tally score(
+      Prepared p, ShardPlacement placement, Set<Integer> toScore, Path staging, String attemptId) {
     String run = p.run();
     int partitions = placement.totalPartitions();
     int[] routes = PartitionRouting.routeValues(partitions);
@@ -685,6 +761,7 @@ public final class ScoreJob {
     ScoringTask task =
         new ScoringTask(
             run,
+            attemptId,
             staging.toString(),
             p.plan(),
             placement,
@@ -702,12 +779,14 @@ public final class ScoreJob {
         .sparkContext()
         .setJobDescription("shardscore " + run + ": score " + partitions + " partitions");
     List<TaskOutcome> outcomes;
+    TaskDrain drain = new TaskDrain(spark.sparkContext(), "shardscore-" + run + "-" + attemptId);
     try {
       JavaRDD<TaskOutcome> scoring =
           routed.queryExecution().toRdd().toJavaRDD().mapPartitions(new PartitionScorer(task));
       ResourceProfile profile = GpuStageProfile.of(p.cfg().scoring(), spark);
       outcomes = (profile == null ? scoring : scoring.withResources(profile)).collect();
     } catch (Exception e) { // SparkException is checked but undeclared by Scala
+      drain.cancelAndWait();
       Optional<DeviceUnavailableException> device = cause(e, DeviceUnavailableException.class);
       if (device.isPresent()) {
         throw new ScoringFailedException(
@@ -732,6 +811,7 @@ public final class ScoreJob {
               + " mode) or to score again; the next commit removes that folder.",
           e);
     } finally {
+      drain.restore();
       spark.sparkContext().setJobDescription(null);
     }
     return Tally.of(outcomes, partitions);
@@ -938,54 +1018,42 @@ public final class ScoreJob {
             + " set the policy to 'shard' or 'errors'. Nothing was scored.");
   }
 
-  private Manifest manifest(Prepared p, Tally tally) {
+  private Manifest manifest(Prepared p, Tally tally, String attemptId) {
     JobConfig cfg = p.cfg();
-    String run = p.run();
     Optional<Manifest> previous = p.previous();
     ShardPlan plan = p.plan();
     ModelSpec spec = p.spec();
     Map<String, Manifest.ShardEntry> before = new HashMap<>();
     previous.ifPresent(m -> m.shards().forEach(e -> before.put(e.name(), e)));
-    List<Manifest.PlannedShard> planned = new ArrayList<>();
-    for (Shard s : plan.shards()) {
-      Long first = null;
-      Long last = null;
-      Integer bucket = null;
-      if (s.role() == Shard.Role.PLANNED) {
-        if (plan.strategy() instanceof ShardStrategy.Ranges r) {
-          KeyRange range = r.ranges().get(s.id());
-          first = range.first();
-          last = range.last();
-        } else {
-          bucket = s.id();
-        }
-      }
-      planned.add(
-          new Manifest.PlannedShard(
-              s.id(),
-              s.name(),
-              s.role().name().toLowerCase(java.util.Locale.ROOT),
-              s.covers(),
-              first,
-              last,
-              bucket,
-              s.rejectReason()));
-    }
-    String strategy = plan.strategy() instanceof ShardStrategy.Ranges ? "ranges" : "hash-buckets";
-    String origin = plan.strategy() instanceof ShardStrategy.Ranges r ? r.origin() : "hash-buckets";
-    Manifest.PlanEntry planEntry =
-        new Manifest.PlanEntry(
-            plan.keyColumn(),
-            strategy,
-            origin,
-            plan.unmatchedKeys().configName(),
-            plan.nullKeys().configName(),
-            planned);
     List<Manifest.ShardEntry> shards = new ArrayList<>();
+    List<Manifest.Move> moves = new ArrayList<>();
     for (Shard s : plan.shards()) {
       ShardChange change = p.changes().of(s.id());
-      if (change.status().keepsPrevious()) {
+      List<io.shardscore.job.change.InputFile> inputFiles =
+          p.snapshot().map(x -> x.overlapping(plan, s)).orElse(null);
+      if (change.status() == ShardChange.Status.KEPT) {
+        // Not scored by this run: keep what its fingerprint was taken over, not today's files.
         shards.add(before.get(s.name()).withId(s.id()));
+        continue;
+      }
+      if (change.status().keepsPrevious()) {
+        // Unchanged: this run's census fingerprint (equal to the committed one) covers today's
+        // files.
+        Manifest.ShardEntry e = before.get(s.name());
+        shards.add(
+            new Manifest.ShardEntry(
+                s.id(),
+                e.name(),
+                e.rows(),
+                e.errorRows(),
+                e.files(),
+                e.errorFiles(),
+                e.fingerprint(),
+                e.modelDigest(),
+                e.settingsDigest(),
+                e.scoredBy(),
+                p.fingerprintColumns(),
+                inputFiles));
         continue;
       }
       if (!change.status().scores()) {
@@ -998,10 +1066,12 @@ public final class ScoreJob {
       for (TaskOutcome o : tally.byShard.getOrDefault(s.id(), List.of())) {
         if (o.data() != null) {
           files.add(entry(o.data()));
+          moves.add(new Manifest.Move(o.dataStagedAs(), o.data().path()));
           rows += o.data().rows();
         }
         if (o.errors() != null) {
           errors.add(entry(o.errors()));
+          moves.add(new Manifest.Move(o.errorsStagedAs(), o.errors().path()));
           errorRows += o.errors().rows();
         }
       }
@@ -1015,29 +1085,46 @@ public final class ScoreJob {
               errors,
               scoredFingerprint(p, s, tally),
               spec.digest(),
-              p.settingsDigest(),
-              run));
+              p.identity(s),
+              p.run(),
+              p.fingerprintColumns(),
+              inputFiles));
     }
     long version = previous.map(m -> m.version() + 1).orElse(1L);
     Long parent = previous.map(Manifest::version).orElse(null);
     String storeId = previous.map(Manifest::storeId).orElse(UUID.randomUUID().toString());
-    return new Manifest(
-        Manifest.FORMAT,
-        version,
-        parent,
-        storeId,
-        run,
-        Instant.now().toString(),
-        cfg.output().mode(),
-        new Manifest.ModelEntry(
-            spec.location(),
-            spec.engine().djlName(),
-            spec.digest(),
-            tally == null ? null : tally.deviceLines()),
-        planEntry,
-        p.settingsDigest(),
-        shards,
-        p.inputEntry());
+    Manifest draft =
+        new Manifest(
+            Manifest.FORMAT,
+            version,
+            parent,
+            storeId,
+            p.run(),
+            attemptId,
+            Instant.now().toString(),
+            cfg.output().mode(),
+            new Manifest.ModelEntry(
+                spec.location(),
+                spec.engine().djlName(),
+                spec.digest(),
+                tally == null ? null : tally.deviceLines()),
+            ManifestBuilder.planEntry(plan),
+            p.settingsDigest(),
+            shards,
+            p.inputEntry(),
+            moves,
+            List.of(),
+            0);
+    List<String> supersedes = new ArrayList<>();
+    Set<String> live = draft.liveFiles();
+    previous.ifPresent(
+        m ->
+            m.liveFiles().stream()
+                .filter(f -> !live.contains(f))
+                .sorted()
+                .forEach(supersedes::add));
+    long retainUntil = System.currentTimeMillis() + cfg.output().retentionPeriod().toMillis();
+    return draft.onTarget(moves, supersedes, retainUntil);
   }
 
   /**
@@ -1072,7 +1159,7 @@ public final class ScoreJob {
   /** Digest of the settings that change predictions or the output schema, nothing else. */
   private static String settingsDigest(
       JobConfig cfg, PredictionColumns predictions, List<String> passthrough) {
-    String canonical =
+    return sha256(
         "features="
             + cfg.model().features()
             + ";outputs="
@@ -1080,24 +1167,15 @@ public final class ScoreJob {
             + ";passthrough="
             + passthrough
             + ";key="
-            + cfg.sharding().key();
+            + cfg.sharding().key());
+  }
+
+  static String sha256(String canonical) {
     try {
       MessageDigest sha = MessageDigest.getInstance("SHA-256");
       return HexFormat.of().formatHex(sha.digest(canonical.getBytes(StandardCharsets.UTF_8)));
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
-    }
-  }
-
-  private static void removeOtherStaging(FileSystem fs, Path stagingRoot) {
-    try {
-      if (fs.exists(stagingRoot)) {
-        for (FileStatus s : fs.listStatus(stagingRoot)) {
-          fs.delete(s.getPath(), true);
-        }
-      }
-    } catch (IOException e) {
-      LOG.warn("Could not clean {}: {}", stagingRoot, e.toString());
     }
   }
 
@@ -1158,7 +1236,6 @@ public final class ScoreJob {
     long modelNanos;
     long batches;
     final Map<Integer, List<TaskOutcome>> byShard = new LinkedHashMap<>();
-    final List<StagedFile> staged = new ArrayList<>();
     final Map<String, Integer> loadsByExecutor = new LinkedHashMap<>();
     final Map<String, SortedSet<String>> devices = new TreeMap<>();
 
@@ -1187,12 +1264,6 @@ public final class ScoreJob {
               scored += o.rowsScored();
               rejected += o.rowsRejected();
               byShard.computeIfAbsent(shardId, k -> new ArrayList<>()).add(o);
-              if (o.data() != null) {
-                staged.add(new StagedFile(o.dataStagedAs(), o.data().path()));
-              }
-              if (o.errors() != null) {
-                staged.add(new StagedFile(o.errorsStagedAs(), o.errors().path()));
-              }
             }
           });
     }
@@ -1226,12 +1297,6 @@ public final class ScoreJob {
         t.modelNanos += o.modelNanos();
         t.batches += o.batches();
         t.byShard.computeIfAbsent(o.shardId(), k -> new ArrayList<>()).add(o);
-        if (o.data() != null) {
-          t.staged.add(new StagedFile(o.dataStagedAs(), o.data().path()));
-        }
-        if (o.errors() != null) {
-          t.staged.add(new StagedFile(o.errorsStagedAs(), o.errors().path()));
-        }
         t.loadsByExecutor.merge(o.executorId(), o.modelLoadsInJvm(), Math::max);
         if (o.device() != null) {
           t.devices.computeIfAbsent(o.executorId(), k -> new TreeSet<>()).add(o.device());

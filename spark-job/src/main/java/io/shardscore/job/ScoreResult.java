@@ -46,13 +46,16 @@ public record ScoreResult(
     return elapsedMillis == 0 ? 0 : rowsProcessed * 1000.0 / elapsedMillis;
   }
 
-  /** The committed scored rows (exactly the manifest's files), with a {@code shard} column. */
+  /**
+   * The scored rows of the version this run committed (or found current), exactly its manifest's
+   * files, with a {@code shard} column — not a later commit's.
+   */
   public Dataset<Row> dataset() {
-    return Shardscore.read(spark, output);
+    return Shardscore.read(spark, output, manifestVersion);
   }
 
-  /** The committed unscorable rows with {@code error_reason}. */
+  /** The unscorable rows of that version, with {@code error_reason}. */
   public Dataset<Row> errors() {
-    return Shardscore.readErrors(spark, output);
+    return Shardscore.readErrors(spark, output, manifestVersion);
   }
 }

@@ -15,96 +15,124 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.IntFunction;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
 /**
- * Shard-level resume: records which shards a run scores (the pending journal) and finds, for a
- * later run with the same model, settings and input fingerprints, the shards an uncommitted run
- * already finished, so that only the rest are scored again.
+ * Shard-level resume: records which shards an attempt scores (the pending journal) and finds, for a
+ * later attempt with the same model, shard identities and input fingerprints, the shards an
+ * uncommitted attempt already finished, so that only the rest are scored again.
  */
 final class ShardResume {
   private static final Logger LOG = LogManager.getLogger(ShardResume.class);
 
+  /** Journals older than this whose attempts never committed are removed by the next commit. */
+  static final long STALE_AFTER_MILLIS = 7L * 24 * 3600 * 1000;
+
   private final ShardPlan plan;
   private final ShardCensus census;
   private final String modelDigest;
-  private final String settingsDigest;
+  private final IntFunction<String> identity;
 
-  ShardResume(ShardPlan plan, ShardCensus census, String modelDigest, String settingsDigest) {
+  /**
+   * @param identity a shard's identity digest by shard id (settings, policies, role)
+   */
+  ShardResume(
+      ShardPlan plan, ShardCensus census, String modelDigest, IntFunction<String> identity) {
     this.plan = plan;
     this.census = census;
     this.modelDigest = modelDigest;
-    this.settingsDigest = settingsDigest;
+    this.identity = identity;
   }
 
   /**
-   * Outcomes of shards that a pending (uncommitted) run already finished with the same model,
-   * settings and input fingerprint, by current shard id.
+   * What an attempt takes over from earlier attempts: finished shards' outcomes by current shard
+   * id, and the journals they came from (removed after this attempt's commit).
    */
-  Map<Integer, List<TaskOutcome>> finished(
-      PendingJournal journal, Set<Integer> toScore, FileSystem fs, Path outputRoot) {
+  record Resumed(Map<Integer, List<TaskOutcome>> outcomes, List<PendingRun> journals) {
+    static Resumed none() {
+      return new Resumed(Map.of(), List.of());
+    }
+  }
+
+  /** Finds shards of {@code toScore} that a pending (uncommitted) attempt already finished. */
+  Resumed finished(PendingJournal journal, Set<Integer> toScore, FileSystem fs) {
     Map<Integer, List<TaskOutcome>> out = new HashMap<>();
+    List<PendingRun> used = new ArrayList<>();
     for (PendingRun pending : journal.list()) {
-      if (!pending.modelDigest().equals(modelDigest)
-          || !pending.settingsDigest().equals(settingsDigest)) {
+      if (!modelDigest.equals(pending.modelDigest()) || pending.shards() == null) {
         continue;
       }
-      Map<Integer, TaskOutcome> done = journal.completed(pending);
+      Map<Integer, TaskOutcome> done = null;
       for (Integer shardId : toScore) {
         Shard shard = plan.shard(shardId);
         PendingRun.PendingShard ps = pending.shards().get(shard.name());
         if (out.containsKey(shardId)
             || ps == null
             || !ps.fingerprint().equals(census.of(shardId).encoded())
-            || !done.keySet().containsAll(ps.partitions())) {
+            || !identity.apply(shardId).equals(ps.identity())) {
+          continue;
+        }
+        if (done == null) {
+          done = journal.completed(pending);
+        }
+        if (!done.keySet().containsAll(ps.partitions())) {
           continue;
         }
         List<TaskOutcome> outcomes = new ArrayList<>();
         for (Integer partition : ps.partitions()) {
           outcomes.add(done.get(partition));
         }
-        if (outcomes.stream().allMatch(o -> filesPresent(fs, outputRoot, o))) {
+        if (outcomes.stream().allMatch(o -> staged(fs, o))) {
           out.put(shardId, outcomes);
+          if (!used.contains(pending)) {
+            used.add(pending);
+          }
         } else {
           LOG.warn(
-              "Shard {} finished in run {} but some of its staged files are gone; scoring it again",
+              "Shard {} finished in run {} (attempt {}) but some of its staged files are gone;"
+                  + " scoring it again",
               shard.name(),
-              pending.runId());
+              pending.runId(),
+              pending.attemptId());
         }
       }
     }
     if (!out.isEmpty()) {
       LOG.info(
-          "Resuming {} shard(s) finished by an earlier run that did not commit: {}",
+          "Resuming {} shard(s) finished by an earlier attempt that did not commit: {}",
           out.size(),
           out.keySet().stream().map(id -> plan.shard(id).name()).toList());
     }
-    return out;
+    return new Resumed(out, used);
   }
 
-  /** True when every file of a finished task is still staged, or already moved into place. */
-  private static boolean filesPresent(FileSystem fs, Path outputRoot, TaskOutcome o) {
+  /** Journals of attempts that never committed and are older than {@link #STALE_AFTER_MILLIS}. */
+  static List<PendingRun> stale(PendingJournal journal, long nowMillis) {
+    return journal.list().stream()
+        .filter(p -> nowMillis - p.startedAtMillis() > STALE_AFTER_MILLIS)
+        .toList();
+  }
+
+  /** True when every file of a finished task is still in its staging folder. */
+  private static boolean staged(FileSystem fs, TaskOutcome o) {
     try {
-      if (o.data() != null
-          && !fs.exists(new Path(o.dataStagedAs()))
-          && !fs.exists(new Path(outputRoot, o.data().path()))) {
-        return false;
-      }
-      return o.errors() == null
-          || fs.exists(new Path(o.errorsStagedAs()))
-          || fs.exists(new Path(outputRoot, o.errors().path()));
+      return (o.data() == null || fs.exists(new Path(o.dataStagedAs())))
+          && (o.errors() == null || fs.exists(new Path(o.errorsStagedAs())));
     } catch (IOException e) {
       return false;
     }
   }
 
-  /** Writes the journal of run {@code runId}, which scores {@code toScore} into {@code staging}. */
-  void record(
+  /** Writes the journal of an attempt that scores {@code toScore} into {@code staging}. */
+  PendingRun record(
       PendingJournal journal,
       String runId,
+      String attemptId,
+      long baseVersion,
       ShardPlacement placement,
       Set<Integer> toScore,
       Path staging) {
@@ -116,10 +144,20 @@ final class ShardResume {
       }
       shards.put(
           plan.shard(shardId).name(),
-          new PendingRun.PendingShard(census.of(shardId).encoded(), partitions));
+          new PendingRun.PendingShard(
+              census.of(shardId).encoded(), identity.apply(shardId), partitions));
     }
+    PendingRun run =
+        new PendingRun(
+            runId,
+            attemptId,
+            baseVersion,
+            System.currentTimeMillis(),
+            modelDigest,
+            staging.toString(),
+            shards);
     try {
-      journal.write(new PendingRun(runId, modelDigest, settingsDigest, staging.toString(), shards));
+      journal.write(run);
     } catch (IOException e) {
       throw new CommitException(
           "Cannot write the pending journal of run "
@@ -129,5 +167,6 @@ final class ShardResume {
               + ". Check that the output is writable.",
           e);
     }
+    return run;
   }
 }

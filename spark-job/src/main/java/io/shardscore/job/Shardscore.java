@@ -2,12 +2,11 @@ package io.shardscore.job;
 
 import io.shardscore.job.commit.Manifest;
 import io.shardscore.job.commit.ManifestStore;
+import io.shardscore.job.commit.ShardCommitter;
 import io.shardscore.job.config.JobConfig;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.util.List;
 import java.util.Optional;
-import java.util.function.Function;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Dataset;
@@ -50,46 +49,64 @@ public final class Shardscore {
   }
 
   /**
-   * The committed scored rows of {@code output}: exactly the files its manifest lists, so a read
-   * during a later run never sees half of it. Includes a {@code shard} column from the folders.
+   * The committed scored rows of {@code output}: exactly the files its newest manifest lists, so a
+   * read during a later run never sees half of it. Includes a {@code shard} column from the
+   * folders. If a crash interrupted the newest commit's move of files into place, this finishes it
+   * first (docs/commit-protocol.md), which needs write access to the output.
    */
   public static Dataset<Row> read(SparkSession spark, String output) {
-    return readListed(spark, output, s -> s.files());
+    return readListed(spark, output, null, false);
+  }
+
+  /** The scored rows of one committed {@code version} of {@code output}. */
+  public static Dataset<Row> read(SparkSession spark, String output, long version) {
+    return readListed(spark, output, version, false);
   }
 
   /** The committed unscorable rows of {@code output}, with {@code error_reason}. */
   public static Dataset<Row> readErrors(SparkSession spark, String output) {
-    return readListed(spark, output + "/_errors", s -> s.errorFiles(), output);
+    return readListed(spark, output, null, true);
+  }
+
+  /** The unscorable rows of one committed {@code version} of {@code output}. */
+  public static Dataset<Row> readErrors(SparkSession spark, String output, long version) {
+    return readListed(spark, output, version, true);
   }
 
   private static Dataset<Row> readListed(
-      SparkSession spark,
-      String output,
-      Function<Manifest.ShardEntry, List<Manifest.FileEntry>> files) {
-    return readListed(spark, output, files, output);
-  }
-
-  private static Dataset<Row> readListed(
-      SparkSession spark,
-      String basePath,
-      Function<Manifest.ShardEntry, List<Manifest.FileEntry>> files,
-      String output) {
-    Manifest manifest =
-        manifest(spark, output)
-            .orElseThrow(
-                () ->
-                    new IllegalArgumentException(
-                        output
-                            + " has no committed shardscore manifest; run a job into it first."));
-    String root = output.endsWith("/") ? output : output + "/";
+      SparkSession spark, String output, Long version, boolean errors) {
+    Path root = new Path(output);
+    Manifest manifest;
+    try {
+      FileSystem fs = root.getFileSystem(io.shardscore.job.store.SessionHadoopConf.of(spark));
+      root = fs.makeQualified(root);
+      ShardCommitter committer = new ShardCommitter(fs, root);
+      Optional<Manifest> found =
+          version == null ? committer.store().current() : committer.store().version(version);
+      manifest =
+          found.orElseThrow(
+              () ->
+                  new IllegalArgumentException(
+                      output
+                          + (version == null
+                              ? " has no committed shardscore manifest; run a job into it first."
+                              : " has no committed version " + version + ".")));
+      Optional<Manifest> newest = committer.store().current();
+      if (newest.isPresent() && newest.get().sameCommit(manifest)) {
+        committer.ensureInPlace(manifest);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    String base = root.toString().endsWith("/") ? root.toString() : root + "/";
     String[] paths =
         manifest.shards().stream()
-            .flatMap(s -> files.apply(s).stream())
-            .map(f -> root + f.path())
+            .flatMap(s -> (errors ? s.errorFiles() : s.files()).stream())
+            .map(f -> base + f.path())
             .toArray(String[]::new);
     if (paths.length == 0) {
       return spark.emptyDataFrame();
     }
-    return spark.read().option("basePath", basePath).parquet(paths);
+    return spark.read().option("basePath", errors ? base + "_errors" : base).parquet(paths);
   }
 }

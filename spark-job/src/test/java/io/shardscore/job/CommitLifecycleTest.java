@@ -171,19 +171,26 @@ class CommitLifecycleTest {
             .withOutput(
                 new io.shardscore.job.config.OutputConfig(out.toString(), "overwrite", "1h"));
     Shardscore.job(spark, keepAnHour).execute();
+    Manifest v2 = Shardscore.manifest(spark, out.toString()).orElseThrow();
     for (String f : v1.liveFiles()) {
       assertTrue(Files.exists(out.resolve(f)), "kept for readers of version 1: " + f);
     }
-    assertEquals(first.rowsScored(), Shardscore.read(spark, out.toString()).count());
+    assertEquals(first.rowsScored(), Shardscore.read(spark, out.toString(), 1).count());
     JobConfig deleteAtOnce =
         job(out, "")
             .withOutput(
                 new io.shardscore.job.config.OutputConfig(out.toString(), "overwrite", "0"));
     Shardscore.job(spark, deleteAtOnce).execute();
-    for (String f : v1.liveFiles()) {
-      assertTrue(!Files.exists(out.resolve(f)), "removed once retention is over: " + f);
+    // Each superseded file keeps the retention of the commit that superseded it: version 1's
+    // files stay their hour, version 2's files (superseded with retention 0) go at once.
+    for (String f : v2.liveFiles()) {
+      assertTrue(!Files.exists(out.resolve(f)), "removed at once: " + f);
     }
-    assertEquals(first.rowsScored(), spark.read().parquet(out.toString()).count());
+    for (String f : v1.liveFiles()) {
+      assertTrue(Files.exists(out.resolve(f)), "still within the hour of version 2: " + f);
+    }
+    assertEquals(first.rowsScored(), Shardscore.read(spark, out.toString()).count());
+    assertEquals(first.rowsScored(), Shardscore.read(spark, out.toString(), 1).count());
   }
 
   @Test
@@ -221,8 +228,7 @@ class CommitLifecycleTest {
     JobConfig overwrite =
         job(out, "")
             .withOutput(new io.shardscore.job.config.OutputConfig(out.toString(), "overwrite"));
-    RuntimeException e =
-        assertThrows(RuntimeException.class, () -> Shardscore.job(spark, overwrite).execute());
+    Throwable e = assertThrows(Throwable.class, () -> Shardscore.job(spark, overwrite).execute());
     assertTrue(e.getMessage().contains("injected fault"), e.getMessage());
     assertEquals(before, visible(out));
     assertEquals(first.rowsScored(), spark.read().parquet(out.toString()).count());

@@ -105,7 +105,7 @@ class ResumeTest {
   private void resumeAfter(String fault, String name, boolean someUnfinished) throws Exception {
     Path out = dir.resolve(name);
     System.setProperty(FaultInjection.PROPERTY, fault);
-    assertThrows(RuntimeException.class, () -> Shardscore.job(spark, job(out)).execute());
+    assertThrows(Throwable.class, () -> Shardscore.job(spark, job(out)).execute());
     System.clearProperty(FaultInjection.PROPERTY);
     assertTrue(
         !Files.exists(out.resolve("_shardscore/manifests"))
@@ -166,7 +166,7 @@ class ResumeTest {
   void aFinishedShardWhoseStagedFileIsGoneIsScoredAgain() throws Exception {
     Path out = dir.resolve("lost-staged-file");
     System.setProperty(FaultInjection.PROPERTY, FaultInjection.BEFORE_MANIFEST);
-    assertThrows(RuntimeException.class, () -> Shardscore.job(spark, job(out)).execute());
+    assertThrows(Throwable.class, () -> Shardscore.job(spark, job(out)).execute());
     System.clearProperty(FaultInjection.PROPERTY);
     Path lost;
     try (var files = Files.walk(out.resolve("_shardscore/staging"))) {

@@ -27,7 +27,7 @@ public record ChangePlan(
       ShardCensus census,
       Optional<Manifest> previous,
       String modelDigest,
-      String settingsDigest,
+      java.util.function.IntFunction<String> identity,
       boolean incremental,
       Set<String> selected,
       int batchSize,
@@ -71,9 +71,9 @@ public record ChangePlan(
       } else if (!modelDigest.equals(prev.modelDigest())) {
         status = ShardChange.Status.CHANGED;
         reason = "model changed";
-      } else if (!settingsDigest.equals(prev.settingsDigest())) {
+      } else if (!identity.apply(s.id()).equals(prev.settingsDigest())) {
         status = ShardChange.Status.CHANGED;
-        reason = "prediction settings changed";
+        reason = "prediction settings or stray-key policy changed";
       } else if (!fp.encoded().equals(prev.fingerprint())) { // incremental runs take full censuses
         status = ShardChange.Status.CHANGED;
         reason = "input changed";

@@ -184,6 +184,17 @@ public final class InputSnapshot {
     return false;
   }
 
+  /** Files of {@code now} that are not, by identity, among {@code before}. */
+  public static List<InputFile> notIn(List<InputFile> now, List<InputFile> before) {
+    List<InputFile> out = new ArrayList<>();
+    for (InputFile f : now) {
+      if (before.stream().noneMatch(b -> b.sameIdentity(f))) {
+        out.add(f);
+      }
+    }
+    return out;
+  }
+
   /** True when the two lists hold the same files by identity. */
   public static boolean sameFiles(List<InputFile> a, List<InputFile> b) {
     if (a.size() != b.size()) {

@@ -1,7 +1,7 @@
 package io.shardscore.job.commit;
 
 /** A commit that did not happen; the previous commit is still the visible one. */
-public final class CommitException extends RuntimeException {
+public class CommitException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
   public CommitException(String message) {

@@ -13,8 +13,14 @@ import java.util.Set;
  * @param version this commit's number, 1 for the first
  * @param parentVersion the version this commit replaced, null for the first
  * @param storeId identifies the output's history across copies (kept by every commit)
+ * @param runId the run's label (not unique: retries and backfills reuse it)
+ * @param commitId the attempt that committed this version (unique); null in format-1 manifests
  * @param settingsDigest digest of the settings that change predictions or the output schema
  * @param input the input files and their key ranges, or null
+ * @param moves where this commit's new files were staged, for the roll-forward after the commit
+ * @param supersedes files the parent version listed and this one does not: deleted once {@code
+ *     retainUntilMillis} has passed (see docs/commit-protocol.md, "Who may delete what")
+ * @param retainUntilMillis when the superseded files may be deleted (epoch millis)
  */
 public record Manifest(
     int format,
@@ -22,14 +28,18 @@ public record Manifest(
     Long parentVersion,
     String storeId,
     String runId,
+    String commitId,
     String committedAt,
     String mode,
     ModelEntry model,
     PlanEntry plan,
     String settingsDigest,
     List<ShardEntry> shards,
-    InputEntry input) {
-  public static final int FORMAT = 1;
+    InputEntry input,
+    List<Move> moves,
+    List<String> supersedes,
+    long retainUntilMillis) {
+  public static final int FORMAT = 2;
 
   /**
    * The input files this commit was made from, for the metadata fast path of the next incremental
@@ -39,9 +49,53 @@ public record Manifest(
 
   public Manifest {
     shards = List.copyOf(shards);
+    moves = moves == null ? List.of() : List.copyOf(moves);
+    supersedes = supersedes == null ? List.of() : List.copyOf(supersedes);
   }
 
-  /** The model that produced the live files. */
+  /**
+   * What identifies this commit across stores and readers: the commit id, or for manifests written
+   * before commit ids existed, the version and run id.
+   */
+  public String commitKey() {
+    return commitId != null ? commitId : "v" + version + "/" + runId;
+  }
+
+  /** True when {@code other} is the same commit (same version and commit key). */
+  public boolean sameCommit(Manifest other) {
+    return other != null && version == other.version && commitKey().equals(other.commitKey());
+  }
+
+  /**
+   * The same commit as another store sees it: its own staged locations and what it supersedes there
+   * (sync).
+   */
+  public Manifest onTarget(List<Move> newMoves, List<String> newSupersedes, long retainUntil) {
+    return new Manifest(
+        format,
+        version,
+        parentVersion,
+        storeId,
+        runId,
+        commitId,
+        committedAt,
+        mode,
+        model,
+        plan,
+        settingsDigest,
+        shards,
+        input,
+        newMoves,
+        newSupersedes,
+        retainUntil);
+  }
+
+  /**
+   * A file this commit added, staged at {@code from} (absolute) and live at {@code to} (relative to
+   * the output root) once rolled forward.
+   */
+  public record Move(String from, String to) {}
+
   /**
    * The model, and the devices this commit's tasks ran it on ({@code executor N: gpu A -> device},
    * null in manifests written before devices were recorded).
@@ -70,8 +124,14 @@ public record Manifest(
 
   /**
    * One shard's committed state and what produced it: the fingerprint of its input, the model and
-   * the prediction settings, and the run that scored it (earlier than the manifest's run when an
-   * incremental run kept the shard).
+   * the shard's identity (prediction settings, stray-key policies, role), and the run that scored
+   * it (earlier than the manifest's run when an incremental run kept the shard).
+   *
+   * @param settingsDigest digest of everything besides the model and the rows that decides this
+   *     shard's output (see the run's shard identity)
+   * @param fingerprintColumns digest of the exact column set {@code fingerprint} was taken over
+   * @param inputFiles the input files (by identity) that could hold this shard's rows when its
+   *     fingerprint was taken, for the metadata fast path; null when unknown
    */
   public record ShardEntry(
       int id,
@@ -83,7 +143,9 @@ public record Manifest(
       String fingerprint,
       String modelDigest,
       String settingsDigest,
-      String scoredBy) {
+      String scoredBy,
+      String fingerprintColumns,
+      List<io.shardscore.job.change.InputFile> inputFiles) {
 
     /** The same committed shard under another id (plans may renumber shards). */
     public ShardEntry withId(int newId) {
@@ -97,12 +159,24 @@ public record Manifest(
           fingerprint,
           modelDigest,
           settingsDigest,
-          scoredBy);
+          scoredBy,
+          fingerprintColumns,
+          inputFiles);
     }
   }
 
   /** A live file, relative to the output root, with shardscore's own checksum. */
   public record FileEntry(String path, long rows, long bytes, String crc32c) {}
+
+  /** Every live file entry, data and errors. */
+  public List<FileEntry> allFiles() {
+    List<FileEntry> all = new java.util.ArrayList<>();
+    for (ShardEntry s : shards) {
+      all.addAll(s.files());
+      all.addAll(s.errorFiles());
+    }
+    return all;
+  }
 
   /** Paths of every live file, data and errors. */
   public Set<String> liveFiles() {

@@ -3,7 +3,9 @@ package io.shardscore.job.commit;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.shardscore.job.store.FaultInjection;
 import io.shardscore.job.store.StoreErrors;
+import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -16,11 +18,10 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 
 /**
- * Reads and writes an output's manifests under {@code _shardscore/}. Each commit creates {@code
- * manifests/v<version>.json}, atomically and only if absent: that creation is the commit point, and
- * two runs racing for the same version cannot both win. {@code manifest.json} is then refreshed as
- * a copy of the newest version for tools that want one fixed name; readers trust the newest {@code
- * manifests/} entry.
+ * Reads and writes an output's manifests under {@code _shardscore/}. A commit creates {@code
+ * manifests/v<version>.json} exclusively (see {@link ExclusiveCreate}): that creation is the commit
+ * point, and of two writers racing for one version exactly one wins. {@code manifest.json} is a
+ * copy of the newest version whose files are all in place, written after the roll-forward.
  */
 public final class ManifestStore {
   public static final String META_DIR = "_shardscore";
@@ -46,31 +47,35 @@ public final class ManifestStore {
     return new Path(metaDir(), "manifests");
   }
 
+  private Path pointerPath() {
+    return new Path(metaDir(), "manifest.json");
+  }
+
   /** The newest committed manifest, if any. */
   public Optional<Manifest> current() {
     try {
-      if (!fs.exists(versionsDir())) {
-        return Optional.empty();
-      }
-      long newest = -1;
-      for (FileStatus s : fs.listStatus(versionsDir())) {
-        Matcher m = VERSION_FILE.matcher(s.getPath().getName());
-        if (m.matches()) {
-          newest = Math.max(newest, Long.parseLong(m.group(1)));
-        }
-      }
-      if (newest < 0) {
-        return Optional.empty();
-      }
-      try (InputStream in = fs.open(versionPath(newest))) {
-        return Optional.of(JSON.readValue(in, Manifest.class));
-      }
+      long newest = newestVersion();
+      return newest < 0 ? Optional.empty() : Optional.of(read(versionPath(newest)));
     } catch (IOException e) {
       throw new CommitException(
           "Cannot read the manifest: "
               + StoreErrors.explain("output.path", metaDir(), e, fs.getConf()),
           e);
     }
+  }
+
+  private long newestVersion() throws IOException {
+    if (!fs.exists(versionsDir())) {
+      return -1;
+    }
+    long newest = -1;
+    for (FileStatus s : fs.listStatus(versionsDir())) {
+      Matcher m = VERSION_FILE.matcher(s.getPath().getName());
+      if (m.matches()) {
+        newest = Math.max(newest, Long.parseLong(m.group(1)));
+      }
+    }
+    return newest;
   }
 
   /** The committed manifest of {@code version}, if this output has it in its history. */
@@ -80,63 +85,102 @@ public final class ManifestStore {
       if (!fs.exists(path)) {
         return Optional.empty();
       }
-      try (InputStream in = fs.open(path)) {
-        return Optional.of(JSON.readValue(in, Manifest.class));
-      }
+      return Optional.of(read(path));
+    } catch (FileNotFoundException e) {
+      return Optional.empty();
     } catch (IOException e) {
       throw new CommitException("Cannot read manifest " + path + ": " + e.getMessage(), e);
     }
   }
 
-  /** Adds an older version to the history without making it current (used by sync). */
-  public void writeHistory(Manifest manifest) throws IOException {
-    fs.mkdirs(versionsDir());
-    Path target = versionPath(manifest.version());
-    Path tmp = new Path(versionsDir(), "." + target.getName() + "." + manifest.runId() + ".tmp");
-    write(tmp, manifest);
-    if (!fs.rename(tmp, target)) {
-      fs.delete(tmp, false);
+  /** The manifest whose files were last confirmed in place ({@code manifest.json}), if any. */
+  public Optional<Manifest> inPlace() {
+    try {
+      return fs.exists(pointerPath()) ? Optional.of(read(pointerPath())) : Optional.empty();
+    } catch (IOException e) {
+      return Optional.empty(); // unreadable or half-written: treat as not confirmed
     }
   }
 
-  /** Moves the whole manifest history aside under {@code manifests-<label>/}, for audit. */
-  public void setAside(String label) throws IOException {
-    if (fs.exists(versionsDir())) {
-      Path aside = new Path(metaDir(), "manifests-" + label);
-      if (!fs.rename(versionsDir(), aside)) {
-        throw new IOException("could not move " + versionsDir() + " to " + aside);
+  /**
+   * Commits {@code manifest}: creates its version exclusively. Throws {@link
+   * ConcurrentCommitException} when another writer created that version first, and {@link
+   * IOException} when the store failed; in both cases this manifest is not committed.
+   */
+  public void commit(Manifest manifest) throws IOException {
+    Path target = versionPath(manifest.version());
+    byte[] bytes = JSON.writeValueAsBytes(manifest);
+    fs.mkdirs(versionsDir());
+    ExclusiveCreate.Outcome outcome;
+    try {
+      outcome =
+          ExclusiveCreate.create(
+              fs, target, bytes, () -> FaultInjection.check(FaultInjection.DURING_MANIFEST));
+    } catch (IOException e) {
+      // Unknown outcome (e.g. a timeout after the store accepted the write): read it back.
+      Optional<Manifest> there = readBack(manifest.version());
+      if (there.isPresent() && there.get().sameCommit(manifest)) {
+        return;
+      }
+      if (there.isPresent()) {
+        throw conflict(manifest, there.get());
+      }
+      throw e;
+    }
+    if (outcome == ExclusiveCreate.Outcome.EXISTS) {
+      throw conflict(manifest, readBack(manifest.version()).orElse(null));
+    }
+  }
+
+  private Optional<Manifest> readBack(long version) {
+    try {
+      return version(version);
+    } catch (CommitException e) {
+      return Optional.empty();
+    }
+  }
+
+  private ConcurrentCommitException conflict(Manifest mine, Manifest theirs) {
+    return new ConcurrentCommitException(
+        "Another run committed version "
+            + mine.version()
+            + " of "
+            + root
+            + " first"
+            + (theirs == null ? "" : " (run " + theirs.runId() + ")")
+            + ", so this run committed nothing and left that commit untouched. Run one job per"
+            + " output at a time (Airflow: max_active_runs=1), then rerun: an incremental rerun"
+            + " reuses this run's finished shards.");
+  }
+
+  /**
+   * Adds a version to the history without checking lineage (sync copies the source's history). A
+   * version that already exists is left as it is.
+   */
+  public void writeHistory(Manifest manifest) throws IOException {
+    fs.mkdirs(versionsDir());
+    ExclusiveCreate.create(
+        fs, versionPath(manifest.version()), JSON.writeValueAsBytes(manifest), () -> {});
+  }
+
+  /** Writes {@code manifest.json} as a copy of {@code manifest}: its files are all in place. */
+  public void writeInPlace(Manifest manifest) throws IOException {
+    Path tmp = new Path(metaDir(), ".manifest.json." + manifest.commitKey().replace('/', '_'));
+    try (OutputStream out = fs.create(tmp, true)) {
+      JSON.writeValue(out, manifest);
+    }
+    // rename replaces the old pointer on file: and s3a:; where it cannot, delete and retry.
+    if (!fs.rename(tmp, pointerPath())) {
+      fs.delete(pointerPath(), false);
+      if (!fs.rename(tmp, pointerPath())) {
+        throw new IOException("could not write " + pointerPath());
       }
     }
   }
 
-  /** Commits {@code manifest}; fails if its version already exists. */
-  public void commit(Manifest manifest) throws IOException {
-    fs.mkdirs(versionsDir());
-    Path target = versionPath(manifest.version());
-    Path tmp = new Path(versionsDir(), "." + target.getName() + "." + manifest.runId() + ".tmp");
-    write(tmp, manifest);
-    io.shardscore.job.store.FaultInjection.check(
-        io.shardscore.job.store.FaultInjection.DURING_MANIFEST);
-    if (!fs.rename(tmp, target)) {
-      fs.delete(tmp, false);
-      throw new CommitException(
-          "Manifest version "
-              + manifest.version()
-              + " of "
-              + root
-              + " was committed by another run while this one ran. Run one job per output at a"
-              + " time, then rerun.");
-    }
-    Path pointer = new Path(metaDir(), "manifest.json");
-    Path pointerTmp = new Path(metaDir(), ".manifest.json." + manifest.runId() + ".tmp");
-    write(pointerTmp, manifest);
-    fs.delete(pointer, false);
-    fs.rename(pointerTmp, pointer);
-  }
-
-  private void write(Path path, Manifest manifest) throws IOException {
-    try (OutputStream out = fs.create(path, true)) {
-      JSON.writeValue(out, manifest);
+  private Manifest read(Path path) throws IOException {
+    try (InputStream in = fs.open(path)) {
+      return JSON.readValue(in, Manifest.class);
     }
   }
 
@@ -144,12 +188,26 @@ public final class ManifestStore {
     return new Path(versionsDir(), String.format(Locale.ROOT, "v%010d.json", version));
   }
 
-  /** Serializes a manifest as the JSON that is committed. */
+  /** Serializes a value as the JSON shardscore commits. */
   public static String toJson(Object value) {
     try {
       return JSON.writeValueAsString(value);
     } catch (IOException e) {
       throw new IllegalStateException(e);
     }
+  }
+
+  /** Serializes a value as JSON bytes. */
+  public static byte[] toJsonBytes(Object value) {
+    try {
+      return JSON.writeValueAsBytes(value);
+    } catch (IOException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Reads a JSON value written by {@link #toJsonBytes}. */
+  public static <T> T fromJson(InputStream in, Class<T> type) throws IOException {
+    return JSON.readValue(in, type);
   }
 }

@@ -1,14 +1,12 @@
 package io.shardscore.job.commit;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.shardscore.job.score.TaskOutcome;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -17,15 +15,14 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
 /**
- * Pending runs under {@code _shardscore/pending/} and the completion markers their tasks leave in
- * staging ({@code _done/part-NNNNN-aA.json}, written after the task's files are closed). Together
- * they make finished shards durable across a crash of the driver or of the commit.
+ * Pending attempts under {@code _shardscore/pending/} and the completion markers their tasks leave
+ * in staging ({@code _done/part-PPPPP-t<task attempt id>.json}, written after the task's files are
+ * closed). Together they make finished shards durable across a crash of the driver or of the
+ * commit. Every journal and marker has a name of its own: nothing here is ever replaced.
  */
 public final class PendingJournal {
   private static final Logger LOG = LogManager.getLogger(PendingJournal.class);
   public static final String DONE_DIR = "_done";
-  private static final ObjectMapper JSON =
-      new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
   private final FileSystem fs;
   private final Path dir;
@@ -35,20 +32,17 @@ public final class PendingJournal {
     this.dir = new Path(outputRoot, ManifestStore.META_DIR + "/pending");
   }
 
+  /** Writes the journal of a new attempt (its name is unique, so it never replaces another). */
   public void write(PendingRun run) throws IOException {
     fs.mkdirs(dir);
-    Path tmp = new Path(dir, "." + run.runId() + ".json.tmp");
-    try (OutputStream out = fs.create(tmp, true)) {
-      JSON.writeValue(out, run);
-    }
-    Path target = new Path(dir, run.runId() + ".json");
-    fs.delete(target, false);
-    if (!fs.rename(tmp, target)) {
-      throw new IOException("could not write pending journal " + target);
+    Path target = new Path(dir, run.journalName());
+    if (ExclusiveCreate.create(fs, target, ManifestStore.toJsonBytes(run), () -> {})
+        == ExclusiveCreate.Outcome.EXISTS) {
+      throw new IOException("pending journal " + target + " already exists");
     }
   }
 
-  /** Pending runs, newest run id first. */
+  /** Pending attempts, newest first. */
   public List<PendingRun> list() {
     List<PendingRun> runs = new ArrayList<>();
     try {
@@ -61,19 +55,23 @@ public final class PendingJournal {
           continue;
         }
         try (InputStream in = fs.open(s.getPath())) {
-          runs.add(JSON.readValue(in, PendingRun.class));
-        } catch (IOException e) {
+          runs.add(ManifestStore.fromJson(in, PendingRun.class));
+        } catch (IOException | RuntimeException e) {
           LOG.warn("Ignoring unreadable pending journal {}: {}", s.getPath(), e.toString());
         }
       }
     } catch (IOException e) {
       LOG.warn("Cannot list pending runs in {}: {}", dir, e.toString());
     }
-    runs.sort((a, b) -> b.runId().compareTo(a.runId()));
+    runs.sort((a, b) -> Long.compare(b.startedAtMillis(), a.startedAtMillis()));
     return runs;
   }
 
-  /** Completed task outcomes of a pending run, one per partition (the lowest attempt). */
+  /**
+   * Completed task outcomes of a pending attempt, one per partition. When several task attempts of
+   * a partition finished (a zombie and its retry), each left complete files of its own; the one
+   * with the lowest task attempt id is taken.
+   */
   public Map<Integer, TaskOutcome> completed(PendingRun run) {
     Map<Integer, TaskOutcome> done = new HashMap<>();
     Path markers = new Path(run.stagingDir(), DONE_DIR);
@@ -82,13 +80,13 @@ public final class PendingJournal {
         return done;
       }
       for (FileStatus s : fs.listStatus(markers)) {
-        if (!s.getPath().getName().endsWith(".json")) {
+        if (!s.getPath().getName().endsWith(".json") || s.getPath().getName().startsWith(".")) {
           continue;
         }
         try (InputStream in = fs.open(s.getPath())) {
-          TaskOutcome o = JSON.readValue(in, TaskOutcome.class);
-          done.merge(o.partition(), o, (a, b) -> a.attempt() <= b.attempt() ? a : b);
-        } catch (IOException e) {
+          TaskOutcome o = ManifestStore.fromJson(in, TaskOutcome.class);
+          done.merge(o.partition(), o, (a, b) -> a.taskAttemptId() <= b.taskAttemptId() ? a : b);
+        } catch (IOException | RuntimeException e) {
           LOG.warn("Ignoring unreadable task marker {}: {}", s.getPath(), e.toString());
         }
       }
@@ -102,28 +100,38 @@ public final class PendingJournal {
   public static void markDone(FileSystem fs, Path stagingDir, TaskOutcome outcome)
       throws IOException {
     Path markers = new Path(stagingDir, DONE_DIR);
-    String name = String.format("part-%05d-a%d.json", outcome.partition(), outcome.attempt());
-    Path tmp = new Path(markers, "." + name + ".tmp");
-    try (OutputStream out = fs.create(tmp, true)) {
-      JSON.writeValue(out, outcome);
-    }
-    fs.rename(tmp, new Path(markers, name));
+    String name =
+        String.format(
+            Locale.ROOT, "part-%05d-t%d.json", outcome.partition(), outcome.taskAttemptId());
+    fs.mkdirs(markers);
+    ExclusiveCreate.create(
+        fs, new Path(markers, name), ManifestStore.toJsonBytes(outcome), () -> {});
   }
 
-  /** Forgets every pending run (after a commit, which supersedes them). */
-  public void clear() {
+  /**
+   * Removes an attempt's journal and staging folder. Only the attempt itself after its commit, or
+   * an attempt that committed the shards it resumed from {@code run}, may call this.
+   */
+  public void remove(PendingRun run) {
     try {
-      fs.delete(dir, true);
+      fs.delete(new Path(dir, run.journalName()), false);
+      fs.delete(new Path(run.stagingDir()), true);
     } catch (IOException e) {
-      LOG.warn("Could not clear {}: {}", dir, e.toString());
+      LOG.warn(
+          "Could not remove the journal and staging of run {} attempt {}: {}; the next commit"
+              + " retries",
+          run.runId(),
+          run.attemptId(),
+          e.toString());
     }
   }
 
-  public void forget(String runId) {
+  /** Removes only an attempt's journal (its staging is kept, e.g. for inspection). */
+  public void forget(PendingRun run) {
     try {
-      fs.delete(new Path(dir, runId + ".json"), false);
+      fs.delete(new Path(dir, run.journalName()), false);
     } catch (IOException e) {
-      LOG.warn("Could not remove pending journal of {}: {}", runId, e.toString());
+      LOG.warn("Could not remove pending journal {}: {}", run.journalName(), e.toString());
     }
   }
 }

@@ -1,30 +1,19 @@
 package io.shardscore.job.commit;
 
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.shardscore.job.config.JobConfigException;
-import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.Locale;
-import java.util.Map;
-import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.Path;
 
 /**
  * How long files that a commit superseded stay on disk, so that manifest-aware readers still
- * reading an older version can finish. Superseded files are recorded with the time of the commit
- * that superseded them in {@code _shardscore/superseded.json} and removed by the first commit after
- * their retention ran out. Plain Parquet readers see them until then.
+ * reading an older version can finish. Each manifest records the files it superseded and until when
+ * they are kept ({@link Manifest#retainUntilMillis()}); the first commit after that removes them.
+ * Plain Parquet readers see them until then.
  */
 public final class Retention {
   private static final Pattern DURATION = Pattern.compile("(\\d+)\\s*(s|m|h|d)?");
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   private Retention() {}
 
@@ -45,40 +34,5 @@ public final class Retention {
       case "d" -> Duration.ofDays(n);
       default -> Duration.ofSeconds(n);
     };
-  }
-
-  /**
-   * Files that must stay although {@code live} does not list them: superseded files still within
-   * their retention. Records the files {@code previouslyLive} had that {@code live} drops.
-   */
-  public static Set<String> protect(
-      FileSystem fs,
-      Path root,
-      Set<String> previouslyLive,
-      Set<String> live,
-      Duration retention,
-      long nowMillis)
-      throws IOException {
-    Path ledger = new Path(root, ManifestStore.META_DIR + "/superseded.json");
-    Map<String, Long> superseded = new HashMap<>();
-    if (fs.exists(ledger)) {
-      try (InputStream in = fs.open(ledger)) {
-        superseded.putAll(JSON.readValue(in, new TypeReference<Map<String, Long>>() {}));
-      }
-    }
-    for (String f : previouslyLive) {
-      if (!live.contains(f)) {
-        superseded.putIfAbsent(f, nowMillis);
-      }
-    }
-    superseded.keySet().removeIf(live::contains);
-    superseded.values().removeIf(at -> nowMillis - at >= retention.toMillis());
-    Path tmp = new Path(root, ManifestStore.META_DIR + "/.superseded.json.tmp");
-    try (OutputStream out = fs.create(tmp, true)) {
-      JSON.writeValue(out, superseded);
-    }
-    fs.delete(ledger, false);
-    fs.rename(tmp, ledger);
-    return superseded.keySet();
   }
 }

@@ -4,6 +4,7 @@ import io.shardscore.job.store.FaultInjection;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -12,13 +13,15 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
 /**
- * Turns a run's staged files into the output's new committed state: move the files to their
- * run-unique names under {@code shard=<name>/}, commit the manifest, then delete files the new
- * manifest no longer lists. Until the manifest is written nothing is deleted; if anything fails
- * before it, the moved files are removed again and the previous commit stays as it was.
+ * Commits a manifest and carries out what follows it (docs/commit-protocol.md, steps 6-10): the
+ * exclusive creation of the version is the commit point; after it the staged files are moved into
+ * place, {@code manifest.json} is written, and the files the commit superseded are deleted once
+ * their retention has passed. Nothing after the commit point rolls back: a failure there is logged,
+ * and the next run or sync finishes the work ({@link #ensureInPlace}, {@link #sweep}).
  */
 public final class ShardCommitter {
   private static final Logger LOG = LogManager.getLogger(ShardCommitter.class);
+  private static final String CLEANED_THROUGH = "cleaned-through";
 
   private final FileSystem fs;
   private final Path root;
@@ -35,134 +38,209 @@ public final class ShardCommitter {
   }
 
   /**
-   * Commits {@code next}: moves the staged files into place, then writes the manifest. If that
-   * fails, the moved files go back to staging, where a later run can resume from them, and the
-   * previous commit stays the visible one.
+   * Commits {@code next}. Throws {@link ConcurrentCommitException} when another writer committed
+   * its version first and {@link CommitException} when the store failed before the commit point;
+   * then nothing visible changed. Once it returns, {@code next} is committed, whatever failed
+   * after.
+   *
+   * @param consumed journals of earlier attempts whose finished shards {@code next} took over:
+   *     their journals and staging are removed once the files are in place
    */
-  public void commit(Manifest next, List<StagedFile> staged) {
-    commit(next, staged, Set.of(), java.time.Duration.ZERO);
-  }
-
-  /**
-   * Commits {@code next}; files of {@code previouslyLive} that it drops stay for {@code retention}
-   * (see {@link Retention}).
-   */
-  public void commit(
-      Manifest next,
-      List<StagedFile> staged,
-      Set<String> previouslyLive,
-      java.time.Duration retention) {
-    List<StagedFile> moved = new ArrayList<>();
-    boolean committed = false;
+  public void commit(Manifest next, List<PendingRun> consumed) {
+    FaultInjection.check(FaultInjection.BEFORE_MANIFEST);
     try {
-      FaultInjection.check(FaultInjection.AFTER_STAGING);
-      for (StagedFile f : staged) {
-        Path from = new Path(f.stagedPath());
-        Path to = new Path(root, f.finalPath());
-        if (!fs.exists(from) && fs.exists(to)) {
-          continue; // moved by an earlier attempt at this commit that died before the manifest
-        }
-        fs.mkdirs(to.getParent());
-        if (!fs.rename(from, to)) {
-          throw new CommitException(
-              "Could not move staged file " + from + " to " + to + "; the output is unchanged.");
-        }
-        moved.add(f);
-      }
-      FaultInjection.check(FaultInjection.BEFORE_MANIFEST);
       store.commit(next);
-      committed = true;
+    } catch (ConcurrentCommitException e) {
+      throw e;
     } catch (IOException e) {
       throw new CommitException(
           "Commit of "
               + root
-              + " failed: "
+              + " failed before the commit point: "
               + e.getMessage()
               + "; the previous commit is still the visible one.",
           e);
-    } finally {
-      if (!committed) {
-        rollBack(moved);
-      }
     }
-    Set<String> keep = new java.util.HashSet<>(next.liveFiles());
-    try {
-      keep.addAll(
-          Retention.protect(
-              fs, root, previouslyLive, next.liveFiles(), retention, System.currentTimeMillis()));
-    } catch (IOException e) {
-      LOG.warn(
-          "Could not update the superseded-files ledger of {}: {}; keeping all files", root, e);
-      return;
-    }
-    removeUnlisted(keep);
+    FaultInjection.check(FaultInjection.AFTER_MANIFEST);
+    afterCommit(next, consumed);
   }
 
-  /** Moves files back to staging so that the run can be resumed; deletes what cannot move. */
-  private void rollBack(List<StagedFile> moved) {
-    for (StagedFile f : moved) {
-      Path at = new Path(root, f.finalPath());
-      try {
-        if (!fs.rename(at, new Path(f.stagedPath()))) {
-          fs.delete(at, false);
-        }
-      } catch (IOException e) {
-        deleteQuietly(at);
+  /** Steps 8-10 for a committed manifest: best effort, never throws for a store failure. */
+  public void afterCommit(Manifest committed, List<PendingRun> consumed) {
+    try {
+      rollForward(committed);
+      FaultInjection.check(FaultInjection.BEFORE_POINTER);
+      store.writeInPlace(committed);
+    } catch (IOException | CommitException e) {
+      LOG.warn(
+          "Committed version {} of {}, but could not yet move all its files into place: {}."
+              + " Manifest-aware readers and the next run finish this.",
+          committed.version(),
+          root,
+          e.toString());
+      return;
+    }
+    FaultInjection.check(FaultInjection.BEFORE_CLEANUP);
+    PendingJournal journal = new PendingJournal(fs, root);
+    consumed.forEach(journal::remove);
+    sweep(committed);
+  }
+
+  /**
+   * Makes sure every file of the committed {@code manifest} is at its final path, finishing an
+   * interrupted roll-forward; a no-op when {@code manifest.json} already confirms it. Throws {@link
+   * CommitException} when a listed file is neither in place nor staged (a damaged output).
+   */
+  public void ensureInPlace(Manifest manifest) {
+    Optional<Manifest> confirmed = store.inPlace();
+    if (confirmed.isPresent() && confirmed.get().sameCommit(manifest)) {
+      return;
+    }
+    try {
+      rollForward(manifest);
+      store.writeInPlace(manifest);
+    } catch (IOException e) {
+      throw new CommitException(
+          "Version "
+              + manifest.version()
+              + " of "
+              + root
+              + " is committed but its files could not be moved into place: "
+              + e.getMessage()
+              + ". Check that the output is writable, then rerun.",
+          e);
+    }
+    LOG.info("Finished moving the files of version {} of {} into place", manifest.version(), root);
+  }
+
+  private void rollForward(Manifest m) throws IOException {
+    int moved = 0;
+    for (Manifest.Move move : m.moves()) {
+      Path to = new Path(root, move.to());
+      if (fs.exists(to)) {
+        continue;
       }
+      Path from = new Path(move.from());
+      if (!fs.exists(from)) {
+        throw new CommitException(
+            "Version "
+                + m.version()
+                + " of "
+                + root
+                + " lists "
+                + move.to()
+                + ", which is neither in place nor staged at "
+                + from
+                + ": the output was changed outside shardscore. Restore the file, or rerun with"
+                + " output.mode: overwrite to score everything again.");
+      }
+      fs.mkdirs(to.getParent());
+      if (!fs.rename(from, to) && !fs.exists(to)) {
+        throw new IOException("could not move " + from + " to " + to);
+      }
+      FaultInjection.check(FaultInjection.DURING_MOVES, ++moved);
+    }
+    List<String> missing = new ArrayList<>();
+    for (Manifest.FileEntry f : m.allFiles()) {
+      if (!fs.exists(new Path(root, f.path()))) {
+        missing.add(f.path());
+      }
+    }
+    if (!missing.isEmpty()) {
+      throw new CommitException(
+          "Version "
+              + m.version()
+              + " of "
+              + root
+              + " lists files that do not exist: "
+              + missing.subList(0, Math.min(5, missing.size()))
+              + (missing.size() > 5 ? " and " + (missing.size() - 5) + " more" : "")
+              + ". The output was changed outside shardscore; rerun with output.mode: overwrite.");
     }
   }
 
   /**
-   * Deletes data and error files under {@code shard=*} folders that {@code live} does not list:
-   * superseded files of earlier commits and leftovers of runs that died before committing.
+   * Deletes the files that committed versions superseded, each once the retention of the commit
+   * that superseded it has passed; never a file the newest manifest lists. Progress is recorded in
+   * {@code _shardscore/cleaned-through} (the versions before it are fully swept), so an interrupted
+   * sweep is finished by the next one.
    */
-  public void removeUnlisted(Set<String> live) {
+  public void sweep(Manifest newest) {
     try {
-      if (!fs.exists(root)) {
-        return;
+      long done = cleanedThrough();
+      long now = System.currentTimeMillis();
+      Set<String> live = newest.liveFiles();
+      int deleted = 0;
+      long contiguous = done;
+      for (long v = done + 1; v <= newest.version(); v++) {
+        Optional<Manifest> m = v == newest.version() ? Optional.of(newest) : store.version(v);
+        if (m.isPresent() && !m.get().supersedes().isEmpty()) {
+          if (m.get().retainUntilMillis() > now) {
+            continue; // kept for that commit's output.retention; a later commit deletes them
+          }
+          for (String f : m.get().supersedes()) {
+            if (!live.contains(f) && fs.delete(new Path(root, f), false)) {
+              FaultInjection.check(FaultInjection.DURING_CLEANUP, ++deleted);
+            }
+          }
+        }
+        if (contiguous == v - 1) {
+          contiguous = v;
+        }
       }
-      removeUnlistedUnder(root, "", live);
-      Path errors = new Path(root, "_errors");
-      if (fs.exists(errors)) {
-        removeUnlistedUnder(errors, "_errors/", live);
+      if (contiguous > done) {
+        setCleanedThrough(contiguous);
       }
+      removeEmptyShardFolders();
     } catch (IOException e) {
       LOG.warn(
-          "Committed, but could not remove superseded files under {}: {}. The next run removes"
+          "Committed, but could not remove superseded files under {}: {}. The next commit removes"
               + " them; manifest-aware readers are not affected.",
           root,
           e.toString());
     }
   }
 
-  private void removeUnlistedUnder(Path base, String prefix, Set<String> live) throws IOException {
-    for (FileStatus dir : fs.listStatus(base)) {
-      String name = dir.getPath().getName();
-      if (!dir.isDirectory() || !name.startsWith("shard=")) {
-        continue;
-      }
-      int kept = 0;
-      for (FileStatus file : fs.listStatus(dir.getPath())) {
-        String relative = prefix + name + "/" + file.getPath().getName();
-        if (live.contains(relative)) {
-          kept++;
-        } else if (file.isFile()) {
-          fs.delete(file.getPath(), false);
-        } else {
-          kept++;
-        }
-      }
-      if (kept == 0) {
-        fs.delete(dir.getPath(), true);
+  private long cleanedThrough() throws IOException {
+    Path p = new Path(store.metaDir(), CLEANED_THROUGH);
+    if (!fs.exists(p)) {
+      return 0;
+    }
+    try (var in = fs.open(p)) {
+      return Long.parseLong(
+          new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8).trim());
+    } catch (NumberFormatException e) {
+      return 0;
+    }
+  }
+
+  private void setCleanedThrough(long version) throws IOException {
+    Path tmp = new Path(store.metaDir(), "." + CLEANED_THROUGH + "." + java.util.UUID.randomUUID());
+    try (var out = fs.create(tmp, true)) {
+      out.write(Long.toString(version).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+    Path p = new Path(store.metaDir(), CLEANED_THROUGH);
+    if (!fs.rename(tmp, p)) {
+      fs.delete(p, false);
+      if (!fs.rename(tmp, p)) {
+        fs.delete(tmp, false);
       }
     }
   }
 
-  private void deleteQuietly(Path p) {
-    try {
-      fs.delete(p, true);
-    } catch (IOException e) {
-      LOG.warn("Could not delete {}: {}", p, e.toString());
+  /** Removes {@code shard=*} folders left empty by deletions (data and errors). */
+  private void removeEmptyShardFolders() throws IOException {
+    for (Path base : List.of(root, new Path(root, "_errors"))) {
+      if (!fs.exists(base)) {
+        continue;
+      }
+      for (FileStatus dir : fs.listStatus(base)) {
+        if (dir.isDirectory()
+            && dir.getPath().getName().startsWith("shard=")
+            && fs.listStatus(dir.getPath()).length == 0) {
+          fs.delete(dir.getPath(), false);
+        }
+      }
     }
   }
 }

@@ -37,18 +37,24 @@ public final class PartitionScorer implements FlatMapFunction<Iterator<InternalR
     long start = System.nanoTime();
     TaskContext context = TaskContext.get();
     int partition = context.partitionId();
-    int attempt = context.attemptNumber();
+    long taskAttemptId = context.taskAttemptId();
     Shard shard = task.plan().shard(task.placement().shardOfPartition(partition));
     int expectedRoute = task.routeValues()[partition];
     int routeOrdinal = task.layout().routeOrdinal();
 
-    String file = String.format(Locale.ROOT, "part-%05d-%s.parquet", partition, task.runId());
-    String staged =
-        String.format(Locale.ROOT, "part-%05d-%s-a%d.parquet", partition, task.runId(), attempt);
+    // Unique per task attempt of this attempt of the run: never the name of any other file.
+    String file =
+        String.format(
+            Locale.ROOT,
+            "part-%05d-%s-%s-t%d.parquet",
+            partition,
+            task.runId(),
+            task.attemptId(),
+            taskAttemptId);
     String dataRelative = "shard=" + shard.name() + "/" + file;
     String errorRelative = "_errors/shard=" + shard.name() + "/" + file;
-    String dataStaged = "shard=" + shard.name() + "/" + staged;
-    String errorStaged = "_errors/shard=" + shard.name() + "/" + staged;
+    String dataStaged = dataRelative;
+    String errorStaged = errorRelative;
     Path root = new Path(task.stagingRoot());
 
     // The device first: a task that cannot get the GPU it was promised fails before reading a row.
@@ -112,7 +118,7 @@ public final class PartitionScorer implements FlatMapFunction<Iterator<InternalR
       TaskOutcome outcome =
           new TaskOutcome(
               partition,
-              attempt,
+              taskAttemptId,
               shard.id(),
               counters.rowsIn,
               data,

@@ -12,13 +12,15 @@ import java.io.Serializable;
  * Everything a scoring task needs, shipped once with the job: the plan and placement, the row
  * layouts, the model, and where to stage files.
  *
- * @param stagingRoot the run's staging folder (absolute URI string)
+ * @param attemptId this attempt's id (docs/commit-protocol.md), part of every file name
+ * @param stagingRoot the attempt's staging folder (absolute URI string)
  * @param scoredAtMicros the run's start time, written as {@code scored_at}
  * @param device where the model runs (see {@link DeviceSelection})
  * @param queue the per-device batching queue's settings, or null for per-task model calls
  */
 public record ScoringTask(
     String runId,
+    String attemptId,
     String stagingRoot,
     ShardPlan plan,
     ShardPlacement placement,

@@ -7,6 +7,8 @@ import java.io.Serializable;
  * they will be called once committed, with row counts as written. Spark returns exactly one outcome
  * per partition, from the attempt that succeeded.
  *
+ * @param taskAttemptId Spark's task attempt id (unique in the SparkContext), part of every file
+ *     name
  * @param data the scored rows' file, or null when no row was scored
  * @param errors the unscorable rows' file, or null when every row was scored
  * @param executorId the executor that ran the task ({@code driver} in local mode)
@@ -16,7 +18,7 @@ import java.io.Serializable;
  */
 public record TaskOutcome(
     int partition,
-    int attempt,
+    long taskAttemptId,
     int shardId,
     long rowsIn,
     WrittenFile data,

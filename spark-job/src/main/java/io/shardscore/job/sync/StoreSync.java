@@ -137,7 +137,7 @@ public final class StoreSync {
     }
     if (force) {
       // Keep the diverged history for audit, out of the way of the source's versions.
-      dstStore.setAside("diverged-" + UUID.randomUUID().toString().substring(0, 8));
+      setAside(dst, dstStore, "diverged-" + UUID.randomUUID().toString().substring(0, 8));
       return;
     }
     long common = commonVersion(srcStore, dstStore, Math.min(source.version(), target.version()));
@@ -158,6 +158,17 @@ public final class StoreSync {
             + ", run "
             + target.runId()
             + "). Nothing was copied. Use --force to make the target a copy of the source.");
+  }
+
+  private static void setAside(FileSystem fs, ManifestStore store, String label)
+      throws IOException {
+    Path versions = new Path(store.metaDir(), "manifests");
+    if (fs.exists(versions)) {
+      Path aside = new Path(store.metaDir(), "manifests-" + label);
+      if (!fs.rename(versions, aside)) {
+        throw new IOException("could not move " + versions + " to " + aside);
+      }
+    }
   }
 
   private static long commonVersion(ManifestStore a, ManifestStore b, long from) {
@@ -265,7 +276,7 @@ public final class StoreSync {
     Set<String> names = new HashSet<>();
     source.shards().forEach(s -> names.add(s.name()));
     there.keySet().stream().filter(n -> !names.contains(n)).forEach(deleted::add);
-    new ShardCommitter(dst, dstRoot).removeUnlisted(live);
+    new ShardCommitter(dst, dstRoot).afterCommit(source, List.of());
     LOG.info(
         "Synced {} version {} to {}: {} shards, {} files, {} bytes copied; {} files already there;"
             + " {} shards deleted",
