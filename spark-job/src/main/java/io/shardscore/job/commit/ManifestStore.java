@@ -165,6 +165,10 @@ public final class ManifestStore {
 
   /** Writes {@code manifest.json} as a copy of {@code manifest}: its files are all in place. */
   public void writeInPlace(Manifest manifest) throws IOException {
+    if (fs.exists(pointerPath()) && fs.getFileStatus(pointerPath()).isDirectory()) {
+      throw new IOException(
+          pointerPath() + " is a folder; remove it so that shardscore can write it");
+    }
     Path tmp = new Path(metaDir(), ".manifest.json." + manifest.commitKey().replace('/', '_'));
     try (OutputStream out = fs.create(tmp, true)) {
       JSON.writeValue(out, manifest);
