@@ -98,7 +98,6 @@ public final class ShardCommitter {
     }
     try {
       rollForward(manifest);
-      store.writeInPlace(manifest);
     } catch (IOException e) {
       throw new CommitException(
           "Version "
@@ -110,7 +109,16 @@ public final class ShardCommitter {
               + ". Check that the output is writable, then rerun.",
           e);
     }
-    LOG.info("Finished moving the files of version {} of {} into place", manifest.version(), root);
+    try {
+      store.writeInPlace(manifest);
+    } catch (IOException e) {
+      LOG.warn(
+          "Every file of version {} of {} is in place, but {} could not be written: {}",
+          manifest.version(),
+          root,
+          "_shardscore/manifest.json",
+          e.toString());
+    }
   }
 
   private void rollForward(Manifest m) throws IOException {
