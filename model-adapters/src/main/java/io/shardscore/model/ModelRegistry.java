@@ -273,7 +273,7 @@ public final class ModelRegistry {
               + ". Check that every executor can read this path.",
           e);
     }
-    String actual = ModelDigest.of(file);
+    String actual = ModelDigest.of(file, spec.engine());
     if (!actual.equals(spec.digest())) {
       throw new ModelLoadException(
           "Model "
