@@ -154,7 +154,7 @@ public final class ModelDigest {
     return normal;
   }
 
-  private static ModelLoadException missing(ModelFiles files, String file, IOException e) {
+  static ModelLoadException missing(ModelFiles files, String file, IOException e) {
     return new ModelLoadException(
         "Model "
             + files.modelLocation()

@@ -40,6 +40,9 @@ public final class ModelRegistry {
   /** Orders uses, for "most recently used"; guarded by LOCK. */
   private static long clock;
 
+  /** Where models are copied and verified before they load. */
+  private static volatile ModelCache cache = ModelCache.shared();
+
   static {
     Runtime.getRuntime()
         .addShutdownHook(new Thread(ModelRegistry::closeAll, "shardscore-model-registry-close"));
@@ -49,9 +52,10 @@ public final class ModelRegistry {
 
   /**
    * A hold on the loaded model for {@code spec}, loading it from {@code source} if this JVM has not
-   * yet. The file's digest is verified against the spec, so a file replaced while a job runs is
-   * refused rather than silently mixed into the output. The hold ends when the handle, or the first
-   * session it opens, is closed (see {@link LoadedModel}).
+   * yet. The model is loaded from a local copy in the {@link ModelCache} whose digest is verified
+   * against the spec, so a file replaced while a job runs is refused rather than silently mixed
+   * into the output, and the engine reads exactly the bytes that were verified. The hold ends when
+   * the handle, or the first session it opens, is closed (see {@link LoadedModel}).
    */
   public static LoadedModel acquire(ModelSpec spec, ModelSource source, EngineSettings settings) {
     return acquire(spec, source, settings, DeviceChoice.cpu());
@@ -263,7 +267,7 @@ public final class ModelRegistry {
       ModelSpec spec, ModelSource source, EngineSettings settings, DeviceChoice choice) {
     Path file;
     try {
-      file = source.localFile();
+      file = cache.localCopy(spec, source.files());
     } catch (IOException e) {
       throw new ModelLoadException(
           "Cannot fetch model "
@@ -272,17 +276,6 @@ public final class ModelRegistry {
               + e.getMessage()
               + ". Check that every executor can read this path.",
           e);
-    }
-    String actual = ModelDigest.of(file, spec.engine());
-    if (!actual.equals(spec.digest())) {
-      throw new ModelLoadException(
-          "Model "
-              + spec.location()
-              + " changed while the job ran: its digest is now "
-              + actual
-              + ", the job planned with "
-              + spec.digest()
-              + ". Publish a new model under a new name instead of overwriting it, then rerun.");
     }
     SharedModel model = SharedModel.load(spec, file, settings, choice);
     int loads = LOADS.incrementAndGet();
@@ -296,6 +289,13 @@ public final class ModelRegistry {
         settings.intraOpThreads(),
         loads);
     return model;
+  }
+
+  /** For tests: copy models into {@code other} from now on; returns the cache used so far. */
+  static ModelCache useCache(ModelCache other) {
+    ModelCache before = cache;
+    cache = other;
+    return before;
   }
 
   /** How many times this JVM has loaded a model since it started. */
