@@ -16,9 +16,9 @@ import java.util.UUID;
 
 /**
  * Local copies of models, verified by digest, in one folder that every JVM on the host may share
- * ({@code java.io.tmpdir/shardscore-models} by default). The copy of a model is the folder named by
- * its digest, holding the model file and, for an ONNX model, its external-data files at the
- * relative paths the model names. Models are always loaded from here, never from where the user
+ * ({@code java.io.tmpdir/shardscore-models-<user>} by default). The copy of a model is the folder
+ * named by its digest, holding the model file and, for an ONNX model, its external-data files at
+ * the relative paths the model names. Models are always loaded from here, never from where the user
  * keeps them, so the bytes the engine reads are the bytes the digest was checked on.
  *
  * <p>Safe under concurrent JVMs and threads: a copy is written to a folder of its own, its digest
@@ -33,9 +33,15 @@ public final class ModelCache {
     this.root = root;
   }
 
-  /** The cache under {@code java.io.tmpdir}, shared by every JVM of the host. */
+  /**
+   * The cache under {@code java.io.tmpdir}, shared by every JVM of the host that runs as the same
+   * user: {@code shardscore-models-<user>} (copies are readable by their owner only, so users of
+   * one host keep a folder each).
+   */
   public static ModelCache shared() {
-    return new ModelCache(Path.of(System.getProperty("java.io.tmpdir"), "shardscore-models"));
+    String user = System.getProperty("user.name", "user").replaceAll("[^A-Za-z0-9._-]", "_");
+    return new ModelCache(
+        Path.of(System.getProperty("java.io.tmpdir"), "shardscore-models-" + user));
   }
 
   public Path root() {
@@ -51,16 +57,29 @@ public final class ModelCache {
    * @throws IOException when the files or the cache folder cannot be read or written
    */
   public Path localCopy(ModelSpec spec, ModelFiles files) throws IOException {
-    Path entry = root.resolve(spec.digest());
-    Path model = entry.resolve(modelFileName(spec.engine()));
+    return localCopy(spec.digest(), spec.engine(), spec.location(), files);
+  }
+
+  /**
+   * The same for a model known by its digest and engine.
+   *
+   * @param location the model as the user named it, for messages
+   */
+  public Path localCopy(String digest, ModelEngine engine, String location, ModelFiles files)
+      throws IOException {
+    if (digest == null || !digest.matches("[0-9a-f]{64}")) {
+      throw new IllegalArgumentException("digest must be a SHA-256 hex string: " + digest);
+    }
+    Path entry = root.resolve(digest);
+    Path model = entry.resolve(modelFileName(engine));
     if (Files.isDirectory(entry)) {
-      if (holds(entry, model, spec)) {
+      if (holds(model, digest, engine)) {
         return model;
       }
       discard(entry);
     }
     Files.createDirectories(root);
-    Path part = Files.createTempDirectory(root, spec.digest() + ".part-");
+    Path part = Files.createTempDirectory(root, digest + ".part-");
     try {
       Path copy = part.resolve(model.getFileName().toString());
       try (InputStream in = files.openModel()) {
@@ -68,27 +87,27 @@ public final class ModelCache {
       }
       List<String> sideFiles;
       try (InputStream in = Files.newInputStream(copy)) {
-        sideFiles = ModelDigest.sideFiles(spec.engine(), in, files.modelLocation());
+        sideFiles = ModelDigest.sideFiles(engine, in, files.modelLocation());
       }
       for (String file : sideFiles) {
         copySideFile(files, file, copy, part);
       }
-      String actual = ModelDigest.of(copy, spec.engine());
-      if (!actual.equals(spec.digest())) {
+      String actual = ModelDigest.of(copy, engine);
+      if (!actual.equals(digest)) {
         throw new ModelLoadException(
             "Model "
-                + spec.location()
+                + location
                 + " changed while the job ran: its digest is now "
                 + actual
                 + ", the job planned with "
-                + spec.digest()
+                + digest
                 + ". Publish a new model under a new name instead of overwriting it, then rerun.");
       }
       try {
         Files.move(part, entry, StandardCopyOption.ATOMIC_MOVE);
       } catch (IOException lost) {
         // Another JVM or thread put its copy in place first (or a bad one is in the way).
-        if (Files.isDirectory(entry) && holds(entry, model, spec)) {
+        if (Files.isDirectory(entry) && holds(model, digest, engine)) {
           return model;
         }
         discard(entry);
@@ -125,15 +144,15 @@ public final class ModelCache {
   }
 
   /**
-   * True when the cached folder holds exactly the model of {@code spec}; false when it holds other
-   * bytes or misses a file (a read error is thrown, not taken as a bad copy).
+   * True when the cached folder holds exactly the model of {@code digest}; false when it holds
+   * other bytes or misses a file (a read error is thrown, not taken as a bad copy).
    */
-  private static boolean holds(Path entry, Path model, ModelSpec spec) throws IOException {
+  private static boolean holds(Path model, String digest, ModelEngine engine) throws IOException {
     if (!Files.isRegularFile(model)) {
       return false;
     }
     try {
-      return ModelDigest.of(spec.engine(), ModelFiles.local(model)).equals(spec.digest());
+      return ModelDigest.of(engine, ModelFiles.local(model)).equals(digest);
     } catch (ModelLoadException | FileNotFoundException | NoSuchFileException missing) {
       return false;
     }
