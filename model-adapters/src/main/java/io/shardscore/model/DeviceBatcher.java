@@ -27,7 +27,7 @@ public final class DeviceBatcher implements AutoCloseable {
   private static final Logger LOG = LogManager.getLogger(DeviceBatcher.class);
   private static final long POLL_MILLIS = 50;
 
-  private final LoadedModel model;
+  private final SharedModel model;
   private final Predictor<FeatureBatch, ModelOutput> predictor;
   private final BatchingSettings settings;
   private final LinkedBlockingQueue<Request> queue = new LinkedBlockingQueue<>();
@@ -47,7 +47,7 @@ public final class DeviceBatcher implements AutoCloseable {
       BooleanSupplier cancelled) {}
 
   DeviceBatcher(
-      LoadedModel model,
+      SharedModel model,
       Predictor<FeatureBatch, ModelOutput> predictor,
       BatchingSettings settings) {
     this.model = model;

@@ -1,261 +1,108 @@
 package io.shardscore.model;
 
-import ai.djl.MalformedModelException;
-import ai.djl.inference.Predictor;
-import ai.djl.ndarray.types.Shape;
-import ai.djl.repository.zoo.Criteria;
-import ai.djl.repository.zoo.ModelNotFoundException;
-import ai.djl.repository.zoo.ZooModel;
-import ai.djl.translate.TranslateException;
-import ai.djl.util.PairList;
-import java.io.IOException;
-import java.nio.file.Path;
+import java.util.function.BooleanSupplier;
 
 /**
- * A model loaded into an engine, shared by every task thread of a JVM. Tasks score through {@link
- * #newSession()}. Created only by {@link ModelRegistry}.
+ * A task's hold on a model loaded by {@link ModelRegistry}: the engine's model itself is shared by
+ * every task thread of the JVM (one per digest and device); this handle is the caller's own.
+ *
+ * <p>The registry closes a model only when nothing holds it. A handle holds its model from {@link
+ * ModelRegistry#acquire} until {@link #close()}, or until the first session it opens closes (that
+ * session takes the hold over), whichever comes first; every open session holds the model too. So
+ * {@code acquire(...).newSession()} in a try-with-resources is safe and releases everything when
+ * the session closes. A handle kept after that (say, for more sessions later) is safe as well: if
+ * its model has been evicted in between, its next session loads it again. Thread-safe.
  */
 public final class LoadedModel implements AutoCloseable {
   private final ModelSpec spec;
-  private final ZooModel<FeatureBatch, ModelOutput> model;
-  private final long loadMillis;
-  private final String device;
-  private final java.util.concurrent.atomic.AtomicInteger openSessions =
-      new java.util.concurrent.atomic.AtomicInteger();
-  private DeviceBatcher batcher;
-  private int queueSessions;
-  private volatile long lastUsed;
+  private final ModelSource source;
+  private final EngineSettings settings;
+  private final DeviceChoice choice;
 
-  private LoadedModel(
-      ModelSpec spec, ZooModel<FeatureBatch, ModelOutput> model, long loadMillis, String device) {
+  // Guarded by ModelRegistry.LOCK (current is also read without it, for loadMillis).
+  volatile SharedModel current;
+  boolean holds;
+
+  LoadedModel(
+      ModelSpec spec,
+      ModelSource source,
+      EngineSettings settings,
+      DeviceChoice choice,
+      SharedModel held) {
     this.spec = spec;
-    this.model = model;
-    this.loadMillis = loadMillis;
-    this.device = device;
+    this.source = source;
+    this.settings = settings;
+    this.choice = choice;
+    this.current = held;
+    this.holds = true;
   }
 
-  static LoadedModel load(ModelSpec spec, Path file, EngineSettings settings, DeviceChoice choice) {
-    long start = System.nanoTime();
-    Criteria<FeatureBatch, ModelOutput> criteria =
-        Criteria.builder()
-            .setTypes(FeatureBatch.class, ModelOutput.class)
-            .optModelPath(file)
-            .optEngine(spec.engine().djlName())
-            .optTranslator(new FeatureBatchTranslator())
-            .optDevice(choice.onGpu() ? ai.djl.Device.gpu(choice.gpu()) : ai.djl.Device.cpu())
-            .optOption("intraOpNumThreads", Integer.toString(settings.intraOpThreads()))
-            .optOption("interOpNumThreads", "1")
-            .build();
-    ZooModel<FeatureBatch, ModelOutput> model;
+  /** A new per-task session, holding the model while open; cheap, never reloads a held model. */
+  public ScoringSession newSession() {
+    SharedModel model = ModelRegistry.holdForSession(this);
     try {
-      model = criteria.loadModel();
-    } catch (ModelNotFoundException | MalformedModelException | IOException e) {
-      throw new ModelLoadException(
-          "Cannot load model "
-              + spec.location()
-              + " with "
-              + spec.engine().djlName()
-              + ": "
-              + e.getMessage()
-              + ". Check that the file is a complete ONNX model.",
-          e);
-    } catch (LinkageError e) {
-      throw new ModelLoadException(
-          "Engine "
-              + spec.engine().djlName()
-              + " is not usable in this JVM ("
-              + e
-              + "). Put the engine's jars (ai.djl.onnxruntime:onnxruntime-engine and"
-              + " com.microsoft.onnxruntime:onnxruntime) on the classpath of driver and executors.",
-          e);
-    } catch (RuntimeException e) {
-      throw new ModelLoadException(
-          "Cannot load model "
-              + spec.location()
-              + " with "
-              + spec.engine().djlName()
-              + ": "
-              + e.getMessage()
-              + ". The file may be truncated or not an ONNX model.",
-          e);
-    }
-    try {
-      checkInputShape(spec, model.getBlock().describeInput());
-    } catch (RuntimeException e) {
-      model.close();
+      return new ScoringSession(model.newPredictor(), model);
+    } catch (RuntimeException | Error e) {
+      ModelRegistry.release(model);
       throw e;
     }
-    return new LoadedModel(spec, model, (System.nanoTime() - start) / 1_000_000, choice.device());
   }
 
-  private static void checkInputShape(ModelSpec spec, PairList<String, Shape> inputs) {
-    if (inputs == null || inputs.size() != 1) {
-      throw new ModelLoadException(
-          "Model "
-              + spec.location()
-              + " has "
-              + (inputs == null ? 0 : inputs.size())
-              + " inputs "
-              + (inputs == null ? "" : inputs.keys())
-              + "; shardscore feeds exactly one [batch, features] float tensor. Export the model"
-              + " with a single input.");
-    }
-    Shape shape = inputs.get(0).getValue();
-    if (shape == null) {
-      // The engine does not report input shapes; the first batch checks the width instead.
-      return;
-    }
-    long width = shape.dimension() == 2 ? shape.get(1) : -2;
-    if (width != spec.featureCount()) {
-      throw new ModelLoadException(
-          "Model "
-              + spec.location()
-              + " expects input '"
-              + inputs.get(0).getKey()
-              + "' of shape "
-              + shape
-              + ", but model.features lists "
-              + spec.featureCount()
-              + " values per row. Make model.features match the model's input width (array"
-              + " columns count as their length).");
-    }
-  }
-
-  /** A new per-task session; cheap, never reloads the model. */
-  public ScoringSession newSession() {
-    openSessions.incrementAndGet();
-    return new ScoringSession(model.newPredictor(), this);
-  }
-
-  /** One engine call on {@code batch}, with the output's row count checked. */
-  ModelOutput predictOnce(Predictor<FeatureBatch, ModelOutput> predictor, FeatureBatch batch) {
+  /**
+   * A task's place in this model's batching queue, holding the model while open: its batches are
+   * coalesced with other tasks' batches on the same device.
+   *
+   * @param cancelled polled while a batch waits (a cancelled Spark task withdraws its batch)
+   */
+  public BatchModel queueSession(BatchingSettings settings, BooleanSupplier cancelled) {
+    SharedModel model = ModelRegistry.holdForSession(this);
     try {
-      ModelOutput out = predictor.predict(batch);
-      if (out.rows() != batch.rows()) {
-        throw new ModelLoadException(
-            "Model "
-                + spec.location()
-                + " returned "
-                + out.rows()
-                + " rows for a batch of "
-                + batch.rows()
-                + "; its first output must have the batch as first dimension.");
-      }
-      return out;
-    } catch (TranslateException e) {
-      throw new ModelLoadException(
-          "Model "
-              + spec.location()
-              + " on "
-              + device
-              + " failed on a batch of "
-              + batch.rows()
-              + " rows of "
-              + batch.features()
-              + " features: "
-              + e.getMessage(),
-          e);
+      return model.queueSession(settings, cancelled, () -> ModelRegistry.release(model));
+    } catch (RuntimeException | Error e) {
+      ModelRegistry.release(model);
+      throw e;
     }
-  }
-
-  private synchronized void queueSessionClosed() {
-    queueSessions--;
-  }
-
-  void touch() {
-    lastUsed = System.nanoTime();
-  }
-
-  long lastUsed() {
-    return lastUsed;
-  }
-
-  void sessionClosed() {
-    openSessions.decrementAndGet();
   }
 
   /**
    * The batching queue of this model on its device, shared by every task thread of the JVM. A job
    * with other queue settings gets a new queue once no task uses the old one; while one does, the
-   * running queue keeps its settings (logged).
+   * running queue keeps its settings (logged). Calling the queue directly holds nothing: score
+   * through {@link #queueSession} unless this handle still holds the model.
    */
-  public synchronized DeviceBatcher batcher(BatchingSettings settings) {
-    if (batcher != null && !batcher.settings().equals(settings)) {
-      if (queueSessions == 0) {
-        batcher.close();
-        batcher = null;
-      } else {
-        org.apache.logging.log4j.LogManager.getLogger(LoadedModel.class)
-            .warn(
-                "Batching queue of {} on {} keeps {} while tasks use it; {} applies once idle",
-                spec.location(),
-                device,
-                batcher.settings(),
-                settings);
-      }
-    }
-    if (batcher == null) {
-      batcher = new DeviceBatcher(this, model.newPredictor(), settings);
-    }
-    return batcher;
+  public DeviceBatcher batcher(BatchingSettings settings) {
+    return ModelRegistry.current(this).batcher(settings);
   }
 
-  /**
-   * A task's place in this model's batching queue: its batches are coalesced with other tasks'
-   * batches on the same device.
-   *
-   * @param cancelled polled while a batch waits (a cancelled Spark task withdraws its batch)
-   */
-  public BatchModel queueSession(
-      BatchingSettings settings, java.util.function.BooleanSupplier cancelled) {
-    DeviceBatcher queue;
-    synchronized (this) {
-      queue = batcher(settings);
-      queueSessions++;
-      openSessions.incrementAndGet();
-    }
-    return new BatchModel() {
-      private boolean closed;
-
-      @Override
-      public ModelOutput predict(FeatureBatch batch) {
-        return queue.predict(batch, cancelled);
-      }
-
-      @Override
-      public void close() {
-        if (!closed) {
-          closed = true;
-          queueSessionClosed();
-          sessionClosed();
-        }
-      }
-    };
-  }
-
-  /** True while a task holds a session or the batching queue has work. */
-  synchronized boolean inUse() {
-    return openSessions.get() > 0 || (batcher != null && batcher.busy());
+  /** Releases this handle's hold on the model, if it still has it; idempotent. */
+  @Override
+  public void close() {
+    ModelRegistry.releaseHandle(this);
   }
 
   /** The device the model runs on, in DJL's notation: {@code cpu()} or {@code gpu(N)}. */
   public String device() {
-    return device;
+    return choice.device();
   }
 
   public ModelSpec spec() {
     return spec;
   }
 
+  /** How long the engine took to load the model this handle last reached. */
   public long loadMillis() {
-    return loadMillis;
+    return current.loadMillis();
   }
 
-  @Override
-  public synchronized void close() {
-    if (batcher != null) {
-      batcher.close();
-    }
-    model.close();
+  ModelSource source() {
+    return source;
+  }
+
+  EngineSettings settings() {
+    return settings;
+  }
+
+  DeviceChoice choice() {
+    return choice;
   }
 }

@@ -13,6 +13,14 @@ public enum ModelEngine {
     this.djlName = djlName;
   }
 
+  /**
+   * True when the engine runs ONNX model files, which may keep tensors in external-data files next
+   * to the model (part of the model's digest, see {@link ModelDigest}).
+   */
+  public boolean onnxFormat() {
+    return this == ONNX_RUNTIME;
+  }
+
   /** The engine name as DJL spells it in {@code Criteria.optEngine}. */
   public String djlName() {
     return djlName;

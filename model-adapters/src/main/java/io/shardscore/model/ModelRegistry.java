@@ -3,9 +3,12 @@ package io.shardscore.model;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
@@ -13,22 +16,32 @@ import org.apache.logging.log4j.Logger;
 /**
  * The one place a JVM keeps loaded models: one instance per (model digest, actual device), shared
  * by every task thread, loaded on first use and closed at JVM shutdown (or executor shutdown, by
- * the Spark plugin). Loading a different model evicts models no task is using, so a notebook that
- * switches models does not pile up native memory. This is the only mutable static state in
- * shardscore, on purpose: a model must outlive the tasks that use it, or every task would reload
- * it.
+ * the Spark plugin). This is the only mutable static state in shardscore, on purpose: a model must
+ * outlive the tasks that use it, or every task would reload it.
+ *
+ * <p>Every {@link LoadedModel} handle (until released) and every open session holds its model;
+ * looking a model up and holding it is one step under one lock, and a model is closed only once
+ * nothing holds it. Loading a different model evicts the models nothing holds, except the most
+ * recently used of them (a job alternating two models does not reload each time), so a notebook
+ * that switches models does not pile up native memory. Loads run outside the lock: tasks on other
+ * models are not held up, and callers that want the same (digest, device) wait for the one load.
  */
 public final class ModelRegistry {
   private static final Logger LOG = LogManager.getLogger(ModelRegistry.class);
-  private static final Map<String, LoadedModel> MODELS = new ConcurrentHashMap<>();
+
+  /** Guards MODELS, the clock, and the holds of every SharedModel and LoadedModel. */
+  static final Object LOCK = new Object();
+
+  /** {@code digest@device} to its model: done once loaded, incomplete while a thread loads it. */
+  private static final Map<String, CompletableFuture<SharedModel>> MODELS = new HashMap<>();
+
   private static final AtomicInteger LOADS = new AtomicInteger();
 
-  /**
-   * A model acquired within this time is never evicted, so that a task between {@code acquire} and
-   * opening its session cannot lose its model to another task's eviction.
-   */
-  private static volatile long evictionGraceNanos =
-      java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+  /** Orders uses, for "most recently used"; guarded by LOCK. */
+  private static long clock;
+
+  /** Where models are copied and verified before they load. */
+  private static volatile ModelCache cache = ModelCache.shared();
 
   static {
     Runtime.getRuntime()
@@ -38,9 +51,11 @@ public final class ModelRegistry {
   private ModelRegistry() {}
 
   /**
-   * The loaded model for {@code spec}, loading it from {@code source} if this JVM has not yet. The
-   * file's digest is verified against the spec, so a file replaced while a job runs is refused
-   * rather than silently mixed into the output.
+   * A hold on the loaded model for {@code spec}, loading it from {@code source} if this JVM has not
+   * yet. The model is loaded from a local copy in the {@link ModelCache} whose digest is verified
+   * against the spec, so a file replaced while a job runs is refused rather than silently mixed
+   * into the output, and the engine reads exactly the bytes that were verified. The hold ends when
+   * the handle, or the first session it opens, is closed (see {@link LoadedModel}).
    */
   public static LoadedModel acquire(ModelSpec spec, ModelSource source, EngineSettings settings) {
     return acquire(spec, source, settings, DeviceChoice.cpu());
@@ -49,18 +64,156 @@ public final class ModelRegistry {
   /** The same on the device {@code choice} names: one instance per (digest, device). */
   public static LoadedModel acquire(
       ModelSpec spec, ModelSource source, EngineSettings settings, DeviceChoice choice) {
+    return new LoadedModel(spec, source, settings, choice, hold(spec, source, settings, choice));
+  }
+
+  /** The model for (spec, device), loaded if need be, with one more hold on it. */
+  private static SharedModel hold(
+      ModelSpec spec, ModelSource source, EngineSettings settings, DeviceChoice choice) {
     String key = key(spec.digest(), choice.device());
-    LoadedModel model = MODELS.get(key);
-    if (model != null) {
-      model.touch();
-      return model;
+    while (true) {
+      CompletableFuture<SharedModel> slot;
+      List<SharedModel> evicted;
+      synchronized (LOCK) {
+        slot = MODELS.get(key);
+        if (slot != null && slot.isDone()) {
+          // A failed load leaves the map before its future completes: a done slot has a model.
+          SharedModel model = slot.join();
+          holdLocked(model);
+          return model;
+        }
+        if (slot == null) {
+          slot = new CompletableFuture<>();
+          MODELS.put(key, slot);
+          evicted = retireIdleExcept(spec.digest());
+        } else {
+          evicted = null;
+        }
+      }
+      if (evicted == null) {
+        awaitLoad(slot); // someone else loads it; then look again (it may be gone by then)
+        continue;
+      }
+      closeQuietly(evicted);
+      return loadInto(slot, key, spec, source, settings, choice);
     }
-    synchronized (ModelRegistry.class) {
-      evictIdleExcept(spec.digest());
-      model = MODELS.computeIfAbsent(key, k -> load(spec, source, settings, choice));
-      model.touch();
-      return model;
+  }
+
+  private static SharedModel loadInto(
+      CompletableFuture<SharedModel> slot,
+      String key,
+      ModelSpec spec,
+      ModelSource source,
+      EngineSettings settings,
+      DeviceChoice choice) {
+    SharedModel model;
+    try {
+      model = load(spec, source, settings, choice);
+    } catch (Throwable e) {
+      synchronized (LOCK) {
+        MODELS.remove(key, slot);
+        slot.completeExceptionally(e);
+      }
+      throw e;
     }
+    synchronized (LOCK) {
+      if (MODELS.get(key) != slot) {
+        // closeAll ran during the load: the caller gets the model, closed once it lets go.
+        model.retired = true;
+      }
+      holdLocked(model);
+      slot.complete(model);
+    }
+    return model;
+  }
+
+  /** Waits for another thread's load; its failure is this caller's failure too. */
+  private static void awaitLoad(CompletableFuture<SharedModel> slot) {
+    try {
+      slot.join();
+    } catch (CompletionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof RuntimeException r) {
+        throw r;
+      }
+      if (cause instanceof Error err) {
+        throw err;
+      }
+      throw new ModelLoadException("Loading the model failed: " + cause, cause);
+    }
+  }
+
+  private static void holdLocked(SharedModel model) {
+    model.pins++;
+    model.lastUsed = ++clock;
+  }
+
+  /**
+   * For a new session of {@code handle}: the handle's own hold if it still has one (the session
+   * takes it over), else a new hold on the handle's model, loaded again if it was evicted.
+   */
+  static SharedModel holdForSession(LoadedModel handle) {
+    synchronized (LOCK) {
+      SharedModel model = handle.current;
+      if (handle.holds) {
+        handle.holds = false;
+        model.lastUsed = ++clock;
+        return model;
+      }
+      if (!model.retired) {
+        holdLocked(model);
+        return model;
+      }
+    }
+    SharedModel model = hold(handle.spec(), handle.source(), handle.settings(), handle.choice());
+    synchronized (LOCK) {
+      handle.current = model;
+    }
+    return model;
+  }
+
+  /** The model a handle reaches now, without a new hold (loaded again if it was evicted). */
+  static SharedModel current(LoadedModel handle) {
+    synchronized (LOCK) {
+      if (handle.holds || !handle.current.retired) {
+        return handle.current;
+      }
+    }
+    SharedModel model = hold(handle.spec(), handle.source(), handle.settings(), handle.choice());
+    synchronized (LOCK) {
+      handle.current = model;
+    }
+    release(model);
+    return model;
+  }
+
+  /** Ends a handle's own hold, if it still has it. */
+  static void releaseHandle(LoadedModel handle) {
+    SharedModel model;
+    synchronized (LOCK) {
+      if (!handle.holds) {
+        return;
+      }
+      handle.holds = false;
+      model = handle.current;
+    }
+    release(model);
+  }
+
+  /** Ends one hold on {@code model}; a model the registry has let go of closes with the last. */
+  static void release(SharedModel model) {
+    synchronized (LOCK) {
+      if (model.pins <= 0) {
+        throw new IllegalStateException("Model " + model.spec().location() + " released twice");
+      }
+      model.pins--;
+      model.lastUsed = ++clock;
+      if (model.pins > 0 || !model.retired || model.closing) {
+        return;
+      }
+      model.closing = true;
+    }
+    closeQuietly(List.of(model));
   }
 
   private static String key(String digest, String device) {
@@ -68,44 +221,53 @@ public final class ModelRegistry {
   }
 
   /**
-   * Closes models of other digests that no task is using, except the most recently used one (a job
-   * alternating two models does not reload each time).
+   * Takes out of the map the loaded models of other digests that nothing holds, except the most
+   * recently used of them; the caller closes them, outside the lock.
    */
-  private static void evictIdleExcept(String digest) {
-    List<Map.Entry<String, LoadedModel>> idle = new ArrayList<>();
-    for (Map.Entry<String, LoadedModel> e : MODELS.entrySet()) {
-      LoadedModel m = e.getValue();
-      if (!m.spec().digest().equals(digest)
-          && !m.inUse()
-          && System.nanoTime() - m.lastUsed() >= evictionGraceNanos) {
-        idle.add(e);
+  private static List<SharedModel> retireIdleExcept(String digest) {
+    List<Map.Entry<String, SharedModel>> idle = new ArrayList<>();
+    for (Map.Entry<String, CompletableFuture<SharedModel>> e : MODELS.entrySet()) {
+      if (!e.getValue().isDone()) {
+        continue;
+      }
+      SharedModel m = e.getValue().join();
+      if (!m.spec().digest().equals(digest) && m.pins == 0 && !m.busy()) {
+        idle.add(Map.entry(e.getKey(), m));
       }
     }
-    idle.sort((a, b) -> Long.compare(b.getValue().lastUsed(), a.getValue().lastUsed()));
-    String kept = idle.isEmpty() ? null : idle.get(0).getValue().spec().digest();
-    for (Map.Entry<String, LoadedModel> e : idle) {
-      LoadedModel m = e.getValue();
-      if (!m.spec().digest().equals(kept)) {
-        MODELS.remove(e.getKey());
-        LOG.info("Evicting idle model {} on {}", m.spec().location(), m.device());
-        closeQuietly(e.getKey(), m);
+    idle.sort(
+        Comparator.comparingLong((Map.Entry<String, SharedModel> e) -> e.getValue().lastUsed));
+    List<SharedModel> evicted = new ArrayList<>();
+    for (Map.Entry<String, SharedModel> e : idle.subList(0, Math.max(0, idle.size() - 1))) {
+      SharedModel m = e.getValue();
+      MODELS.remove(e.getKey());
+      m.retired = true;
+      m.closing = true;
+      LOG.info("Evicting idle model {} on {}", m.spec().location(), m.device());
+      evicted.add(m);
+    }
+    return evicted;
+  }
+
+  private static void closeQuietly(List<SharedModel> models) {
+    for (SharedModel model : models) {
+      try {
+        model.close();
+      } catch (RuntimeException ex) {
+        LOG.warn(
+            "Closing model {} on {} failed: {}",
+            model.spec().location(),
+            model.device(),
+            ex.toString());
       }
     }
   }
 
-  private static void closeQuietly(String key, LoadedModel model) {
-    try {
-      model.close();
-    } catch (RuntimeException ex) {
-      LOG.warn("Closing model {} failed: {}", key, ex.toString());
-    }
-  }
-
-  private static LoadedModel load(
+  private static SharedModel load(
       ModelSpec spec, ModelSource source, EngineSettings settings, DeviceChoice choice) {
     Path file;
     try {
-      file = source.localFile();
+      file = cache.localCopy(spec, source.files());
     } catch (IOException e) {
       throw new ModelLoadException(
           "Cannot fetch model "
@@ -115,18 +277,7 @@ public final class ModelRegistry {
               + ". Check that every executor can read this path.",
           e);
     }
-    String actual = ModelDigest.of(file);
-    if (!actual.equals(spec.digest())) {
-      throw new ModelLoadException(
-          "Model "
-              + spec.location()
-              + " changed while the job ran: its digest is now "
-              + actual
-              + ", the job planned with "
-              + spec.digest()
-              + ". Publish a new model under a new name instead of overwriting it, then rerun.");
-    }
-    LoadedModel model = LoadedModel.load(spec, file, settings, choice);
+    SharedModel model = SharedModel.load(spec, file, settings, choice);
     int loads = LOADS.incrementAndGet();
     LOG.info(
         "Loaded model {} ({}) on {} {} in {} ms, intra-op threads {} (loads in this JVM: {})",
@@ -140,9 +291,11 @@ public final class ModelRegistry {
     return model;
   }
 
-  /** For tests: how long a just-acquired model is safe from eviction. */
-  static void evictionGrace(long nanos) {
-    evictionGraceNanos = nanos;
+  /** For tests: copy models into {@code other} from now on; returns the cache used so far. */
+  static ModelCache useCache(ModelCache other) {
+    ModelCache before = cache;
+    cache = other;
+    return before;
   }
 
   /** How many times this JVM has loaded a model since it started. */
@@ -152,16 +305,37 @@ public final class ModelRegistry {
 
   /** Models loaded now, as {@code digest@device}. */
   public static List<String> loaded() {
-    return new ArrayList<>(MODELS.keySet());
+    synchronized (LOCK) {
+      List<String> keys = new ArrayList<>();
+      for (Map.Entry<String, CompletableFuture<SharedModel>> e : MODELS.entrySet()) {
+        if (e.getValue().isDone()) {
+          keys.add(e.getKey());
+        }
+      }
+      return keys;
+    }
   }
 
-  /** Closes and forgets every loaded model, releasing native engine memory. */
-  public static synchronized void closeAll() {
-    for (String key : new ArrayList<>(MODELS.keySet())) {
-      LoadedModel model = MODELS.remove(key);
-      if (model != null) {
-        closeQuietly(key, model);
+  /**
+   * Forgets every loaded model and releases its native engine memory: at once for models nothing
+   * holds, as the last hold ends for the others (so a task still scoring is not cut off).
+   */
+  public static void closeAll() {
+    List<SharedModel> now = new ArrayList<>();
+    synchronized (LOCK) {
+      for (CompletableFuture<SharedModel> slot : MODELS.values()) {
+        if (!slot.isDone()) {
+          continue; // its loader finds the slot gone and lets the model close after use
+        }
+        SharedModel m = slot.join();
+        m.retired = true;
+        if (m.pins == 0 && !m.closing) {
+          m.closing = true;
+          now.add(m);
+        }
       }
+      MODELS.clear();
     }
+    closeQuietly(now);
   }
 }

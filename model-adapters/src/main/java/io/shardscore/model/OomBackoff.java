@@ -10,6 +10,11 @@ import org.apache.logging.log4j.Logger;
  * Runs a batch through the model and, when the engine runs out of memory, runs it again in halves,
  * quarters, … down to single rows. Each row is scored exactly once and the outputs come back in row
  * order; the model stays usable after the failed call. Counted per JVM and logged.
+ *
+ * <p>What counts as out of memory is {@link EngineOutOfMemory}'s call, for exceptions and errors
+ * alike: the engine's allocator failures and the JVM's {@code OutOfMemoryError: Direct buffer
+ * memory} (tensors handed to the engine) are retried; anything else, including the JVM's own heap
+ * exhaustion ({@code Java heap space}), is rethrown unchanged.
  */
 public final class OomBackoff {
   private static final Logger LOG = LogManager.getLogger(OomBackoff.class);
@@ -31,19 +36,19 @@ public final class OomBackoff {
       FeatureBatch batch, Function<FeatureBatch, ModelOutput> call, String where) {
     try {
       return call.apply(batch);
-    } catch (RuntimeException e) {
-      if (!EngineOutOfMemory.is(e) || batch.rows() <= 1) {
+    } catch (Throwable e) {
+      if (!EngineOutOfMemory.is(e)) {
+        throw e;
+      }
+      if (batch.rows() <= 1) {
         throw outOfMemoryAtOneRow(e, batch, where);
       }
       return inChunks(batch, call, where, e);
     }
   }
 
-  private static RuntimeException outOfMemoryAtOneRow(
-      RuntimeException e, FeatureBatch batch, String where) {
-    if (!EngineOutOfMemory.is(e)) {
-      return e;
-    }
+  private static ModelLoadException outOfMemoryAtOneRow(
+      Throwable e, FeatureBatch batch, String where) {
     return new ModelLoadException(
         "Model "
             + where
@@ -58,10 +63,7 @@ public final class OomBackoff {
   }
 
   private static ModelOutput inChunks(
-      FeatureBatch batch,
-      Function<FeatureBatch, ModelOutput> call,
-      String where,
-      RuntimeException first) {
+      FeatureBatch batch, Function<FeatureBatch, ModelOutput> call, String where, Throwable first) {
     int rows = batch.rows();
     int features = batch.features();
     int chunk = Math.max(1, rows / 2);
@@ -81,14 +83,17 @@ public final class OomBackoff {
       ModelOutput o;
       try {
         o = call.apply(new FeatureBatch(part, n, features));
-      } catch (RuntimeException e) {
-        if (EngineOutOfMemory.is(e) && n > 1) {
-          chunk = Math.max(1, n / 2);
-          HALVINGS.incrementAndGet();
-          LOG.warn("Model {} still out of memory at {} rows; retrying with {}", where, n, chunk);
-          continue;
+      } catch (Throwable e) {
+        if (!EngineOutOfMemory.is(e)) {
+          throw e;
         }
-        throw outOfMemoryAtOneRow(e, new FeatureBatch(part, n, features), where);
+        if (n <= 1) {
+          throw outOfMemoryAtOneRow(e, new FeatureBatch(part, n, features), where);
+        }
+        chunk = Math.max(1, n / 2);
+        HALVINGS.incrementAndGet();
+        LOG.warn("Model {} still out of memory at {} rows; retrying with {}", where, n, chunk);
+        continue;
       }
       if (out == null) {
         width = o.width();

@@ -3,17 +3,19 @@ package io.shardscore.model;
 import ai.djl.inference.Predictor;
 
 /**
- * One task's handle on a shared {@link LoadedModel}: cheap to open, not thread-safe, closed when
- * the task ends. Opening a session never loads the model. A batch that makes the engine run out of
- * memory is retried in smaller pieces ({@link OomBackoff}).
+ * One task's handle on a shared loaded model: cheap to open, not thread-safe, closed when the task
+ * ends. Opening a session never loads the model; while it is open the model is held, so the
+ * registry never closes it under the task. A batch that makes the engine run out of memory is
+ * retried in smaller pieces ({@link OomBackoff}).
  */
 public final class ScoringSession implements BatchModel {
   private final Predictor<FeatureBatch, ModelOutput> predictor;
-  private final LoadedModel model;
+  private final SharedModel model;
   private final ModelSpec spec;
   private boolean closed;
 
-  ScoringSession(Predictor<FeatureBatch, ModelOutput> predictor, LoadedModel model) {
+  /** Takes over one pin on {@code model}, released by {@link #close()}. */
+  ScoringSession(Predictor<FeatureBatch, ModelOutput> predictor, SharedModel model) {
     this.predictor = predictor;
     this.model = model;
     this.spec = model.spec();
@@ -29,12 +31,20 @@ public final class ScoringSession implements BatchModel {
     return model.predictOnce(predictor, batch);
   }
 
+  /** For tests: whether the engine's model under this session has been closed. */
+  boolean modelClosed() {
+    return model.isClosed();
+  }
+
   @Override
   public void close() {
     if (!closed) {
       closed = true;
-      predictor.close();
-      model.sessionClosed();
+      try {
+        predictor.close();
+      } finally {
+        ModelRegistry.release(model);
+      }
     }
   }
 }

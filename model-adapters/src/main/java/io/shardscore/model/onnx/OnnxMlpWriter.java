@@ -5,12 +5,16 @@ import ai.onnx.proto.OnnxMl.GraphProto;
 import ai.onnx.proto.OnnxMl.ModelProto;
 import ai.onnx.proto.OnnxMl.NodeProto;
 import ai.onnx.proto.OnnxMl.OperatorSetIdProto;
+import ai.onnx.proto.OnnxMl.StringStringEntryProto;
 import ai.onnx.proto.OnnxMl.TensorProto;
 import ai.onnx.proto.OnnxMl.TensorShapeProto;
 import ai.onnx.proto.OnnxMl.TypeProto;
 import ai.onnx.proto.OnnxMl.ValueInfoProto;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -32,6 +36,50 @@ public final class OnnxMlpWriter {
     try (OutputStream out = Files.newOutputStream(file)) {
       toProto(mlp).writeTo(out);
     }
+  }
+
+  /**
+   * Writes the model with every weight and bias in one external-data file, as ONNX's {@code
+   * save_model(..., save_as_external_data=True, location=...)} does: the model file keeps the graph
+   * and, per initializer, {@code data_location: EXTERNAL} with its {@code location}, {@code offset}
+   * and {@code length} in {@code weights} (a path relative to the model's folder, little-endian
+   * floats). Networks of the same shape give the same model file bytes; only the weights file
+   * differs.
+   */
+  public static void writeWithExternalData(Mlp mlp, Path file, String weights) throws IOException {
+    ModelProto plain = toProto(mlp);
+    GraphProto.Builder graph = plain.getGraph().toBuilder();
+    ByteArrayOutputStream data = new ByteArrayOutputStream();
+    for (int i = 0; i < graph.getInitializerCount(); i++) {
+      TensorProto t = graph.getInitializer(i);
+      ByteBuffer raw =
+          ByteBuffer.allocate(t.getFloatDataCount() * 4).order(ByteOrder.LITTLE_ENDIAN);
+      for (float v : t.getFloatDataList()) {
+        raw.putFloat(v);
+      }
+      long offset = data.size();
+      data.write(raw.array());
+      graph.setInitializer(
+          i,
+          t.toBuilder()
+              .clearFloatData()
+              .setDataLocation(TensorProto.DataLocation.EXTERNAL)
+              .addExternalData(entry("location", weights))
+              .addExternalData(entry("offset", Long.toString(offset)))
+              .addExternalData(entry("length", Integer.toString(raw.capacity()))));
+    }
+    Path dir = file.toAbsolutePath().getParent();
+    Files.createDirectories(dir);
+    Path side = dir.resolve(weights);
+    Files.createDirectories(side.getParent());
+    Files.write(side, data.toByteArray());
+    try (OutputStream out = Files.newOutputStream(file)) {
+      plain.toBuilder().setGraph(graph).build().writeTo(out);
+    }
+  }
+
+  private static StringStringEntryProto entry(String key, String value) {
+    return StringStringEntryProto.newBuilder().setKey(key).setValue(value).build();
   }
 
   public static ModelProto toProto(Mlp mlp) {

@@ -1,6 +1,7 @@
 package io.shardscore.job.plugin;
 
 import io.shardscore.job.score.HadoopConf;
+import io.shardscore.job.score.HadoopModelFiles;
 import io.shardscore.job.score.HadoopModelSource;
 import io.shardscore.model.DeviceChoice;
 import io.shardscore.model.DevicePolicy;
@@ -10,7 +11,6 @@ import io.shardscore.model.ModelEngine;
 import io.shardscore.model.ModelRegistry;
 import io.shardscore.model.ModelSpec;
 import java.io.IOException;
-import java.io.InputStream;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -90,10 +90,7 @@ public final class ShardscorePlugin implements SparkPlugin {
       }
       Configuration hadoop = SparkHadoopUtil.get().newConfiguration(conf);
       Path path = new Path(model);
-      String digest;
-      try (InputStream in = path.getFileSystem(hadoop).open(path)) {
-        digest = ModelDigest.of(in);
-      }
+      String digest = ModelDigest.of(ModelEngine.ONNX_RUNTIME, new HadoopModelFiles(path, hadoop));
       ModelSpec spec = new ModelSpec(model, ModelEngine.ONNX_RUNTIME, digest, features);
       HadoopModelSource source = new HadoopModelSource(model, digest, new HadoopConf(hadoop));
       EngineSettings settings = EngineSettings.forTaskCpus(conf.getInt("spark.task.cpus", 1));
@@ -107,7 +104,8 @@ public final class ShardscorePlugin implements SparkPlugin {
         DeviceChoice choice =
             DeviceChoice.choose(
                 policy, slot, ModelEngine.ONNX_RUNTIME.gpuCount(), spec.engine().djlName());
-        ModelRegistry.acquire(spec, source, settings, choice);
+        // Loaded and released: the model stays loaded until another model needs the memory.
+        ModelRegistry.acquire(spec, source, settings, choice).close();
         LOG.info("Warmed model {} on executor {}: {}", model, ctx.executorID(), choice.describe());
       }
     }

@@ -1,42 +1,48 @@
 package io.shardscore.job.score;
 
+import io.shardscore.model.ModelCache;
+import io.shardscore.model.ModelEngine;
+import io.shardscore.model.ModelFiles;
 import io.shardscore.model.ModelSource;
 import java.io.IOException;
-import java.io.InputStream;
 import java.io.Serializable;
 import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
-import java.nio.file.StandardCopyOption;
-import org.apache.hadoop.fs.FileSystem;
 
 /**
- * Gets a local copy of a model file on any Hadoop file system. Local files are used in place;
- * others ({@code s3a:}, {@code hdfs:}) are copied once per JVM into a folder named by digest.
+ * A model file (and its ONNX external-data files) on any Hadoop file system. The registry reads
+ * them through {@link #files()} straight into its verified, digest-named {@link ModelCache}: local
+ * files (no scheme, or {@code file:}) from the local disk, others ({@code s3a:}, {@code hdfs:})
+ * through Hadoop.
  */
 public record HadoopModelSource(String location, String digest, HadoopConf conf)
     implements ModelSource, Serializable {
 
+  /** The local file: itself on the local disk, else a verified copy in the shared model cache. */
   @Override
   public Path localFile() throws IOException {
+    Path local = localPath();
+    if (local != null) {
+      return local;
+    }
+    return ModelCache.shared().localCopy(digest, ModelEngine.ONNX_RUNTIME, location, files());
+  }
+
+  @Override
+  public ModelFiles files() {
+    Path local = localPath();
+    if (local != null) {
+      return ModelFiles.local(local);
+    }
+    return new HadoopModelFiles(new org.apache.hadoop.fs.Path(location), conf.get());
+  }
+
+  private Path localPath() {
     URI uri = URI.create(location.replace(" ", "%20"));
-    if (uri.getScheme() == null || uri.getScheme().equals("file")) {
-      return uri.getScheme() == null ? Paths.get(location) : Paths.get(uri);
+    if (uri.getScheme() == null) {
+      return Paths.get(location);
     }
-    Path dir = Paths.get(System.getProperty("java.io.tmpdir"), "shardscore-models");
-    Files.createDirectories(dir);
-    Path target = dir.resolve(digest + ".model");
-    if (Files.exists(target)) {
-      return target;
-    }
-    org.apache.hadoop.fs.Path source = new org.apache.hadoop.fs.Path(location);
-    FileSystem fs = source.getFileSystem(conf.get());
-    Path tmp = Files.createTempFile(dir, digest, ".part");
-    try (InputStream in = fs.open(source)) {
-      Files.copy(in, tmp, StandardCopyOption.REPLACE_EXISTING);
-    }
-    Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    return target;
+    return uri.getScheme().equals("file") ? Paths.get(uri) : null;
   }
 }

@@ -1,0 +1,199 @@
+package io.shardscore.model;
+
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * Local copies of models, verified by digest, in one folder that every JVM on the host may share
+ * ({@code java.io.tmpdir/shardscore-models-<user>} by default). The copy of a model is the folder
+ * named by its digest, holding the model file and, for an ONNX model, its external-data files at
+ * the relative paths the model names. Models are always loaded from here, never from where the user
+ * keeps them, so the bytes the engine reads are the bytes the digest was checked on.
+ *
+ * <p>Safe under concurrent JVMs and threads: a copy is written to a folder of its own, its digest
+ * checked, then moved into place in one atomic rename; a folder that is there already is used only
+ * after its digest checks out, and one that does not (stale, half-written by something else) is
+ * moved aside and replaced.
+ */
+public final class ModelCache {
+  private final Path root;
+
+  public ModelCache(Path root) {
+    this.root = root;
+  }
+
+  /**
+   * The cache under {@code java.io.tmpdir}, shared by every JVM of the host that runs as the same
+   * user: {@code shardscore-models-<user>} (copies are readable by their owner only, so users of
+   * one host keep a folder each).
+   */
+  public static ModelCache shared() {
+    String user = System.getProperty("user.name", "user").replaceAll("[^A-Za-z0-9._-]", "_");
+    return new ModelCache(
+        Path.of(System.getProperty("java.io.tmpdir"), "shardscore-models-" + user));
+  }
+
+  public Path root() {
+    return root;
+  }
+
+  /**
+   * The local model file for {@code spec}, with its digest verified: the cached copy if there is a
+   * good one, else a new copy read from {@code files}.
+   *
+   * @throws ModelLoadException when the files' digest is not the spec's (the model changed after
+   *     the job planned with it), or a file it refers to is missing
+   * @throws IOException when the files or the cache folder cannot be read or written
+   */
+  public Path localCopy(ModelSpec spec, ModelFiles files) throws IOException {
+    return localCopy(spec.digest(), spec.engine(), spec.location(), files);
+  }
+
+  /**
+   * The same for a model known by its digest and engine.
+   *
+   * @param location the model as the user named it, for messages
+   */
+  public Path localCopy(String digest, ModelEngine engine, String location, ModelFiles files)
+      throws IOException {
+    if (digest == null || !digest.matches("[0-9a-f]{64}")) {
+      throw new IllegalArgumentException("digest must be a SHA-256 hex string: " + digest);
+    }
+    Path entry = root.resolve(digest);
+    Path model = entry.resolve(modelFileName(engine));
+    if (Files.isDirectory(entry)) {
+      if (holds(model, digest, engine)) {
+        return model;
+      }
+      discard(entry);
+    }
+    Files.createDirectories(root);
+    Path part = Files.createTempDirectory(root, digest + ".part-");
+    try {
+      Path copy = part.resolve(model.getFileName().toString());
+      try (InputStream in = files.openModel()) {
+        Files.copy(in, copy);
+      }
+      List<String> sideFiles;
+      try (InputStream in = Files.newInputStream(copy)) {
+        sideFiles = ModelDigest.sideFiles(engine, in, files.modelLocation());
+      }
+      for (String file : sideFiles) {
+        copySideFile(files, file, copy, part);
+      }
+      String actual = ModelDigest.of(copy, engine);
+      if (!actual.equals(digest)) {
+        throw new ModelLoadException(
+            "Model "
+                + location
+                + " changed while the job ran: its digest is now "
+                + actual
+                + ", the job planned with "
+                + digest
+                + ". Publish a new model under a new name instead of overwriting it, then rerun.");
+      }
+      try {
+        Files.move(part, entry, StandardCopyOption.ATOMIC_MOVE);
+      } catch (IOException lost) {
+        // Another JVM or thread put its copy in place first (or a bad one is in the way).
+        if (Files.isDirectory(entry) && holds(model, digest, engine)) {
+          return model;
+        }
+        discard(entry);
+        Files.move(part, entry, StandardCopyOption.ATOMIC_MOVE);
+      }
+      return model;
+    } finally {
+      deleteQuietly(part);
+    }
+  }
+
+  private static String modelFileName(ModelEngine engine) {
+    return engine.onnxFormat() ? "model.onnx" : "model";
+  }
+
+  private static void copySideFile(ModelFiles files, String file, Path copy, Path part)
+      throws IOException {
+    Path target = part.resolve(file).normalize();
+    if (!target.startsWith(part) || target.equals(copy)) {
+      throw new ModelLoadException(
+          "Model "
+              + files.modelLocation()
+              + " keeps tensor data in the external file '"
+              + file
+              + "', a name shardscore's model cache uses for the model itself. Save the model"
+              + " with its external data under another name, then rerun.");
+    }
+    Files.createDirectories(target.getParent());
+    try (InputStream in = files.openSideFile(file)) {
+      Files.copy(in, target);
+    } catch (FileNotFoundException | NoSuchFileException e) {
+      throw ModelDigest.missing(files, file, e);
+    }
+  }
+
+  /**
+   * True when the cached folder holds exactly the model of {@code digest}; false when it holds
+   * other bytes or misses a file (a read error is thrown, not taken as a bad copy).
+   */
+  private static boolean holds(Path model, String digest, ModelEngine engine) throws IOException {
+    if (!Files.isRegularFile(model)) {
+      return false;
+    }
+    try {
+      return ModelDigest.of(engine, ModelFiles.local(model)).equals(digest);
+    } catch (ModelLoadException | FileNotFoundException | NoSuchFileException missing) {
+      return false;
+    }
+  }
+
+  /**
+   * Moves a bad copy out of the way (atomically, so readers see it or nothing), then deletes it.
+   */
+  private void discard(Path entry) throws IOException {
+    Path aside = root.resolve(".discarded-" + entry.getFileName() + "-" + UUID.randomUUID());
+    try {
+      Files.move(entry, aside, StandardCopyOption.ATOMIC_MOVE);
+    } catch (NoSuchFileException gone) {
+      return; // another JVM moved it first
+    }
+    deleteQuietly(aside);
+  }
+
+  private static void deleteQuietly(Path dir) {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try {
+      Files.walkFileTree(
+          dir,
+          new SimpleFileVisitor<>() {
+            @Override
+            public FileVisitResult visitFile(Path file, BasicFileAttributes attrs)
+                throws IOException {
+              Files.deleteIfExists(file);
+              return FileVisitResult.CONTINUE;
+            }
+
+            @Override
+            public FileVisitResult postVisitDirectory(Path d, IOException e) throws IOException {
+              Files.deleteIfExists(d);
+              return FileVisitResult.CONTINUE;
+            }
+          });
+    } catch (IOException | UncheckedIOException e) {
+      // Leftovers in a temporary folder are harmless; the next copy uses a new name.
+    }
+  }
+}

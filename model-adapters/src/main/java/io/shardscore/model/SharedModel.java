@@ -1,0 +1,263 @@
+package io.shardscore.model;
+
+import ai.djl.MalformedModelException;
+import ai.djl.inference.Predictor;
+import ai.djl.ndarray.types.Shape;
+import ai.djl.repository.zoo.Criteria;
+import ai.djl.repository.zoo.ModelNotFoundException;
+import ai.djl.repository.zoo.ZooModel;
+import ai.djl.translate.TranslateException;
+import ai.djl.util.PairList;
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * A model loaded into an engine, shared by every task thread of a JVM: one per (digest, device),
+ * created, pinned and closed only by {@link ModelRegistry}. Tasks reach it through a {@link
+ * LoadedModel} handle and score through its sessions.
+ */
+final class SharedModel implements AutoCloseable {
+  private final ModelSpec spec;
+  private final ZooModel<FeatureBatch, ModelOutput> model;
+  private final long loadMillis;
+  private final String device;
+  private volatile DeviceBatcher batcher;
+  private int queueSessions;
+  private volatile boolean engineClosed;
+
+  // Guarded by ModelRegistry.LOCK: handles and sessions holding the model, when it was last used
+  // (the registry's logical clock), whether the registry has let go of it (it closes once no one
+  // holds it) and whether it is being closed.
+  int pins;
+  long lastUsed;
+  boolean retired;
+  boolean closing;
+
+  private SharedModel(
+      ModelSpec spec, ZooModel<FeatureBatch, ModelOutput> model, long loadMillis, String device) {
+    this.spec = spec;
+    this.model = model;
+    this.loadMillis = loadMillis;
+    this.device = device;
+  }
+
+  static SharedModel load(ModelSpec spec, Path file, EngineSettings settings, DeviceChoice choice) {
+    long start = System.nanoTime();
+    Criteria<FeatureBatch, ModelOutput> criteria =
+        Criteria.builder()
+            .setTypes(FeatureBatch.class, ModelOutput.class)
+            .optModelPath(file)
+            .optEngine(spec.engine().djlName())
+            .optTranslator(new FeatureBatchTranslator())
+            .optDevice(choice.onGpu() ? ai.djl.Device.gpu(choice.gpu()) : ai.djl.Device.cpu())
+            .optOption("intraOpNumThreads", Integer.toString(settings.intraOpThreads()))
+            .optOption("interOpNumThreads", "1")
+            .build();
+    ZooModel<FeatureBatch, ModelOutput> model;
+    try {
+      model = criteria.loadModel();
+    } catch (ModelNotFoundException | MalformedModelException | IOException e) {
+      throw new ModelLoadException(
+          "Cannot load model "
+              + spec.location()
+              + " with "
+              + spec.engine().djlName()
+              + ": "
+              + e.getMessage()
+              + ". Check that the file is a complete ONNX model.",
+          e);
+    } catch (LinkageError e) {
+      throw new ModelLoadException(
+          "Engine "
+              + spec.engine().djlName()
+              + " is not usable in this JVM ("
+              + e
+              + "). Put the engine's jars (ai.djl.onnxruntime:onnxruntime-engine and"
+              + " com.microsoft.onnxruntime:onnxruntime) on the classpath of driver and executors.",
+          e);
+    } catch (RuntimeException e) {
+      throw new ModelLoadException(
+          "Cannot load model "
+              + spec.location()
+              + " with "
+              + spec.engine().djlName()
+              + ": "
+              + e.getMessage()
+              + ". The file may be truncated or not an ONNX model.",
+          e);
+    }
+    try {
+      checkInputShape(spec, model.getBlock().describeInput());
+    } catch (RuntimeException e) {
+      model.close();
+      throw e;
+    }
+    return new SharedModel(spec, model, (System.nanoTime() - start) / 1_000_000, choice.device());
+  }
+
+  private static void checkInputShape(ModelSpec spec, PairList<String, Shape> inputs) {
+    if (inputs == null || inputs.size() != 1) {
+      throw new ModelLoadException(
+          "Model "
+              + spec.location()
+              + " has "
+              + (inputs == null ? 0 : inputs.size())
+              + " inputs "
+              + (inputs == null ? "" : inputs.keys())
+              + "; shardscore feeds exactly one [batch, features] float tensor. Export the model"
+              + " with a single input.");
+    }
+    Shape shape = inputs.get(0).getValue();
+    if (shape == null) {
+      // The engine does not report input shapes; the first batch checks the width instead.
+      return;
+    }
+    long width = shape.dimension() == 2 ? shape.get(1) : -2;
+    if (width != spec.featureCount()) {
+      throw new ModelLoadException(
+          "Model "
+              + spec.location()
+              + " expects input '"
+              + inputs.get(0).getKey()
+              + "' of shape "
+              + shape
+              + ", but model.features lists "
+              + spec.featureCount()
+              + " values per row. Make model.features match the model's input width (array"
+              + " columns count as their length).");
+    }
+  }
+
+  /** A new predictor on the engine's model; cheap, never reloads it. */
+  Predictor<FeatureBatch, ModelOutput> newPredictor() {
+    return model.newPredictor();
+  }
+
+  /** One engine call on {@code batch}, with the output's row count checked. */
+  ModelOutput predictOnce(Predictor<FeatureBatch, ModelOutput> predictor, FeatureBatch batch) {
+    try {
+      ModelOutput out = predictor.predict(batch);
+      if (out.rows() != batch.rows()) {
+        throw new ModelLoadException(
+            "Model "
+                + spec.location()
+                + " returned "
+                + out.rows()
+                + " rows for a batch of "
+                + batch.rows()
+                + "; its first output must have the batch as first dimension.");
+      }
+      return out;
+    } catch (TranslateException e) {
+      throw new ModelLoadException(
+          "Model "
+              + spec.location()
+              + " on "
+              + device
+              + " failed on a batch of "
+              + batch.rows()
+              + " rows of "
+              + batch.features()
+              + " features: "
+              + e.getMessage(),
+          e);
+    }
+  }
+
+  private synchronized void queueSessionClosed() {
+    queueSessions--;
+  }
+
+  /**
+   * The batching queue of this model on its device, shared by every task thread of the JVM. A job
+   * with other queue settings gets a new queue once no task uses the old one; while one does, the
+   * running queue keeps its settings (logged).
+   */
+  synchronized DeviceBatcher batcher(BatchingSettings settings) {
+    if (batcher != null && !batcher.settings().equals(settings)) {
+      if (queueSessions == 0) {
+        batcher.close();
+        batcher = null;
+      } else {
+        org.apache.logging.log4j.LogManager.getLogger(SharedModel.class)
+            .warn(
+                "Batching queue of {} on {} keeps {} while tasks use it; {} applies once idle",
+                spec.location(),
+                device,
+                batcher.settings(),
+                settings);
+      }
+    }
+    if (batcher == null) {
+      batcher = new DeviceBatcher(this, model.newPredictor(), settings);
+    }
+    return batcher;
+  }
+
+  /**
+   * A task's place in this model's batching queue: its batches are coalesced with other tasks'
+   * batches on the same device.
+   *
+   * @param cancelled polled while a batch waits (a cancelled Spark task withdraws its batch)
+   * @param onClose run once when the session closes, outside this model's lock
+   */
+  BatchModel queueSession(
+      BatchingSettings settings, java.util.function.BooleanSupplier cancelled, Runnable onClose) {
+    DeviceBatcher queue;
+    synchronized (this) {
+      queue = batcher(settings);
+      queueSessions++;
+    }
+    return new BatchModel() {
+      private boolean closed;
+
+      @Override
+      public ModelOutput predict(FeatureBatch batch) {
+        return queue.predict(batch, cancelled);
+      }
+
+      @Override
+      public void close() {
+        if (!closed) {
+          closed = true;
+          queueSessionClosed();
+          onClose.run();
+        }
+      }
+    };
+  }
+
+  /** True while the batching queue has work (a caller of {@link #batcher} may hold nothing). */
+  boolean busy() {
+    DeviceBatcher queue = batcher;
+    return queue != null && queue.busy();
+  }
+
+  /** True once the engine's model is closed. */
+  boolean isClosed() {
+    return engineClosed;
+  }
+
+  /** The device the model runs on, in DJL's notation: {@code cpu()} or {@code gpu(N)}. */
+  String device() {
+    return device;
+  }
+
+  ModelSpec spec() {
+    return spec;
+  }
+
+  long loadMillis() {
+    return loadMillis;
+  }
+
+  /** Closes the engine's model; only the registry calls this, once no one holds the model. */
+  @Override
+  public synchronized void close() {
+    engineClosed = true;
+    if (batcher != null) {
+      batcher.close();
+    }
+    model.close();
+  }
+}

@@ -1,0 +1,197 @@
+package io.shardscore.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.shardscore.model.onnx.Mlp;
+import io.shardscore.model.onnx.OnnxMlpWriter;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The verified local model cache, and the registry loading only from it. */
+class ModelCacheTest {
+  private static final float[] ROW = {0.3f, -1.2f, 0.8f, 2f};
+
+  @TempDir Path dir;
+
+  private static ModelSpec spec(Path file) {
+    return new ModelSpec(file.toString(), ModelEngine.ONNX_RUNTIME, ModelDigest.of(file), 4);
+  }
+
+  /** Files that must not be read: the cache already has a good copy. */
+  private static ModelFiles unreadable() {
+    return new ModelFiles() {
+      @Override
+      public InputStream openModel() throws IOException {
+        throw new IOException("the source was read");
+      }
+
+      @Override
+      public InputStream openSideFile(String relativePath) throws IOException {
+        throw new IOException("the source was read");
+      }
+
+      @Override
+      public String modelLocation() {
+        return "unreadable";
+      }
+
+      @Override
+      public String sideFileLocation(String relativePath) {
+        return "unreadable/" + relativePath;
+      }
+    };
+  }
+
+  private static List<Path> listing(Path root) throws IOException {
+    try (Stream<Path> s = Files.list(root)) {
+      return s.map(Path::getFileName).sorted().toList();
+    }
+  }
+
+  @Test
+  void aCopyIsKeptUnderItsDigestWithItsExternalDataAndReused() throws Exception {
+    Path model = dir.resolve("src").resolve("m.onnx");
+    OnnxMlpWriter.writeWithExternalData(Mlp.seeded(1, 4, 8, 3), model, "w/m.bin");
+    ModelSpec spec = spec(model);
+    ModelCache cache = new ModelCache(dir.resolve("cache"));
+    Path copy = cache.localCopy(spec, ModelFiles.local(model));
+    assertEquals(cache.root().resolve(spec.digest()).resolve("model.onnx"), copy);
+    assertArrayEquals(Files.readAllBytes(model), Files.readAllBytes(copy));
+    assertArrayEquals(
+        Files.readAllBytes(model.resolveSibling("w/m.bin")),
+        Files.readAllBytes(copy.resolveSibling("w/m.bin")));
+    assertEquals(spec.digest(), ModelDigest.of(copy));
+    assertEquals(copy, cache.localCopy(spec, unreadable()), "a good copy is used as it is");
+    assertEquals(List.of(Path.of(spec.digest())), listing(cache.root()), "no temporary leftovers");
+  }
+
+  @Test
+  void aStaleOrHalfWrittenCopyIsReplacedNotServed() throws Exception {
+    Path model = dir.resolve("half.onnx");
+    Mlp mlp = Mlp.seeded(2, 4, 8, 3);
+    OnnxMlpWriter.write(mlp, model);
+    ModelSpec spec = spec(model);
+    ModelCache cache = new ModelCache(dir.resolve("cache"));
+    Path entry = cache.root().resolve(spec.digest());
+    Files.createDirectories(entry);
+    byte[] bytes = Files.readAllBytes(model);
+    // What a writer that died mid-copy, or one that did not check, leaves under the digest.
+    Files.write(entry.resolve("model.onnx"), java.util.Arrays.copyOf(bytes, bytes.length / 2));
+    IOException e = assertThrows(IOException.class, () -> cache.localCopy(spec, unreadable()));
+    assertEquals("the source was read", e.getMessage(), "the bad copy is not used");
+    Path copy = cache.localCopy(spec, ModelFiles.local(model));
+    assertArrayEquals(bytes, Files.readAllBytes(copy));
+    assertEquals(List.of(Path.of(spec.digest())), listing(cache.root()));
+    // The registry loads that copy and scores with it.
+    ModelCache before = ModelRegistry.useCache(cache);
+    try (ScoringSession s =
+        ModelRegistry.acquire(spec, () -> model, EngineSettings.forTaskCpus(1)).newSession()) {
+      assertEquals(mlp.predict(ROW)[0], s.predict(new FeatureBatch(ROW, 1, 4)).get(0, 0), 1e-5);
+    } finally {
+      ModelRegistry.useCache(before);
+    }
+  }
+
+  @Test
+  void aSourceThatNoLongerMatchesTheDigestIsRefusedAndLeavesNothing() throws Exception {
+    Path model = dir.resolve("swapped.onnx");
+    OnnxMlpWriter.writeWithExternalData(Mlp.seeded(3, 4, 3), model, "swapped.bin");
+    ModelSpec planned = spec(model);
+    OnnxMlpWriter.writeWithExternalData(Mlp.seeded(4, 4, 3), model, "swapped.bin");
+    ModelCache cache = new ModelCache(dir.resolve("cache"));
+    ModelLoadException e =
+        assertThrows(
+            ModelLoadException.class, () -> cache.localCopy(planned, ModelFiles.local(model)));
+    assertTrue(e.getMessage().contains("changed while the job ran"), e.getMessage());
+    assertEquals(List.of(), listing(cache.root()));
+  }
+
+  @Test
+  void aMissingWeightsFileIsNamedWhenCopying() throws Exception {
+    Path model = dir.resolve("src").resolve("gone.onnx");
+    OnnxMlpWriter.writeWithExternalData(Mlp.seeded(5, 4, 3), model, "gone.bin");
+    ModelSpec spec = spec(model);
+    Files.delete(model.resolveSibling("gone.bin"));
+    ModelCache cache = new ModelCache(dir.resolve("cache"));
+    ModelLoadException e =
+        assertThrows(
+            ModelLoadException.class, () -> cache.localCopy(spec, ModelFiles.local(model)));
+    assertTrue(e.getMessage().contains("'gone.bin'"), e.getMessage());
+    assertEquals(List.of(), listing(cache.root()));
+  }
+
+  /**
+   * Threads with caches of their own on one folder, as JVMs on one host, copy the same model at
+   * once (released together by a barrier), again and again: every one gets the whole, verified
+   * model and nothing is left behind.
+   */
+  @Test
+  void concurrentCopiesOfOneModelAllGetTheVerifiedFiles() throws Exception {
+    Path model = dir.resolve("src").resolve("race.onnx");
+    OnnxMlpWriter.writeWithExternalData(Mlp.seeded(6, 4, 32, 3), model, "race.bin");
+    ModelSpec spec = spec(model);
+    Path root = dir.resolve("shared");
+    int threads = 6;
+    int rounds = 20;
+    CyclicBarrier together = new CyclicBarrier(threads);
+    ExecutorService pool = Executors.newFixedThreadPool(threads);
+    try {
+      List<Future<List<String>>> results = new ArrayList<>();
+      for (int t = 0; t < threads; t++) {
+        results.add(
+            pool.submit(
+                () -> {
+                  List<String> digests = new ArrayList<>();
+                  for (int r = 0; r < rounds; r++) {
+                    if (r % 5 == 0) {
+                      together.await(5, TimeUnit.MINUTES);
+                      deleteEntryOnce(root.resolve(spec.digest()));
+                    }
+                    together.await(5, TimeUnit.MINUTES);
+                    Path copy = new ModelCache(root).localCopy(spec, ModelFiles.local(model));
+                    digests.add(ModelDigest.of(copy));
+                  }
+                  return digests;
+                }));
+      }
+      for (Future<List<String>> f : results) {
+        for (String d : f.get()) {
+          assertEquals(spec.digest(), d);
+        }
+      }
+    } finally {
+      pool.shutdownNow();
+    }
+    assertEquals(List.of(Path.of(spec.digest())), listing(root), "no temporary leftovers");
+  }
+
+  /** Every few rounds the copy is removed (by one thread) so that the threads race to write it. */
+  private static void deleteEntryOnce(Path entry) throws Exception {
+    synchronized (ModelCacheTest.class) {
+      if (Files.isDirectory(entry)) {
+        try (Stream<Path> files = Files.walk(entry)) {
+          for (Path p : files.sorted(java.util.Comparator.reverseOrder()).toList()) {
+            Files.delete(p);
+          }
+        }
+      }
+    }
+    assertFalse(Files.exists(entry));
+  }
+}
