@@ -60,7 +60,6 @@ import io.shardscore.sharding.ShardPlacement;
 import io.shardscore.sharding.ShardPlan;
 import io.shardscore.sharding.StrayKeyPolicy;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -955,10 +954,12 @@ public final class ScoreJob {
 
   private static ModelSpec modelSpec(ModelConfig model, int width, Configuration hadoop) {
     Path path = qualify(model.path(), hadoop, "model.path");
-    FileSystem fs = fileSystem(path, hadoop, "model.path");
+    fileSystem(path, hadoop, "model.path");
+    ModelEngine engine = ModelEngine.parse(model.engine());
     String digest;
-    try (InputStream in = fs.open(path)) {
-      digest = ModelDigest.of(in);
+    try {
+      // The model file and, for ONNX, every external-data file it references.
+      digest = ModelDigest.of(engine, new io.shardscore.job.score.HadoopModelFiles(path, hadoop));
     } catch (java.io.FileNotFoundException e) {
       throw new ModelLoadException(
           "model.path " + path + " does not exist. Check the path, or build the model first.");
@@ -969,7 +970,7 @@ public final class ScoreJob {
         path.toUri().getScheme() == null || "file".equals(path.toUri().getScheme())
             ? path.toUri().getPath()
             : path.toString();
-    return new ModelSpec(location, ModelEngine.parse(model.engine()), digest, width);
+    return new ModelSpec(location, engine, digest, width);
   }
 
   private static int probeOutputWidth(ModelSpec spec, HadoopModelSource source) {
