@@ -174,19 +174,18 @@ class GuaranteeRegressionTest {
   void aReusedRunIdThatFailsBeforeTheManifestKeepsThePreviousCommit() throws Exception {
     Path input = clusteredInput("case2-input");
     Path out = dir.resolve("case2");
-    Shardscore.job(spark, job(input, out, "incremental", "")).runId("2026-11-23").execute();
+    Shardscore.job(spark, job(input, out, "overwrite", "")).runId("2026-11-23").execute();
     Manifest v1 = manifest(out);
     writeSlice(input, 2, 3);
+    // The same run id and the same partitions: the old file names would be the live ones.
     withFault(
         "before-manifest",
         () ->
-            Shardscore.job(spark, job(input, out, "incremental", ""))
-                .runId("2026-11-23")
-                .execute());
+            Shardscore.job(spark, job(input, out, "overwrite", "")).runId("2026-11-23").execute());
     assertEquals(1, manifest(out).version());
     assertComplete(out, v1);
     ScoreResult retry =
-        Shardscore.job(spark, job(input, out, "incremental", "")).runId("2026-11-23").execute();
+        Shardscore.job(spark, job(input, out, "overwrite", "")).runId("2026-11-23").execute();
     assertEquals(2, retry.manifestVersion());
     assertComplete(out, manifest(out));
     Path clean = dir.resolve("case2-clean");
