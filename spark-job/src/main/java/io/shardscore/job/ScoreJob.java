@@ -806,8 +806,8 @@ public final class ScoreJob {
                   .orElse(rootMessage(e))
               + ". Shards whose tasks all finished are kept under "
               + staging
-              + ": rerun the same job to resume with only the unfinished shards (incremental"
-              + " mode) or to score again; the next commit removes that folder.",
+              + ": rerun the same job (any run id, any mode) and it scores only the unfinished"
+              + " shards; the commit that resumes them removes that folder.",
           e);
     } finally {
       drain.restore();
