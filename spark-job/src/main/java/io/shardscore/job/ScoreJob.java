@@ -478,7 +478,7 @@ public final class ScoreJob {
     StructType carried = carriedSchema(cfg, input, passthrough, features);
     FeatureLayout featureLayout = FeatureLayout.bind(features, carried);
     PredictionColumns predictions = PredictionColumns.resolve(cfg.model().outputs(), outputWidth);
-    requireNoNameClash(passthrough, predictions);
+    requireNoNameClash(passthrough, carried, predictions);
     OutputLayout layout = new OutputLayout(carried, passthrough.size(), predictions);
     String settingsDigest = settingsDigest(cfg, predictions, passthrough);
 
@@ -934,20 +934,32 @@ public final class ScoreJob {
     return new StructType(fields.toArray(StructField[]::new));
   }
 
-  private static void requireNoNameClash(List<String> passthrough, PredictionColumns predictions) {
+  /**
+   * Column names shardscore adds must not collide with input columns that reach its files: the
+   * passthrough columns (data files, with the predictions) and every carried column — key and
+   * features too — (error files, with {@code error_reason}).
+   */
+  private static void requireNoNameClash(
+      List<String> passthrough, StructType carried, PredictionColumns predictions) {
     List<String> added = new ArrayList<>();
     predictions.fields().forEach(f -> added.add(f.name()));
     added.addAll(JobConfigValidator.PROVENANCE_COLUMNS);
+    added.add(JobConfigValidator.ERROR_REASON_COLUMN);
     added.add("shard");
-    for (String c : passthrough) {
-      if (added.contains(c)) {
+    List<String> reserved = new ArrayList<>(JobConfigValidator.PROVENANCE_COLUMNS);
+    reserved.add(JobConfigValidator.ERROR_REASON_COLUMN);
+    reserved.add("shard");
+    for (StructField f : carried.fields()) {
+      String c = f.name();
+      boolean clash = passthrough.contains(c) ? added.contains(c) : reserved.contains(c);
+      if (clash && !c.equals(ROUTE_COLUMN)) {
         throw new JobConfigException(
             "Input column '"
                 + c
                 + "' would collide with a column shardscore writes ("
-                + String.join(", ", added)
-                + "). Rename it, leave it out of scoring.passthrough, or rename the prediction"
-                + " column under model.outputs.");
+                + String.join(", ", passthrough.contains(c) ? added : reserved)
+                + "). Rename it in the input, leave it out of scoring.passthrough, or rename the"
+                + " prediction column under model.outputs.");
       }
     }
   }

@@ -338,4 +338,34 @@ class GuaranteeRegressionTest {
   private static long planned(Manifest m) {
     return m.plan().shards().stream().filter(p -> "planned".equals(p.role())).count();
   }
+
+  /** Case 13: a feature (not passed through) named like a column shardscore writes is refused. */
+  @Test
+  void aFeatureNamedLikeAProvenanceColumnIsRefusedBeforeScoring() {
+    Path input = dir.resolve("case13-input");
+    DemoData.frame(spark, 500, 1, false)
+        .withColumnRenamed("age", "run_id")
+        .write()
+        .parquet(input.toString());
+    Path out = dir.resolve("case13");
+    List<String> features = new ArrayList<>(DemoData.FEATURES);
+    features.set(features.indexOf("age"), "run_id");
+    JobConfig cfg =
+        JobConfigReader.parse(
+            "input:\n  path: "
+                + input
+                + "\noutput:\n  path: "
+                + out
+                + "\nsharding:\n  key: customer_id\n  ranges: '0-499'\n"
+                + "scoring:\n  passthrough: [customer_id]\nmodel:\n  path: "
+                + model
+                + "\n  features: ['"
+                + String.join("', '", features)
+                + "']\n",
+            "case 13");
+    RuntimeException e =
+        assertThrows(RuntimeException.class, () -> Shardscore.job(spark, cfg).execute());
+    assertTrue(e.getMessage().contains("'run_id' would collide"), e.getMessage());
+    assertFalse(Files.exists(out.resolve("_shardscore/manifests")), "nothing committed");
+  }
 }
