@@ -57,7 +57,9 @@ public record RunReport(
 
   /** Writes the report; a failure here is logged, never fails the committed run. */
   public static void write(FileSystem fs, Path output, ScoreResult result, Manifest manifest) {
-    Path file = new Path(output, "_shardscore/reports/" + result.runId() + ".json");
+    // One report per commit: a run id reused by a retry or backfill never replaces a report.
+    String name = result.runId() + (manifest.commitId() == null ? "" : "." + manifest.commitId());
+    Path file = new Path(output, "_shardscore/reports/" + name + ".json");
     try (OutputStream out = fs.create(file, true)) {
       JSON.writeValue(out, of(result, manifest));
     } catch (IOException e) {
