@@ -86,6 +86,11 @@ final class ShardResume {
         for (Integer partition : ps.partitions()) {
           outcomes.add(done.get(partition));
         }
+        if (!scoredRows(outcomes).equals(census.of(shardId))) {
+          // The tasks read other rows than the census counts now (the input changed while that
+          // attempt ran, or since): its files are not this input's.
+          continue;
+        }
         if (outcomes.stream().allMatch(o -> staged(fs, o))) {
           out.put(shardId, outcomes);
           if (!used.contains(pending)) {
@@ -108,6 +113,15 @@ final class ShardResume {
           out.keySet().stream().map(id -> plan.shard(id).name()).toList());
     }
     return new Resumed(out, used);
+  }
+
+  /** The fingerprint of the rows the tasks actually read, from their completion markers. */
+  private static io.shardscore.job.change.ShardFingerprint scoredRows(List<TaskOutcome> outcomes) {
+    io.shardscore.job.change.ShardFingerprint fp = io.shardscore.job.change.ShardFingerprint.EMPTY;
+    for (TaskOutcome o : outcomes) {
+      fp = fp.plus(new io.shardscore.job.change.ShardFingerprint(o.rowsIn(), o.hashA(), o.hashB()));
+    }
+    return fp;
   }
 
   /** Journals of attempts that never committed and are older than {@link #STALE_AFTER_MILLIS}. */
