@@ -1,10 +1,12 @@
 package io.shardscore.job.commit;
 
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 import java.util.UUID;
 import org.apache.hadoop.fs.FSDataOutputStream;
 import org.apache.hadoop.fs.FileSystem;
@@ -69,8 +71,24 @@ public final class ExclusiveCreate {
     }
   }
 
+  /**
+   * One PUT with {@code If-None-Match: *}, sent by S3A when the object is closed (with this option
+   * S3A makes no HEAD or LIST probe first). The store refuses it with 412 if the key exists, which
+   * S3A raises as {@code RemoteFileChangedException} ("... Status Code: 412 ...
+   * :PreconditionFailed") from {@code close()}.
+   */
   private static Outcome conditionalPut(
       FileSystem fs, Path target, byte[] bytes, Runnable beforePublish) throws IOException {
+    if (!fs.hasPathCapability(target, S3A_CONDITIONAL)) {
+      throw new IOException(
+          "cannot create "
+              + target
+              + " exclusively: this S3A file system does not offer conditional creation ("
+              + S3A_CONDITIONAL
+              + "), which shardscore's commit on s3a: needs. Use hadoop-aws 3.4.2 or later and"
+              + " leave fs.s3a.create.conditional.enabled at true (the default), on a store that"
+              + " honours If-None-Match: * (see docs/commit-protocol.md)");
+    }
     if (fs.exists(target)) {
       return Outcome.EXISTS;
     }
@@ -86,19 +104,47 @@ public final class ExclusiveCreate {
     } catch (org.apache.hadoop.fs.FileAlreadyExistsException e) {
       return Outcome.EXISTS;
     } catch (IOException e) {
-      if (preconditionFailed(e)) {
-        return Outcome.EXISTS;
+      if (!preconditionFailed(e)) {
+        throw e;
       }
-      throw e;
+      // The key exists. S3A retries a PUT whose answer it did not get (a 503, a timeout) with the
+      // same condition, so the object may be this PUT itself, stored by an earlier try.
+      return holdsExactly(fs, target, bytes, e) ? Outcome.CREATED : Outcome.EXISTS;
     }
   }
 
-  /** S3 answers a conditional PUT on an existing object with 412 Precondition Failed. */
+  /**
+   * Whether {@code target} holds exactly {@code bytes}: after a 412, this writer's own earlier try
+   * (callers write bytes unique to the writer, such as an attempt id). Throws when it cannot tell.
+   */
+  private static boolean holdsExactly(FileSystem fs, Path target, byte[] bytes, IOException refusal)
+      throws IOException {
+    try (InputStream in = fs.open(target)) {
+      return Arrays.equals(in.readNBytes(bytes.length + 1), bytes);
+    } catch (IOException e) {
+      IOException unknown =
+          new IOException(
+              "the store refused to create "
+                  + target
+                  + " because it exists (412 Precondition Failed), and reading it back to tell"
+                  + " whether it holds this writer's own earlier try failed: the outcome is"
+                  + " unknown",
+              e);
+      unknown.addSuppressed(refusal);
+      throw unknown;
+    }
+  }
+
+  /**
+   * S3 answers a conditional PUT on an existing object with 412 Precondition Failed (the AWS SDK's
+   * message names "Status Code: 412"; S3A appends the error code "PreconditionFailed"). A bare
+   * "412" is not enough: it may be part of the path (v0000000412.json) or of a request id.
+   */
   private static boolean preconditionFailed(Throwable e) {
     for (Throwable t = e; t != null; t = t.getCause()) {
       String m = String.valueOf(t.getMessage());
       if (t instanceof org.apache.hadoop.fs.FileAlreadyExistsException
-          || m.contains("412")
+          || m.contains("Status Code: 412")
           || m.contains("PreconditionFailed")
           || m.contains("Precondition Failed")) {
         return true;

@@ -3,10 +3,14 @@ package io.shardscore.job.s3;
 import java.net.URI;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 import org.apache.hadoop.conf.Configuration;
 import org.gaul.s3proxy.AuthenticationType;
 import org.gaul.s3proxy.S3Proxy;
@@ -23,8 +27,9 @@ import org.jclouds.http.HttpResponseException;
 
 /**
  * A real S3-protocol server (S3Proxy) in this JVM on 127.0.0.1, storing blobs in a folder, with
- * signed requests (AWS v2/v4) and deterministic storage faults. It can stop and start again on the
- * same port and folder, as a store that goes down and comes back.
+ * signed requests (AWS v2/v4), conditional creation ({@code If-None-Match: *}, atomic, as AWS S3)
+ * and deterministic storage faults. It can stop and start again on the same port and folder, as a
+ * store that goes down and comes back.
  */
 public final class S3Server implements AutoCloseable {
   public static final String ACCESS_KEY = "shardscore-test-access";
@@ -32,6 +37,7 @@ public final class S3Server implements AutoCloseable {
 
   private final Path folder;
   private final BlobStoreContext context;
+  private final ConditionalBlobStore conditional;
   private final FaultyBlobStore store;
   private int port;
   private S3Proxy proxy;
@@ -42,7 +48,8 @@ public final class S3Server implements AutoCloseable {
     props.setProperty("jclouds.filesystem.basedir", folder.toString());
     this.context =
         ContextBuilder.newBuilder("filesystem").overrides(props).build(BlobStoreContext.class);
-    this.store = new FaultyBlobStore(context.getBlobStore());
+    this.conditional = new ConditionalBlobStore(context.getBlobStore());
+    this.store = new FaultyBlobStore(conditional);
   }
 
   /** Starts a server on a free port storing under {@code folder}. */
@@ -61,6 +68,7 @@ public final class S3Server implements AutoCloseable {
             .awsAuthentication(AuthenticationType.AWS_V2_OR_V4, ACCESS_KEY, SECRET_KEY)
             .ignoreUnknownHeaders(true)
             .build();
+    RequestConditions.install(proxy);
     proxy.start();
     long deadline = System.nanoTime() + 30_000_000_000L;
     while (!"STARTED".equals(proxy.getState())) {
@@ -174,13 +182,52 @@ public final class S3Server implements AutoCloseable {
                 .start());
   }
 
-  /** Number of PUTs refused by the fault. */
+  /**
+   * At the {@code nth} PUT of a key matching {@code keys} the server stores the object and then
+   * answers 503 Slow Down, as a store whose answer to a write that landed was lost: S3A retries the
+   * PUT.
+   */
+  public void loseAnswerToPut(Predicate<String> keys, int nth) {
+    store.arm(keys, nth, 1, () -> {}, true);
+  }
+
+  /**
+   * The next PUT of {@code bucket/key} finds that a rival writer created the key, holding {@code
+   * bytes}, just before the PUT reached storage and after S3Proxy's own existence check: the window
+   * in which concurrent conditional PUTs race.
+   */
+  public void rivalCreatesFirst(String bucket, String key, byte[] bytes) {
+    store.rivals.put(bucket + "/" + key, bytes);
+  }
+
+  /** What happened to a write that reached storage. */
+  public enum Write {
+    /** Stored without a condition (an existing object is replaced). */
+    STORED,
+    /** Stored because it carried {@code If-None-Match: *} and the key did not exist. */
+    STORED_IF_ABSENT,
+    /**
+     * Refused with 412 Precondition Failed: it carried {@code If-None-Match: *}; the key existed.
+     */
+    REFUSED_EXISTS
+  }
+
+  /**
+   * The writes of {@code bucket/key} that reached storage, in order: not those S3Proxy refused
+   * itself, nor those an injected fault refused before storage.
+   */
+  public List<Write> writes(String bucket, String key) {
+    return conditional.writes(bucket, key);
+  }
+
+  /** Number of PUTs refused by the fault (or answered with an error after being stored). */
   public int refusedPuts() {
     return store.refused.get();
   }
 
   public void clearFaults() {
     store.arm(k -> false, Integer.MAX_VALUE, 0, () -> {});
+    store.rivals.clear();
   }
 
   @Override
@@ -192,33 +239,45 @@ public final class S3Server implements AutoCloseable {
     }
   }
 
-  /** A blob store that refuses chosen PUTs, as a storage back end failing under load would. */
+  /**
+   * A blob store that refuses chosen PUTs, as a storage back end failing under load would, or loses
+   * the answer to one that it stored, and lets a rival writer create a key first.
+   */
   private static final class FaultyBlobStore extends ForwardingBlobStore {
     private final AtomicInteger puts = new AtomicInteger();
     private final AtomicInteger refused = new AtomicInteger();
+    private final ConcurrentMap<String, byte[]> rivals = new ConcurrentHashMap<>();
     private volatile Predicate<String> keys = k -> false;
     private volatile int firstFailing = Integer.MAX_VALUE;
     private volatile int failures;
     private volatile Runnable onFault = () -> {};
+    private volatile boolean storeFirst;
     private final AtomicInteger seen = new AtomicInteger();
 
     FaultyBlobStore(BlobStore delegate) {
       super(delegate);
     }
 
-    synchronized void arm(Predicate<String> keys, int nth, int count, Runnable onFault) {
+    void arm(Predicate<String> keys, int nth, int count, Runnable onFault) {
+      arm(keys, nth, count, onFault, false);
+    }
+
+    synchronized void arm(
+        Predicate<String> keys, int nth, int count, Runnable onFault, boolean storeFirst) {
       this.onFault = onFault;
       this.keys = keys;
       this.firstFailing = nth;
       this.failures = count;
+      this.storeFirst = storeFirst;
       seen.set(0);
       refused.set(0);
     }
 
-    private void check(String key) {
+    /** True when this PUT of {@code key} is to fail. */
+    private boolean faultDue(String key) {
       puts.incrementAndGet();
       if (!keys.test(key)) {
-        return;
+        return false;
       }
       int n = seen.incrementAndGet();
       synchronized (this) {
@@ -228,32 +287,52 @@ public final class S3Server implements AutoCloseable {
           }
           refused.incrementAndGet();
           onFault.run();
-          // 503 Slow Down, as S3 answers when a prefix is overloaded: clients retry it.
-          throw new HttpResponseException(
-              "injected storage fault on PUT " + key,
-              null,
-              HttpResponse.builder().statusCode(503).message("Slow Down").build());
+          return true;
         }
       }
+      return false;
+    }
+
+    private void rivalFirst(String container, String key) {
+      byte[] rival = rivals.remove(container + "/" + key);
+      if (rival != null) {
+        delegate().putBlob(container, delegate().blobBuilder(key).payload(rival).build());
+      }
+    }
+
+    private String write(String key, Supplier<String> put) {
+      boolean fault = faultDue(key);
+      if (fault && !storeFirst) {
+        throw slowDown("injected storage fault on PUT " + key);
+      }
+      String etag = put.get();
+      if (fault) {
+        throw slowDown("injected fault: stored " + key + ", answer lost");
+      }
+      return etag;
+    }
+
+    /** 503 Slow Down, as S3 answers when a prefix is overloaded: clients retry it. */
+    private static HttpResponseException slowDown(String message) {
+      return new HttpResponseException(
+          message, null, HttpResponse.builder().statusCode(503).message("Slow Down").build());
     }
 
     @Override
     public String putBlob(String container, Blob blob) {
-      check(blob.getMetadata().getName());
-      return super.putBlob(container, blob);
+      rivalFirst(container, blob.getMetadata().getName());
+      return write(blob.getMetadata().getName(), () -> super.putBlob(container, blob));
     }
 
     @Override
     public String putBlob(String container, Blob blob, PutOptions options) {
-      check(blob.getMetadata().getName());
-      return super.putBlob(container, blob, options);
+      rivalFirst(container, blob.getMetadata().getName());
+      return write(blob.getMetadata().getName(), () -> super.putBlob(container, blob, options));
     }
 
     @Override
-    public String completeMultipartUpload(
-        MultipartUpload mpu, java.util.List<MultipartPart> parts) {
-      check(mpu.blobName());
-      return super.completeMultipartUpload(mpu, parts);
+    public String completeMultipartUpload(MultipartUpload mpu, List<MultipartPart> parts) {
+      return write(mpu.blobName(), () -> super.completeMultipartUpload(mpu, parts));
     }
   }
 }
