@@ -173,8 +173,15 @@ public final class ManifestStore {
     try (OutputStream out = fs.create(tmp, true)) {
       JSON.writeValue(out, manifest);
     }
-    // rename replaces the old pointer on file: and s3a:; where it cannot, delete and retry.
-    if (!fs.rename(tmp, pointerPath())) {
+    // rename replaces the old pointer on file:; HDFS returns false and S3A throws when the target
+    // exists: then delete and rename again (the pointer is a marker, not the commit).
+    boolean renamed;
+    try {
+      renamed = fs.rename(tmp, pointerPath());
+    } catch (org.apache.hadoop.fs.FileAlreadyExistsException e) {
+      renamed = false;
+    }
+    if (!renamed) {
       fs.delete(pointerPath(), false);
       if (!fs.rename(tmp, pointerPath())) {
         throw new IOException("could not write " + pointerPath());

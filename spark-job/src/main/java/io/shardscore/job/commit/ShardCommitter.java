@@ -228,7 +228,13 @@ public final class ShardCommitter {
       out.write(Long.toString(version).getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
     Path p = new Path(store.metaDir(), CLEANED_THROUGH);
-    if (!fs.rename(tmp, p)) {
+    boolean renamed;
+    try {
+      renamed = fs.rename(tmp, p);
+    } catch (org.apache.hadoop.fs.FileAlreadyExistsException e) {
+      renamed = false;
+    }
+    if (!renamed) {
       fs.delete(p, false);
       if (!fs.rename(tmp, p)) {
         fs.delete(tmp, false);
