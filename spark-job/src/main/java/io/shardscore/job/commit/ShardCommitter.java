@@ -143,7 +143,13 @@ public final class ShardCommitter {
                 + " output.mode: overwrite to score everything again.");
       }
       fs.mkdirs(to.getParent());
-      if (!fs.rename(from, to) && !fs.exists(to)) {
+      boolean renamed;
+      try {
+        renamed = fs.rename(from, to);
+      } catch (org.apache.hadoop.fs.FileAlreadyExistsException e) {
+        renamed = false; // another reader or run finished this move first
+      }
+      if (!renamed && !fs.exists(to)) {
         throw new IOException("could not move " + from + " to " + to);
       }
       FaultInjection.check(FaultInjection.DURING_MOVES, ++moved);
