@@ -12,7 +12,9 @@ import io.shardscore.job.ScoreResult;
 import io.shardscore.job.Shardscore;
 import io.shardscore.job.SparkTestSession;
 import io.shardscore.job.config.JobConfig;
+import io.shardscore.job.config.JobConfigException;
 import io.shardscore.job.config.OutputConfig;
+import io.shardscore.job.config.ScoringConfig;
 import io.shardscore.job.demo.DemoData;
 import java.math.BigDecimal;
 import java.nio.file.Path;
@@ -437,6 +439,24 @@ class RowHasherTest {
     List<String> scored =
         changed.changes().stream().filter(c -> c.status().scores()).map(ShardChange::name).toList();
     assertEquals(List.of("1000-1999"), scored, changed.toString());
+  }
+
+  @Test
+  void jobsRefuseCarriedColumnsWithoutAValueEncoding() {
+    Path model = SparkTestSession.model(dir);
+    Path out = dir.resolve("demo-variant-out");
+    Dataset<Row> input =
+        DemoData.frame(spark, 200, 1, false).selectExpr("*", "parse_json('{\"a\": 1}') AS payload");
+    JobConfig all = incremental(dir.resolve("unused"), model, out);
+    JobConfigException e =
+        assertThrows(
+            JobConfigException.class, () -> Shardscore.job(spark, all).input(input).plan());
+    assertTrue(e.getMessage().contains("Column 'payload' has type variant"), e.getMessage());
+    List<String> carried = new ArrayList<>(List.of(input.columns()));
+    carried.remove("payload");
+    JobConfig without =
+        all.withScoring(new ScoringConfig(all.scoring().batchSize(), carried, null));
+    assertDoesNotThrow(() -> Shardscore.job(spark, without).input(input).plan());
   }
 
   private static JobConfig incremental(Path input, Path model, Path out) {
