@@ -5,6 +5,7 @@ import static org.apache.spark.sql.functions.col;
 import io.shardscore.job.change.ChangePlan;
 import io.shardscore.job.change.InputFile;
 import io.shardscore.job.change.InputSnapshot;
+import io.shardscore.job.change.RowHasher;
 import io.shardscore.job.change.ShardCensus;
 import io.shardscore.job.change.ShardChange;
 import io.shardscore.job.change.ShardFingerprint;
@@ -476,6 +477,7 @@ public final class ScoreJob {
     List<FeatureColumn> features = cfg.model().featureColumns();
     List<String> passthrough = passthroughColumns(cfg, input);
     StructType carried = carriedSchema(cfg, input, passthrough, features);
+    requireHashable(carried);
     FeatureLayout featureLayout = FeatureLayout.bind(features, carried);
     PredictionColumns predictions = PredictionColumns.resolve(cfg.model().outputs(), outputWidth);
     requireNoNameClash(passthrough, carried, predictions);
@@ -932,6 +934,18 @@ public final class ScoreJob {
     }
     fields.add(DataTypes.createStructField(ROUTE_COLUMN, DataTypes.IntegerType, false));
     return new StructType(fields.toArray(StructField[]::new));
+  }
+
+  /**
+   * Every carried column must hash by value, since tasks fingerprint the rows they score: a column
+   * of a type that cannot (variant, say) is refused here, on the driver, before any task starts.
+   */
+  private static void requireHashable(StructType carried) {
+    try {
+      new RowHasher(carried, ROUTE_COLUMN);
+    } catch (IllegalArgumentException e) {
+      throw new JobConfigException(e.getMessage());
+    }
   }
 
   /**
