@@ -217,6 +217,45 @@ class ReviewBreaksTest {
             + "): every committed file has the input's type, as a clean run writes");
   }
 
+  /**
+   * Break 3: a crash after the commit, before step 10 (fault before-cleanup), leaves the committed
+   * attempt's journal and staging folder. The protocol says the next sweep removes such leftovers,
+   * but a later commit removes only its own journal, the journals it resumed from and journals
+   * older than 7 days: the committed attempt's journal (whose shards can never be resumed, their
+   * files were moved) stays for 7 days, and meanwhile every full run fingerprints its whole input
+   * because a journal exists.
+   */
+  @Test
+  void leftoversOfACrashBeforeCleanupAreRemovedByTheNextCommit() throws Exception {
+    Path out = dir.resolve("before-cleanup");
+    Shardscore.job(spark, job(v1, out)).execute();
+    System.setProperty(FaultInjection.PROPERTY, FaultInjection.BEFORE_CLEANUP);
+    assertThrows(Throwable.class, () -> Shardscore.job(spark, job(v2, out)).execute());
+    System.clearProperty(FaultInjection.PROPERTY);
+    assertEquals(2, Shardscore.manifest(spark, out.toString()).orElseThrow().version());
+
+    ScoreResult next = Shardscore.job(spark, job(v1, out)).execute();
+    assertTrue(next.committed());
+    assertEquals(3, next.manifestVersion());
+    assertEquals(
+        List.of(),
+        listNames(out.resolve("_shardscore/pending")),
+        "the next commit removed the committed attempt's journal");
+    assertEquals(
+        List.of(),
+        listNames(out.resolve("_shardscore/staging")),
+        "the next commit removed the committed attempt's staging");
+  }
+
+  private static List<String> listNames(Path folder) throws java.io.IOException {
+    if (!Files.exists(folder)) {
+      return List.of();
+    }
+    try (var s = Files.list(folder)) {
+      return s.map(x -> x.getFileName().toString()).sorted().toList();
+    }
+  }
+
   private static void awaitQuietly(CountDownLatch latch) {
     try {
       latch.await();
