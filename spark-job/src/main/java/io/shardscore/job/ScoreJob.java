@@ -318,8 +318,12 @@ public final class ScoreJob {
     boolean resumable = p.census().fingerprinted();
     ShardResume resume =
         new ShardResume(plan, p.census(), p.spec().digest(), id -> p.identity(plan.shard(id)));
+    Path staging = new Path(new Path(outputRoot, "_shardscore/staging"), p.run() + "." + attemptId);
+    p.previous().ifPresent(m -> ShardResume.forgetCommitted(journal, m));
     ShardResume.Resumed resumed =
-        resumable ? resume.finished(journal, toScore, outFs) : ShardResume.Resumed.none();
+        resumable
+            ? resume.finished(journal, toScore, outFs).adoptInto(outFs, staging)
+            : ShardResume.Resumed.none();
     for (Integer shardId : resumed.outcomes().keySet()) {
       toScore.remove(shardId);
       rowsPerShard[shardId] = 0;
@@ -327,7 +331,6 @@ public final class ScoreJob {
     ShardPlacement placement =
         ShardPlacement.plan(rowsPerShard, cfg.sharding().maxRowsPerPartition());
     int partitions = placement.totalPartitions();
-    Path staging = new Path(new Path(outputRoot, "_shardscore/staging"), p.run() + "." + attemptId);
     long baseVersion = p.previous().map(Manifest::version).orElse(0L);
     PendingRun own = null;
     Tally tally = Tally.empty();
@@ -370,7 +373,7 @@ public final class ScoreJob {
     }
 
     Manifest next = manifest(p, tally, attemptId);
-    List<PendingRun> done = new ArrayList<>(resumed.journals());
+    List<PendingRun> done = new ArrayList<>(resumed.fullyConsumed());
     if (own != null) {
       done.add(own);
     }
@@ -482,7 +485,9 @@ public final class ScoreJob {
     PredictionColumns predictions = PredictionColumns.resolve(cfg.model().outputs(), outputWidth);
     requireNoNameClash(passthrough, carried, predictions);
     OutputLayout layout = new OutputLayout(carried, passthrough.size(), predictions);
-    String settingsDigest = settingsDigest(cfg, predictions, passthrough);
+    String fingerprintColumns = fingerprintColumns(carried);
+    // The column types are part of it: a type change changes the output schema.
+    String settingsDigest = settingsDigest(cfg, predictions, passthrough, fingerprintColumns);
 
     spark.sparkContext().setJobDescription("shardscore " + run + ": plan shards");
     ShardPlan plan =
@@ -498,11 +503,13 @@ public final class ScoreJob {
     boolean incremental = mode == OutputMode.INCREMENTAL;
     // A full run fingerprints its census only when an earlier attempt left shards to resume.
     boolean fingerprint =
-        incremental || !planOnly && !new PendingJournal(outFs, outputRoot).list().isEmpty();
+        incremental
+            || !planOnly
+                && new PendingJournal(outFs, outputRoot)
+                    .list().stream().anyMatch(j -> spec.digest().equals(j.modelDigest()));
     Optional<InputSnapshot> snapshot = snapshot(cfg, input);
     String inputRoot =
         inputFrame != null ? null : qualify(cfg.input().path(), hadoop, "input.path").toString();
-    String fingerprintColumns = fingerprintColumns(censusColumns, input, carried);
     Map<Integer, ShardFingerprint> known =
         incremental && !verifyContent
             ? unchangedByMetadata(plan, previous, snapshot, inputRoot, fingerprintColumns)
@@ -619,8 +626,7 @@ public final class ScoreJob {
   }
 
   /** Digest of the exact columns (names and types) a fingerprint is taken over. */
-  private static String fingerprintColumns(
-      List<Column> censusColumns, Dataset<Row> input, StructType carried) {
+  private static String fingerprintColumns(StructType carried) {
     StringBuilder b = new StringBuilder();
     for (StructField f : carried.fields()) {
       if (!f.name().equals(ROUTE_COLUMN)) {
@@ -1185,9 +1191,11 @@ public final class ScoreJob {
 
   /** Digest of the settings that change predictions or the output schema, nothing else. */
   private static String settingsDigest(
-      JobConfig cfg, PredictionColumns predictions, List<String> passthrough) {
+      JobConfig cfg, PredictionColumns predictions, List<String> passthrough, String columns) {
     return sha256(
-        "features="
+        "columns="
+            + columns
+            + ";features="
             + cfg.model().features()
             + ";outputs="
             + predictions

@@ -52,9 +52,69 @@ final class ShardResume {
    * What an attempt takes over from earlier attempts: finished shards' outcomes by current shard
    * id, and the journals they came from (removed after this attempt's commit).
    */
-  record Resumed(Map<Integer, List<TaskOutcome>> outcomes, List<PendingRun> journals) {
+  record Resumed(
+      Map<Integer, List<TaskOutcome>> outcomes,
+      List<PendingRun> journals,
+      Map<String, Set<String>> shardsTakenFrom) {
     static Resumed none() {
-      return new Resumed(Map.of(), List.of());
+      return new Resumed(Map.of(), List.of(), Map.of());
+    }
+
+    /** Journals every shard of which this attempt took over: removed after its commit. */
+    List<PendingRun> fullyConsumed() {
+      return journals.stream()
+          .filter(
+              j ->
+                  shardsTakenFrom
+                      .getOrDefault(j.journalName(), Set.of())
+                      .containsAll(j.shards().keySet()))
+          .toList();
+    }
+
+    /**
+     * Moves the resumed shards' staged files into this attempt's own staging folder, before
+     * anything else happens, so that no other attempt's cleanup can take them away before this
+     * attempt's commit (a rename on file: and HDFS; a copy on S3). A file that is already gone
+     * fails the run before its commit point.
+     */
+    Resumed adoptInto(FileSystem fs, Path staging) {
+      Map<Integer, List<TaskOutcome>> adopted = new HashMap<>();
+      for (Map.Entry<Integer, List<TaskOutcome>> e : outcomes.entrySet()) {
+        List<TaskOutcome> moved = new ArrayList<>();
+        for (TaskOutcome o : e.getValue()) {
+          String data = o.data() == null ? null : adopt(fs, o.dataStagedAs(), staging, o.data());
+          String errors =
+              o.errors() == null ? null : adopt(fs, o.errorsStagedAs(), staging, o.errors());
+          moved.add(o.stagedAt(data, errors));
+        }
+        adopted.put(e.getKey(), moved);
+      }
+      return new Resumed(adopted, journals, shardsTakenFrom);
+    }
+
+    private static String adopt(
+        FileSystem fs, String from, Path staging, io.shardscore.job.score.WrittenFile file) {
+      Path to = new Path(staging, file.path());
+      try {
+        fs.mkdirs(to.getParent());
+        if (fs.rename(new Path(from), to) || fs.exists(to)) {
+          return to.toString();
+        }
+      } catch (IOException e) {
+        throw new CommitException(
+            "Could not take over the finished file "
+                + from
+                + " of an earlier attempt: "
+                + e.getMessage()
+                + ". Nothing was committed; rerun.",
+            e);
+      }
+      throw new CommitException(
+          "The finished file "
+              + from
+              + " of an earlier attempt disappeared while this run resumed it (another run"
+              + " cleaned it up). Nothing was committed; rerun, and run one job per output at a"
+              + " time.");
     }
   }
 
@@ -62,6 +122,7 @@ final class ShardResume {
   Resumed finished(PendingJournal journal, Set<Integer> toScore, FileSystem fs) {
     Map<Integer, List<TaskOutcome>> out = new HashMap<>();
     List<PendingRun> used = new ArrayList<>();
+    Map<String, Set<String>> taken = new HashMap<>();
     for (PendingRun pending : journal.list()) {
       if (!modelDigest.equals(pending.modelDigest()) || pending.shards() == null) {
         continue;
@@ -96,6 +157,9 @@ final class ShardResume {
           if (!used.contains(pending)) {
             used.add(pending);
           }
+          taken
+              .computeIfAbsent(pending.journalName(), k -> new java.util.HashSet<>())
+              .add(shard.name());
         } else {
           LOG.warn(
               "Shard {} finished in run {} (attempt {}) but some of its staged files are gone;"
@@ -112,7 +176,7 @@ final class ShardResume {
           out.size(),
           out.keySet().stream().map(id -> plan.shard(id).name()).toList());
     }
-    return new Resumed(out, used);
+    return new Resumed(out, used, taken);
   }
 
   /** The fingerprint of the rows the tasks actually read, from their completion markers. */
@@ -122,6 +186,18 @@ final class ShardResume {
       fp = fp.plus(new io.shardscore.job.change.ShardFingerprint(o.rowsIn(), o.hashA(), o.hashB()));
     }
     return fp;
+  }
+
+  /**
+   * Removes the journal and staging of the attempt that committed {@code newest}, if a crash after
+   * its commit left them (the commit's files were rolled forward before this is called).
+   */
+  static void forgetCommitted(PendingJournal journal, io.shardscore.job.commit.Manifest newest) {
+    for (PendingRun p : journal.list()) {
+      if (p.attemptId() != null && p.attemptId().equals(newest.commitId())) {
+        journal.remove(p);
+      }
+    }
   }
 
   /** Journals of attempts that never committed and are older than {@link #STALE_AFTER_MILLIS}. */

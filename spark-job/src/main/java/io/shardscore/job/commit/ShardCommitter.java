@@ -71,7 +71,9 @@ public final class ShardCommitter {
       rollForward(committed);
       FaultInjection.check(FaultInjection.BEFORE_POINTER);
       store.writeInPlace(committed);
-    } catch (IOException | CommitException e) {
+    } catch (IOException e) {
+      // A store failure: the next reader or run finishes the moves. (A listed file that is neither
+      // staged nor in place is damage, not a store failure: that CommitException propagates.)
       LOG.warn(
           "Committed version {} of {}, but could not yet move all its files into place: {}."
               + " Manifest-aware readers and the next run finish this.",

@@ -35,6 +35,27 @@ public record TaskOutcome(
     String device)
     implements Serializable {
 
+  /** The same outcome with its files staged elsewhere (a resuming attempt adopted them). */
+  public TaskOutcome stagedAt(String newDataStagedAs, String newErrorsStagedAs) {
+    return new TaskOutcome(
+        partition,
+        taskAttemptId,
+        shardId,
+        rowsIn,
+        data,
+        newDataStagedAs,
+        errors,
+        newErrorsStagedAs,
+        batches,
+        modelNanos,
+        taskNanos,
+        executorId,
+        modelLoadsInJvm,
+        hashA,
+        hashB,
+        device);
+  }
+
   public long rowsScored() {
     return data == null ? 0 : data.rows();
   }
