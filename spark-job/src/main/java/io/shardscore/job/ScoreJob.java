@@ -373,7 +373,11 @@ public final class ScoreJob {
     }
 
     Manifest next = manifest(p, tally, attemptId);
-    List<PendingRun> done = new ArrayList<>(resumed.fullyConsumed());
+    Set<String> committedShards = new HashSet<>();
+    changes.changes().stream()
+        .filter(c -> c.status().scores())
+        .forEach(c -> committedShards.add(c.name()));
+    List<PendingRun> done = new ArrayList<>(resumed.consumedBy(committedShards));
     if (own != null) {
       done.add(own);
     }

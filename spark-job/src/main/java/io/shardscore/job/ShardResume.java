@@ -60,14 +60,14 @@ final class ShardResume {
       return new Resumed(Map.of(), List.of(), Map.of());
     }
 
-    /** Journals every shard of which this attempt took over: removed after its commit. */
-    List<PendingRun> fullyConsumed() {
+    /**
+     * Journals this attempt resumed from whose every shard it commits (taken over, or scored
+     * itself): nothing in them is of use after its commit, so they are removed then. A journal with
+     * shards this attempt does not commit stays, for another attempt to resume.
+     */
+    List<PendingRun> consumedBy(Set<String> committedShards) {
       return journals.stream()
-          .filter(
-              j ->
-                  shardsTakenFrom
-                      .getOrDefault(j.journalName(), Set.of())
-                      .containsAll(j.shards().keySet()))
+          .filter(j -> committedShards.containsAll(j.shards().keySet()))
           .toList();
     }
 
