@@ -355,7 +355,6 @@ final class CommitChecks {
       SparkSession spark, String out, Manifest m, boolean rollingForward, String why) {
     FileSystem fs = fs(spark, out);
     Path root = root(spark, out);
-    JsonNode json = rollingForward ? manifestJson(spark, out, m.version()) : null;
     List<String> problems = new ArrayList<>();
     for (Manifest.ShardEntry s : m.shards()) {
       List<Manifest.FileEntry> all = new ArrayList<>(s.files());
@@ -364,7 +363,7 @@ final class CommitChecks {
         try {
           Path at = new Path(root, f.path());
           if (!fs.exists(at) && rollingForward) {
-            Optional<Path> staged = stagedLocation(fs, root, json, f.path());
+            Optional<Path> staged = stagedLocation(m, f.path());
             if (staged.isPresent()) {
               at = staged.get();
             }
@@ -402,69 +401,13 @@ final class CommitChecks {
 
   /**
    * Where a listed file of a version still rolling forward lies before its move: the staged path
-   * the manifest's {@code moves} pair with {@code finalPath}, or else the file of the same relative
-   * path in one attempt's staging folder (the documented layout: {@code
-   * staging/<run>.<attempt>/shard=x/F} moves to {@code shard=x/F}).
-   *
-   * <p>The shape of {@code moves} is read loosely (an object from one path to the other, or a list
-   * of objects each holding the two paths) so that this stays valid while the field is settled;
-   * narrow it to {@code Manifest}'s typed accessor once that exists.
+   * the manifest's {@code moves} pair with {@code finalPath}.
    */
-  static Optional<Path> stagedLocation(
-      FileSystem fs, Path root, JsonNode manifest, String finalPath) throws IOException {
-    JsonNode moves = manifest == null ? null : manifest.get("moves");
-    List<String[]> pairs = new ArrayList<>();
-    if (moves != null && moves.isObject()) {
-      moves
-          .fields()
-          .forEachRemaining(
-              e -> {
-                if (e.getValue().isTextual()) {
-                  pairs.add(new String[] {e.getKey(), e.getValue().asText()});
-                }
-              });
-    } else if (moves != null && moves.isArray()) {
-      for (JsonNode m : moves) {
-        List<String> texts = new ArrayList<>();
-        m.elements()
-            .forEachRemaining(
-                v -> {
-                  if (v.isTextual()) {
-                    texts.add(v.asText());
-                  }
-                });
-        if (texts.size() == 2) {
-          pairs.add(texts.toArray(String[]::new));
-        }
-      }
-    }
-    String name = finalPath.substring(finalPath.lastIndexOf('/') + 1);
-    for (String[] pair : pairs) {
-      for (int i = 0; i < 2; i++) {
-        String fin = pair[i];
-        String staged = pair[1 - i];
-        boolean isFinal =
-            fin.equals(finalPath)
-                || (fin.endsWith("/" + finalPath) && !fin.contains("_shardscore/"));
-        if (isFinal && !staged.equals(fin) && staged.endsWith(name)) {
-          Path p = new Path(staged);
-          return Optional.of(
-              p.isAbsolute() || p.toUri().getScheme() != null ? p : new Path(root, staged));
-        }
-      }
-    }
-    Path staging = new Path(root, STAGING);
-    if (!fs.exists(staging)) {
-      return Optional.empty();
-    }
-    List<Path> found = new ArrayList<>();
-    for (FileStatus attempt : fs.listStatus(staging)) {
-      Path p = new Path(attempt.getPath(), finalPath);
-      if (fs.exists(p)) {
-        found.add(p);
-      }
-    }
-    return found.size() == 1 ? Optional.of(found.get(0)) : Optional.empty();
+  static Optional<Path> stagedLocation(Manifest m, String finalPath) {
+    return m.moves().stream()
+        .filter(move -> move.to().equals(finalPath))
+        .map(move -> new Path(move.from()))
+        .findFirst();
   }
 
   static String crc32c(FileSystem fs, Path p) throws IOException {

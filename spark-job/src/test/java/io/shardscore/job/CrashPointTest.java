@@ -2,6 +2,7 @@ package io.shardscore.job;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.when;
+import static org.junit.jupiter.api.Assertions.assertAll;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -222,25 +223,29 @@ class CrashPointTest {
     assertEquals(rerun.manifestVersion(), after.version(), at);
     String then = at + ", then the rerun";
     CommitChecks.Rows visible = CommitChecks.visible(spark, out);
-    CommitChecks.assertSameRows(expectedNew, visible, then);
-    CommitChecks.assertListedFilesIntact(spark, out, after, false, then + " (every file in place)");
-    CommitChecks.assertPointerIsNewest(spark, out, after);
-    CommitChecks.assertPlainReadSeesExactly(spark, out, after, visible);
-
     // The crashed attempt's journal and staging are gone once a commit moved its files into place
     // (its own, or the rerun's that resumed its shards); otherwise they may stay (for 7 days).
     Set<String> remaining = CommitChecks.attemptLeftovers(spark, out);
     boolean superseded =
         !old || rerun.shards().stream().anyMatch(s -> s.status().equals("resumed"));
-    if (superseded) {
-      assertEquals(
-          Set.of(),
-          remaining,
-          then + ": no journal or staging remains (crash left " + leftovers + ")");
-    } else {
-      assertTrue(
-          leftovers.containsAll(remaining),
-          then + ": only the crashed attempt's journal and staging may remain: " + remaining);
-    }
+    // Every guarantee is checked and reported, also when an earlier one fails.
+    assertAll(
+        then,
+        () -> CommitChecks.assertSameRows(expectedNew, visible, "the visible output"),
+        () -> CommitChecks.assertListedFilesIntact(spark, out, after, false, "every file in place"),
+        () -> CommitChecks.assertPointerIsNewest(spark, out, after),
+        () -> CommitChecks.assertPlainReadSeesExactly(spark, out, after, visible),
+        () -> {
+          if (superseded) {
+            assertEquals(
+                Set.of(),
+                remaining,
+                "no journal or staging remains (the crash left " + leftovers + ")");
+          } else {
+            assertTrue(
+                leftovers.containsAll(remaining),
+                "only the crashed attempt's journal and staging may remain: " + remaining);
+          }
+        });
   }
 }
