@@ -289,8 +289,16 @@ public final class ScoreJob {
     Path outputRoot = p.outputRoot();
     FileSystem outFs = p.outFs();
     ShardCommitter committer = new ShardCommitter(outFs, outputRoot);
-    // Finish the roll-forward of the newest commit if a crash interrupted it (protocol step 2).
-    p.previous().ifPresent(committer::ensureInPlace);
+    // Finish what a crash after the newest commit left undone (protocol step 2): its moves, its
+    // journal and staging, and the sweep of what it superseded. All of it is idempotent.
+    PendingJournal journal = new PendingJournal(outFs, outputRoot);
+    p.previous()
+        .ifPresent(
+            m -> {
+              committer.ensureInPlace(m);
+              ShardResume.forgetCommitted(journal, m);
+              committer.sweep(m);
+            });
 
     if (cfg.output().outputMode() == OutputMode.INCREMENTAL
         && p.previous().isPresent()
@@ -314,12 +322,10 @@ public final class ScoreJob {
       }
     }
     String attemptId = UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-    PendingJournal journal = new PendingJournal(outFs, outputRoot);
     boolean resumable = p.census().fingerprinted();
     ShardResume resume =
         new ShardResume(plan, p.census(), p.spec().digest(), id -> p.identity(plan.shard(id)));
     Path staging = new Path(new Path(outputRoot, "_shardscore/staging"), p.run() + "." + attemptId);
-    p.previous().ifPresent(m -> ShardResume.forgetCommitted(journal, m));
     ShardResume.Resumed resumed =
         resumable
             ? resume.finished(journal, toScore, outFs).adoptInto(outFs, staging)
