@@ -181,9 +181,11 @@ public final class StoreSync {
           throw new SyncException(
               "The target's version "
                   + current.get().version()
-                  + " is damaged: "
+                  + " is committed but could not be finished: "
                   + e.getMessage()
-                  + " Nothing was copied. Repair the target, or sync into an empty folder.",
+                  + " Nothing was copied; the target still shows that version as far as its"
+                  + " files allow. Fix the cause, then rerun the sync (or sync into an empty"
+                  + " folder).",
               e);
         }
         files.removeRolledForward(current.get());
@@ -334,8 +336,23 @@ public final class StoreSync {
             e);
       }
       // Committed. Everything below is best effort (the next sync or run finishes it).
-      if (dstStore().inPlace().map(next::sameCommit).orElse(false)) {
-        files.remove(staging);
+      try {
+        boolean confirmed = dstStore().inPlace().map(next::sameCommit).orElse(false);
+        if (!confirmed) {
+          // The roll-forward or manifest.json failed after the commit point, so the commit's
+          // sweep did not run either: finish both now rather than at the next commit.
+          committer.ensureInPlace(next);
+          committer.sweep(next);
+        }
+        files.remove(staging); // every staged file has been moved into place
+      } catch (CommitException e) {
+        LOG.warn(
+            "Committed version {} of {}, but not every file is in place yet: {}. The next sync,"
+                + " run or read finishes it; {} is kept until then.",
+            next.version(),
+            dstRoot,
+            e.getMessage(),
+            staging);
       }
       files.removeStale(staging, System.currentTimeMillis());
       LOG.info(
