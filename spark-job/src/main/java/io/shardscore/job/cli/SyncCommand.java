@@ -1,7 +1,10 @@
 package io.shardscore.job.cli;
 
+import io.shardscore.job.commit.Retention;
+import io.shardscore.job.config.JobConfigException;
 import io.shardscore.job.sync.StoreSync;
 import io.shardscore.job.sync.SyncResult;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
@@ -13,9 +16,11 @@ import picocli.CommandLine.Option;
     name = "sync",
     description = {
       "Copy the committed output at --from to --to (file:, hdfs:, s3a: in any direction), only",
-      "the shards whose manifest entries differ, each file verified by its recorded CRC32C, the",
-      "target's manifest last. Fast-forward only: if both sides committed since their common",
-      "version, it stops and names the shards; --force makes the target a copy of the source."
+      "the shards whose manifest entries differ, each file staged on the target and verified by",
+      "its recorded CRC32C, then committed as a new version of the target the way a run commits.",
+      "Fast-forward only, by commit id: if both sides committed since their common version, it",
+      "stops and names the shards; --force commits the source's shards as the target's next",
+      "version (the target's history is kept)."
     },
     mixinStandardHelpOptions = true)
 final class SyncCommand implements Callable<Integer> {
@@ -25,8 +30,21 @@ final class SyncCommand implements Callable<Integer> {
   @Option(names = "--to", required = true, paramLabel = "URI", description = "Target output.")
   String to;
 
-  @Option(names = "--force", description = "On divergence, replace the target with the source.")
+  @Option(
+      names = "--force",
+      description =
+          "On divergence (or a target ahead, or another output), commit the source's shards as the"
+              + " target's next version.")
   boolean force;
+
+  @Option(
+      names = "--retention",
+      paramLabel = "DURATION",
+      defaultValue = "0",
+      description =
+          "Keep the target's files this sync supersedes this long (0, 90s, 30m, 12h, 7d) for"
+              + " readers of its previous version; default ${DEFAULT-VALUE}.")
+  String retention;
 
   @Option(
       names = "--conf",
@@ -36,19 +54,38 @@ final class SyncCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    Duration keep;
+    try {
+      keep = Retention.parse(retention);
+    } catch (JobConfigException e) {
+      throw new JobConfigException(
+          "--retention is '"
+              + retention
+              + "'; write a duration such as 0 (delete at once), 90s, 30m, 12h or 7d. Nothing was"
+              + " copied.");
+    }
     // Only for the Hadoop configuration (s3a credentials, endpoints): no Spark job runs.
     SparkSession spark = SparkSessions.create("local[1]", conf);
     SyncResult r =
-        new StoreSync(io.shardscore.job.store.SessionHadoopConf.of(spark)).sync(from, to, force);
+        new StoreSync(io.shardscore.job.store.SessionHadoopConf.of(spark))
+            .sync(from, to, force, keep);
     if (r.upToDate()) {
-      System.out.printf(Locale.ROOT, "%s is up to date (version %d)%n", to, r.sourceVersion());
+      System.out.printf(
+          Locale.ROOT,
+          "%s is up to date (version %d%s)%n",
+          to,
+          r.sourceVersion(),
+          r.targetVersion() == r.sourceVersion()
+              ? ""
+              : ", held there as version " + r.targetVersion());
     } else {
       System.out.printf(
           Locale.ROOT,
-          "synced version %d to %s (was %s): %d shards, %d files, %,d bytes copied; %d files"
+          "synced version %d to %s%s (was %s): %d shards, %d files, %,d bytes copied; %d files"
               + " already there; shards deleted: %s%n",
           r.sourceVersion(),
           to,
+          r.targetVersion() == r.sourceVersion() ? "" : " as its version " + r.targetVersion(),
           r.previousTargetVersion() < 0 ? "empty" : "version " + r.previousTargetVersion(),
           r.shardsCopied().size(),
           r.filesCopied(),

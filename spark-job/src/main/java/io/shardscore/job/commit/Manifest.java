@@ -21,6 +21,9 @@ import java.util.Set;
  * @param supersedes files the parent version listed and this one does not: deleted once {@code
  *     retainUntilMillis} has passed (see docs/commit-protocol.md, "Who may delete what")
  * @param retainUntilMillis when the superseded files may be deleted (epoch millis)
+ * @param origin the commit of another store whose shards this commit copied under a version of its
+ *     own (a forced sync, or a sync that could not keep the source's version number); null when
+ *     this commit is its own content or a copy under the same version (see {@link #contentCommit})
  */
 public record Manifest(
     int format,
@@ -38,8 +41,63 @@ public record Manifest(
     InputEntry input,
     List<Move> moves,
     List<String> supersedes,
-    long retainUntilMillis) {
+    long retainUntilMillis,
+    Origin origin) {
   public static final int FORMAT = 2;
+
+  /** A manifest without an {@link #origin}: what a run commits. */
+  public Manifest(
+      int format,
+      long version,
+      Long parentVersion,
+      String storeId,
+      String runId,
+      String commitId,
+      String committedAt,
+      String mode,
+      ModelEntry model,
+      PlanEntry plan,
+      String settingsDigest,
+      List<ShardEntry> shards,
+      InputEntry input,
+      List<Move> moves,
+      List<String> supersedes,
+      long retainUntilMillis) {
+    this(
+        format,
+        version,
+        parentVersion,
+        storeId,
+        runId,
+        commitId,
+        committedAt,
+        mode,
+        model,
+        plan,
+        settingsDigest,
+        shards,
+        input,
+        moves,
+        supersedes,
+        retainUntilMillis,
+        null);
+  }
+
+  /**
+   * A commit identified across stores: the store id, version and commit key of the manifest that
+   * first committed some content (see {@link Manifest#contentCommit}).
+   */
+  public record Origin(String storeId, long version, String commitKey) {
+    /** True when {@code m} is this commit (same version and commit key). */
+    public boolean is(Manifest m) {
+      return m != null && m.version() == version && m.commitKey().equals(commitKey);
+    }
+
+    /** True when {@code o} names the same commit (the store id is informative only). */
+    public boolean sameCommit(Origin o) {
+      return o != null && o.version == version && commitKey.equals(o.commitKey);
+    }
+  }
 
   /**
    * The input files this commit was made from, for the metadata fast path of the next incremental
@@ -67,6 +125,28 @@ public record Manifest(
   }
 
   /**
+   * The commit that first committed this manifest's shards: {@link #origin} when this commit copied
+   * them from another store under a version of its own, else this commit itself.
+   */
+  public Origin contentCommit() {
+    return origin != null ? origin : new Origin(storeId, version, commitKey());
+  }
+
+  /**
+   * True when {@code other} holds the same committed shards as this manifest by lineage: it is the
+   * same commit, or one of the two copied the other's content, or both copied the same commit.
+   */
+  public boolean sameContent(Manifest other) {
+    if (other == null) {
+      return false;
+    }
+    return sameCommit(other)
+        || contentCommit().is(other)
+        || other.contentCommit().is(this)
+        || contentCommit().sameCommit(other.contentCommit());
+  }
+
+  /**
    * The same commit as another store sees it: its own staged locations and what it supersedes there
    * (sync).
    */
@@ -87,7 +167,8 @@ public record Manifest(
         input,
         newMoves,
         newSupersedes,
-        retainUntil);
+        retainUntil,
+        origin);
   }
 
   /**

@@ -47,6 +47,15 @@ public final class ShardCommitter {
    *     their journals and staging are removed once the files are in place
    */
   public void commit(Manifest next, List<PendingRun> consumed) {
+    commit(next, consumed, () -> {});
+  }
+
+  /**
+   * {@link #commit(Manifest, List)}, running {@code atCommitPoint} right after the commit point and
+   * before the roll-forward (sync uses it for its own fault point and to claim the versions a
+   * fast-forward skipped). It must not throw for a store failure: the commit has happened.
+   */
+  public void commit(Manifest next, List<PendingRun> consumed, Runnable atCommitPoint) {
     FaultInjection.check(FaultInjection.BEFORE_MANIFEST);
     try {
       store.commit(next);
@@ -62,6 +71,7 @@ public final class ShardCommitter {
           e);
     }
     FaultInjection.check(FaultInjection.AFTER_MANIFEST);
+    atCommitPoint.run();
     afterCommit(next, consumed);
   }
 

@@ -128,6 +128,40 @@ class S3StoreTest {
   }
 
   @Test
+  void aSecondSyncToS3FastForwardsTheCopyAndRemovesWhatItSupersedes() throws Exception {
+    s3.createBucket("lake-ff");
+    s3.s3aSettings("lake-ff").forEach(spark.conf()::set);
+    Path local = dir.resolve("ff-local");
+    String target = "s3a://lake-ff/scores";
+    Shardscore.job(spark, SparkTestSession.job(localInput, localModel, local, RANGES, ""))
+        .mode(io.shardscore.job.config.OutputMode.OVERWRITE)
+        .execute();
+    StoreSync sync = new StoreSync(io.shardscore.job.store.SessionHadoopConf.of(spark));
+    assertEquals(1, sync.sync(local.toUri().toString(), target, false).targetVersion());
+    Manifest v1 = Shardscore.manifest(spark, target).orElseThrow();
+
+    Shardscore.job(spark, SparkTestSession.job(localInput, localModel, local, RANGES, ""))
+        .mode(io.shardscore.job.config.OutputMode.OVERWRITE)
+        .execute();
+    SyncResult second = sync.sync(local.toUri().toString(), target, false);
+    assertEquals(2, second.targetVersion(), second.toString());
+    Manifest source = Shardscore.manifest(spark, local.toString()).orElseThrow();
+    Manifest copy = Shardscore.manifest(spark, target).orElseThrow();
+    assertTrue(source.sameCommit(copy), "the bucket holds the source's version 2: " + copy);
+    assertEquals(source.shards(), copy.shards());
+    assertEveryRowOnce(target);
+    assertTrue(staging("lake-ff").isEmpty(), "sync staging removed: " + staging("lake-ff"));
+    Path bucket = s3.folder().resolve("lake-ff").resolve("scores");
+    for (String f : v1.liveFiles()) {
+      assertFalse(Files.exists(bucket.resolve(f)), "superseded on the target: " + f);
+    }
+    for (String f : copy.liveFiles()) {
+      assertTrue(Files.exists(bucket.resolve(f)), "in place: " + f);
+    }
+    assertTrue(sync.sync(local.toUri().toString(), target, false).upToDate());
+  }
+
+  @Test
   void aPutRefusedOnceIsRetriedAndEveryRowLandsOnce() throws Exception {
     String root = bucket("flaky");
     s3.failPuts(stagedData(), 2, 1);
