@@ -78,9 +78,9 @@ class CommandLineTest {
       assertEquals(x.errorRows(), y.errorRows());
       assertEquals(rowsPerFile(x.files()), rowsPerFile(y.files()));
       assertEquals(
-          names(x.files(), a.runId()),
-          names(y.files(), b.runId()),
-          "same files but for the run id");
+          names(x.files(), a.runId(), a.commitId()),
+          names(y.files(), b.runId(), b.commitId()),
+          "same files but for the run id, the attempt id and Spark's task attempt id");
     }
     assertEquals(lib.rowsScored(), a.totalRows());
   }
@@ -89,8 +89,16 @@ class CommandLineTest {
     return files.stream().map(Manifest.FileEntry::rows).toList();
   }
 
-  private static List<String> names(List<Manifest.FileEntry> files, String runId) {
-    return files.stream().map(f -> f.path().replace(runId, "RUN")).toList();
+  private static List<String> names(
+      List<Manifest.FileEntry> files, String runId, String attemptId) {
+    return files.stream()
+        .map(
+            f ->
+                f.path()
+                    .replace(runId, "RUN")
+                    .replace(attemptId, "ATTEMPT")
+                    .replaceAll("-t\\d+\\.parquet$", "-tTASK.parquet"))
+        .toList();
   }
 
   @Test
