@@ -26,6 +26,7 @@ import io.shardscore.job.config.OutputConfig;
 import io.shardscore.job.config.OutputMode;
 import io.shardscore.job.config.ScoringConfig;
 import io.shardscore.job.config.ShardingConfig;
+import io.shardscore.job.error.ScoringFailedException;
 import io.shardscore.job.plan.PartitionRouting;
 import io.shardscore.job.plan.ShardAssignment;
 import io.shardscore.job.plan.ShardPlanner;

@@ -11,6 +11,7 @@ import io.shardscore.job.config.JobConfig;
 import io.shardscore.job.config.JobConfigException;
 import io.shardscore.job.config.JobConfigReader;
 import io.shardscore.job.demo.DemoData;
+import io.shardscore.job.error.ScoringFailedException;
 import io.shardscore.model.onnx.Mlp;
 import io.shardscore.model.onnx.OnnxMlpWriter;
 import io.shardscore.sharding.KeyRange;

@@ -1,5 +1,7 @@
 package io.shardscore.job.cli;
 
+import io.shardscore.job.error.ErrorKind;
+
 /** Process exit codes of the {@code shardscore} command, for schedulers such as Airflow. */
 public final class ExitCode {
   /** Committed. */
@@ -9,13 +11,13 @@ public final class ExitCode {
   public static final int FAILURE = 1;
 
   /** Bad configuration, input, model or output: nothing ran, nothing changed. */
-  public static final int INVALID = 2;
+  public static final int INVALID = ErrorKind.CONFIG.exitCode();
 
   /** Too many unscorable rows: nothing was committed. */
-  public static final int ERROR_BUDGET_EXCEEDED = 3;
+  public static final int ERROR_BUDGET_EXCEEDED = ErrorKind.BUDGET.exitCode();
 
   /** Scoring or commit failed: nothing was committed. */
-  public static final int NOT_COMMITTED = 4;
+  public static final int NOT_COMMITTED = ErrorKind.INFRASTRUCTURE.exitCode();
 
   private ExitCode() {}
 }

@@ -1,8 +1,6 @@
 package io.shardscore.job.cli;
 
-import io.shardscore.job.ScoringFailedException;
-import io.shardscore.job.commit.CommitException;
-import io.shardscore.job.config.JobConfigException;
+import io.shardscore.job.error.ShardscoreException;
 import io.shardscore.model.ModelLoadException;
 import io.shardscore.sharding.ShardingException;
 import picocli.CommandLine;
@@ -54,23 +52,12 @@ public final class ShardscoreCommand implements Runnable {
   }
 
   static int exitCodeOf(Throwable e) {
-    if (e instanceof JobConfigException
-        || e instanceof ModelLoadException
-        || e instanceof ShardingException) {
+    if (e instanceof ShardscoreException s) {
+      return s.exitCode();
+    }
+    // The engine-neutral modules have their own exceptions: both mean a configuration to fix.
+    if (e instanceof ModelLoadException || e instanceof ShardingException) {
       return ExitCode.INVALID;
-    }
-    if (e instanceof ScoringFailedException s) {
-      return switch (s.reason()) {
-        case ERROR_BUDGET_EXCEEDED -> ExitCode.ERROR_BUDGET_EXCEEDED;
-        case STRAY_KEYS, EMPTY_INPUT, DEVICE_UNAVAILABLE -> ExitCode.INVALID;
-        default -> ExitCode.NOT_COMMITTED;
-      };
-    }
-    if (e instanceof io.shardscore.job.sync.SyncException) {
-      return ExitCode.NOT_COMMITTED;
-    }
-    if (e instanceof CommitException) {
-      return ExitCode.NOT_COMMITTED;
     }
     return ExitCode.FAILURE;
   }

@@ -1,12 +1,14 @@
 package io.shardscore.job.config;
 
+import io.shardscore.job.error.ErrorKind;
+import io.shardscore.job.error.ShardscoreException;
 import java.util.List;
 
 /**
  * A job configuration that cannot run: each problem names the key, the bad value and the fix.
  * Thrown before any Spark job starts.
  */
-public final class JobConfigException extends RuntimeException {
+public final class JobConfigException extends ShardscoreException {
   private static final long serialVersionUID = 1L;
   private final List<String> problems;
 
@@ -15,7 +17,7 @@ public final class JobConfigException extends RuntimeException {
   }
 
   public JobConfigException(List<String> problems) {
-    super(format(problems));
+    super(ErrorKind.CONFIG, format(problems));
     this.problems = List.copyOf(problems);
   }
 

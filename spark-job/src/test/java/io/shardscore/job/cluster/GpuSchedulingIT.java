@@ -7,12 +7,12 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.shardscore.job.ScoreResult;
-import io.shardscore.job.ScoringFailedException;
 import io.shardscore.job.Shardscore;
 import io.shardscore.job.commit.Manifest;
 import io.shardscore.job.config.OutputMode;
 import io.shardscore.job.demo.DemoData;
 import io.shardscore.job.demo.DemoModel;
+import io.shardscore.job.error.ScoringFailedException;
 import io.shardscore.job.plugin.ShardscorePlugin;
 import io.shardscore.job.report.RunSummary;
 import java.nio.file.Files;
