@@ -1,10 +1,10 @@
 package io.shardscore.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.shardscore.job.ScoreResult;
 import io.shardscore.job.Shardscore;
 import io.shardscore.job.change.ChangePlan;
 import io.shardscore.job.config.OutputMode;
+import io.shardscore.job.result.ScoreResult;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

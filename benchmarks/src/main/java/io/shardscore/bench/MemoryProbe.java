@@ -1,9 +1,9 @@
 package io.shardscore.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.shardscore.job.ScoreResult;
 import io.shardscore.job.Shardscore;
 import io.shardscore.job.config.OutputMode;
+import io.shardscore.job.result.ScoreResult;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;

@@ -1,14 +1,9 @@
 package io.shardscore.job;
 
 import io.shardscore.job.commit.Manifest;
-import io.shardscore.job.commit.ManifestStore;
-import io.shardscore.job.commit.ShardCommitter;
 import io.shardscore.job.config.JobConfig;
-import java.io.IOException;
-import java.io.UncheckedIOException;
+import io.shardscore.job.result.OutputReader;
 import java.util.Optional;
-import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -39,13 +34,7 @@ public final class Shardscore {
 
   /** The newest committed manifest of {@code output}, if it has one. */
   public static Optional<Manifest> manifest(SparkSession spark, String output) {
-    Path root = new Path(output);
-    try {
-      FileSystem fs = root.getFileSystem(io.shardscore.job.store.SessionHadoopConf.of(spark));
-      return new ManifestStore(fs, fs.makeQualified(root)).current();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
+    return new OutputReader(spark).manifest(output);
   }
 
   /**
@@ -55,58 +44,21 @@ public final class Shardscore {
    * first (docs/commit-protocol.md), which needs write access to the output.
    */
   public static Dataset<Row> read(SparkSession spark, String output) {
-    return readListed(spark, output, null, false);
+    return new OutputReader(spark).read(output, null, false);
   }
 
   /** The scored rows of one committed {@code version} of {@code output}. */
   public static Dataset<Row> read(SparkSession spark, String output, long version) {
-    return readListed(spark, output, version, false);
+    return new OutputReader(spark).read(output, version, false);
   }
 
   /** The committed unscorable rows of {@code output}, with {@code error_reason}. */
   public static Dataset<Row> readErrors(SparkSession spark, String output) {
-    return readListed(spark, output, null, true);
+    return new OutputReader(spark).read(output, null, true);
   }
 
   /** The unscorable rows of one committed {@code version} of {@code output}. */
   public static Dataset<Row> readErrors(SparkSession spark, String output, long version) {
-    return readListed(spark, output, version, true);
-  }
-
-  private static Dataset<Row> readListed(
-      SparkSession spark, String output, Long version, boolean errors) {
-    Path root = new Path(output);
-    Manifest manifest;
-    try {
-      FileSystem fs = root.getFileSystem(io.shardscore.job.store.SessionHadoopConf.of(spark));
-      root = fs.makeQualified(root);
-      ShardCommitter committer = new ShardCommitter(fs, root);
-      Optional<Manifest> found =
-          version == null ? committer.store().current() : committer.store().version(version);
-      manifest =
-          found.orElseThrow(
-              () ->
-                  new IllegalArgumentException(
-                      output
-                          + (version == null
-                              ? " has no committed shardscore manifest; run a job into it first."
-                              : " has no committed version " + version + ".")));
-      Optional<Manifest> newest = committer.store().current();
-      if (newest.isPresent() && newest.get().sameCommit(manifest)) {
-        committer.ensureInPlace(manifest);
-      }
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    String base = root.toString().endsWith("/") ? root.toString() : root + "/";
-    String[] paths =
-        manifest.shards().stream()
-            .flatMap(s -> (errors ? s.errorFiles() : s.files()).stream())
-            .map(f -> base + f.path())
-            .toArray(String[]::new);
-    if (paths.length == 0) {
-      return spark.emptyDataFrame();
-    }
-    return spark.read().option("basePath", errors ? base + "_errors" : base).parquet(paths);
+    return new OutputReader(spark).read(output, version, true);
   }
 }

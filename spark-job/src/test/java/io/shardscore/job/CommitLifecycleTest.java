@@ -11,6 +11,7 @@ import io.shardscore.job.config.JobConfig;
 import io.shardscore.job.config.JobConfigException;
 import io.shardscore.job.demo.DemoData;
 import io.shardscore.job.error.ScoringFailedException;
+import io.shardscore.job.result.ScoreResult;
 import io.shardscore.job.store.FaultInjection;
 import io.shardscore.model.ModelRegistry;
 import java.nio.file.Files;

@@ -12,6 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.shardscore.job.commit.Manifest;
 import io.shardscore.job.config.JobConfig;
 import io.shardscore.job.config.OutputConfig;
+import io.shardscore.job.result.ScoreResult;
 import io.shardscore.job.s3.S3Server;
 import io.shardscore.job.store.FaultInjection;
 import java.nio.file.Path;

@@ -13,6 +13,7 @@ import io.shardscore.job.commit.Manifest;
 import io.shardscore.job.config.JobConfig;
 import io.shardscore.job.config.OutputConfig;
 import io.shardscore.job.error.ScoringFailedException;
+import io.shardscore.job.result.ScoreResult;
 import io.shardscore.job.s3.S3Server;
 import io.shardscore.job.store.FaultInjection;
 import java.nio.file.Path;

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.shardscore.job.config.JobConfigException;
 import io.shardscore.job.config.OutputMode;
 import io.shardscore.job.demo.DemoData;
+import io.shardscore.job.result.ScoreResult;
 import java.nio.file.Path;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;

@@ -10,6 +10,7 @@ import io.shardscore.job.commit.Manifest;
 import io.shardscore.job.config.JobConfig;
 import io.shardscore.job.config.JobConfigReader;
 import io.shardscore.job.demo.DemoData;
+import io.shardscore.job.result.ScoreResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;

@@ -11,7 +11,9 @@ import io.shardscore.job.config.JobConfig;
 import io.shardscore.job.config.JobConfigException;
 import io.shardscore.job.config.JobConfigReader;
 import io.shardscore.job.demo.DemoData;
+import io.shardscore.job.error.Causes;
 import io.shardscore.job.error.ScoringFailedException;
+import io.shardscore.job.result.ScoreResult;
 import io.shardscore.model.onnx.Mlp;
 import io.shardscore.model.onnx.OnnxMlpWriter;
 import io.shardscore.sharding.KeyRange;
@@ -1076,7 +1078,7 @@ class IncrementalModelTest {
     String describe() {
       return ok()
           ? (committed ? "committed" : "nothing to commit")
-          : failure + ": " + ScoreJob.rootMessage(error);
+          : failure + ": " + Causes.rootMessage(error);
     }
   }
 

@@ -13,6 +13,7 @@ import io.shardscore.job.config.JobConfig;
 import io.shardscore.job.config.OutputConfig;
 import io.shardscore.job.config.ScoringConfig;
 import io.shardscore.job.demo.DemoData;
+import io.shardscore.job.result.ScoreResult;
 import io.shardscore.model.onnx.Mlp;
 import io.shardscore.model.onnx.OnnxMlpWriter;
 import java.nio.file.Path;

@@ -8,6 +8,7 @@ import io.shardscore.job.commit.PendingJournal;
 import io.shardscore.job.commit.PendingRun;
 import io.shardscore.job.config.JobConfig;
 import io.shardscore.job.config.OutputConfig;
+import io.shardscore.job.result.ScoreResult;
 import io.shardscore.job.store.FaultInjection;
 import java.nio.file.Files;
 import java.nio.file.Path;

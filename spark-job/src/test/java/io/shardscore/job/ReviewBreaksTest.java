@@ -11,6 +11,7 @@ import io.shardscore.job.commit.Manifest;
 import io.shardscore.job.config.JobConfig;
 import io.shardscore.job.config.OutputConfig;
 import io.shardscore.job.demo.DemoData;
+import io.shardscore.job.result.ScoreResult;
 import io.shardscore.job.store.FaultInjection;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -5,6 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.shardscore.job.commit.Manifest;
 import io.shardscore.job.config.JobConfigReader;
+import io.shardscore.job.result.ScoreResult;
+import io.shardscore.job.result.ShardStatus;
 import java.nio.file.Path;
 import java.util.List;
 import org.apache.spark.sql.Dataset;

@@ -10,6 +10,7 @@ import io.shardscore.job.commit.Manifest;
 import io.shardscore.job.config.InputConfig;
 import io.shardscore.job.config.JobConfig;
 import io.shardscore.job.config.OutputConfig;
+import io.shardscore.job.result.ScoreResult;
 import io.shardscore.job.store.FaultInjection;
 import io.shardscore.job.sync.StoreSync;
 import io.shardscore.job.sync.SyncException;

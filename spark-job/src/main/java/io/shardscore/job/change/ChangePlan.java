@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * Which shards a run scores, keeps or deletes, decided from the current census, the previous
@@ -110,6 +111,15 @@ public record ChangePlan(
 
   public ShardChange of(int shardId) {
     return changes.stream().filter(c -> c.shardId() == shardId).findFirst().orElseThrow();
+  }
+
+  /** Ids of the shards of the plan that the run scores (or routes to errors). */
+  public Set<Integer> shardIdsToScore() {
+    Set<Integer> ids = new TreeSet<>();
+    changes.stream()
+        .filter(c -> c.shardId() >= 0 && c.status().scores())
+        .forEach(c -> ids.add(c.shardId()));
+    return ids;
   }
 
   /** Rows the run will score (or route to errors). */

@@ -1,5 +1,6 @@
 package io.shardscore.job.change;
 
+import io.shardscore.job.commit.InputFile;
 import io.shardscore.sharding.KeyRange;
 import io.shardscore.sharding.Shard;
 import io.shardscore.sharding.ShardPlan;

@@ -1,12 +1,12 @@
 package io.shardscore.job.cli;
 
-import io.shardscore.job.ScoreResult;
 import io.shardscore.job.Shardscore;
 import io.shardscore.job.config.JobConfig;
 import io.shardscore.job.config.JobConfigReader;
 import io.shardscore.job.demo.DemoData;
 import io.shardscore.job.demo.DemoModel;
-import io.shardscore.job.report.RunSummary;
+import io.shardscore.job.result.RunSummary;
+import io.shardscore.job.result.ScoreResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;

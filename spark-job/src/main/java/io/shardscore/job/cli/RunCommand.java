@@ -1,7 +1,6 @@
 package io.shardscore.job.cli;
 
 import io.shardscore.job.ScoreJob;
-import io.shardscore.job.ScoreResult;
 import io.shardscore.job.Shardscore;
 import io.shardscore.job.config.InputConfig;
 import io.shardscore.job.config.JobConfig;
@@ -11,7 +10,8 @@ import io.shardscore.job.config.ModelConfig;
 import io.shardscore.job.config.OutputConfig;
 import io.shardscore.job.config.ScoringConfig;
 import io.shardscore.job.config.ShardingConfig;
-import io.shardscore.job.report.RunSummary;
+import io.shardscore.job.result.RunSummary;
+import io.shardscore.job.result.ScoreResult;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;

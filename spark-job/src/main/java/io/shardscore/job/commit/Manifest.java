@@ -103,7 +103,7 @@ public record Manifest(
    * The input files this commit was made from, for the metadata fast path of the next incremental
    * run; null when the input was a Dataset rather than Parquet files.
    */
-  public record InputEntry(String root, List<io.shardscore.job.change.InputFile> files) {}
+  public record InputEntry(String root, List<io.shardscore.job.commit.InputFile> files) {}
 
   public Manifest {
     shards = List.copyOf(shards);
@@ -226,7 +226,7 @@ public record Manifest(
       String settingsDigest,
       String scoredBy,
       String fingerprintColumns,
-      List<io.shardscore.job.change.InputFile> inputFiles) {
+      List<io.shardscore.job.commit.InputFile> inputFiles) {
 
     /** The same committed shard under another id (plans may renumber shards). */
     public ShardEntry withId(int newId) {

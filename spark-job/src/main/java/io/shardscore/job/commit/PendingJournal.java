@@ -1,6 +1,5 @@
 package io.shardscore.job.commit;
 
-import io.shardscore.job.score.TaskOutcome;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;

@@ -1,12 +1,10 @@
 package io.shardscore.job.plugin;
 
-import io.shardscore.job.score.HadoopConf;
-import io.shardscore.job.score.HadoopModelFiles;
-import io.shardscore.job.score.HadoopModelSource;
+import io.shardscore.job.score.ModelBinding;
+import io.shardscore.job.store.HadoopModelSource;
 import io.shardscore.model.DeviceChoice;
 import io.shardscore.model.DevicePolicy;
 import io.shardscore.model.EngineSettings;
-import io.shardscore.model.ModelDigest;
 import io.shardscore.model.ModelEngine;
 import io.shardscore.model.ModelRegistry;
 import io.shardscore.model.ModelSpec;
@@ -15,7 +13,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.hadoop.fs.Path;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.apache.spark.SparkConf;
@@ -89,10 +86,9 @@ public final class ShardscorePlugin implements SparkPlugin {
             WARMUP_DEVICE + " is '" + conf.get(WARMUP_DEVICE) + "'; use cpu, gpu or auto.");
       }
       Configuration hadoop = SparkHadoopUtil.get().newConfiguration(conf);
-      Path path = new Path(model);
-      String digest = ModelDigest.of(ModelEngine.ONNX_RUNTIME, new HadoopModelFiles(path, hadoop));
-      ModelSpec spec = new ModelSpec(model, ModelEngine.ONNX_RUNTIME, digest, features);
-      HadoopModelSource source = new HadoopModelSource(model, digest, new HadoopConf(hadoop));
+      ModelSpec spec =
+          ModelBinding.spec(model, ModelEngine.ONNX_RUNTIME, features, hadoop, WARMUP_MODEL);
+      HadoopModelSource source = ModelBinding.source(spec, hadoop);
       EngineSettings settings = EngineSettings.forTaskCpus(conf.getInt("spark.task.cpus", 1));
       ResourceInformation gpus = ctx.resources().get("gpu");
       List<String> addresses = gpus == null ? List.of() : Arrays.asList(gpus.addresses());

@@ -2,9 +2,9 @@ package io.shardscore.job.report;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import io.shardscore.job.ScoreResult;
-import io.shardscore.job.ShardStatus;
 import io.shardscore.job.commit.Manifest;
+import io.shardscore.job.result.ScoreResult;
+import io.shardscore.job.result.ShardStatus;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.util.List;

@@ -2,6 +2,8 @@ package io.shardscore.job.score;
 
 import io.shardscore.job.change.RowHasher;
 import io.shardscore.job.commit.PendingJournal;
+import io.shardscore.job.commit.TaskOutcome;
+import io.shardscore.job.commit.WrittenFile;
 import io.shardscore.job.store.FaultInjection;
 import io.shardscore.model.BatchModel;
 import io.shardscore.model.DeviceChoice;

@@ -1,5 +1,7 @@
 package io.shardscore.job.score;
 
+import io.shardscore.job.store.HadoopConf;
+import io.shardscore.job.store.HadoopModelSource;
 import io.shardscore.model.BatchingSettings;
 import io.shardscore.model.DevicePolicy;
 import io.shardscore.model.EngineSettings;

@@ -1,5 +1,6 @@
 package io.shardscore.job.score;
 
+import io.shardscore.job.commit.WrittenFile;
 import java.io.IOException;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;

@@ -8,7 +8,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.shardscore.job.ScoreResult;
 import io.shardscore.job.Shardscore;
 import io.shardscore.job.SparkTestSession;
 import io.shardscore.job.config.JobConfig;
@@ -16,6 +15,7 @@ import io.shardscore.job.config.JobConfigException;
 import io.shardscore.job.config.OutputConfig;
 import io.shardscore.job.config.ScoringConfig;
 import io.shardscore.job.demo.DemoData;
+import io.shardscore.job.result.ScoreResult;
 import java.math.BigDecimal;
 import java.nio.file.Path;
 import java.util.ArrayList;

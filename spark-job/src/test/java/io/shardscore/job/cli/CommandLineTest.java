@@ -3,12 +3,12 @@ package io.shardscore.job.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.shardscore.job.ScoreResult;
 import io.shardscore.job.Shardscore;
 import io.shardscore.job.SparkTestSession;
 import io.shardscore.job.commit.Manifest;
 import io.shardscore.job.config.JobConfigReader;
 import io.shardscore.job.demo.DemoData;
+import io.shardscore.job.result.ScoreResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

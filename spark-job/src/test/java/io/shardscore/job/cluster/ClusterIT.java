@@ -6,11 +6,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.shardscore.job.ScoreResult;
 import io.shardscore.job.Shardscore;
 import io.shardscore.job.config.OutputMode;
 import io.shardscore.job.demo.DemoData;
 import io.shardscore.job.demo.DemoModel;
+import io.shardscore.job.result.ScoreResult;
 import io.shardscore.job.s3.S3Server;
 import java.io.ByteArrayOutputStream;
 import java.io.File;

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.shardscore.job.ScoreResult;
 import io.shardscore.job.Shardscore;
 import io.shardscore.job.commit.Manifest;
 import io.shardscore.job.config.OutputMode;
@@ -14,7 +13,8 @@ import io.shardscore.job.demo.DemoData;
 import io.shardscore.job.demo.DemoModel;
 import io.shardscore.job.error.ScoringFailedException;
 import io.shardscore.job.plugin.ShardscorePlugin;
-import io.shardscore.job.report.RunSummary;
+import io.shardscore.job.result.RunSummary;
+import io.shardscore.job.result.ScoreResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;

@@ -5,11 +5,11 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.shardscore.job.ScoreResult;
 import io.shardscore.job.Shardscore;
 import io.shardscore.job.SparkTestSession;
 import io.shardscore.job.commit.Manifest;
 import io.shardscore.job.error.ScoringFailedException;
+import io.shardscore.job.result.ScoreResult;
 import io.shardscore.job.sync.StoreSync;
 import io.shardscore.job.sync.SyncResult;
 import java.io.File;

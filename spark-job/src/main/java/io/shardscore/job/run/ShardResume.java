@@ -1,10 +1,10 @@
-package io.shardscore.job;
+package io.shardscore.job.run;
 
 import io.shardscore.job.change.ShardCensus;
 import io.shardscore.job.commit.CommitException;
 import io.shardscore.job.commit.PendingJournal;
 import io.shardscore.job.commit.PendingRun;
-import io.shardscore.job.score.TaskOutcome;
+import io.shardscore.job.commit.TaskOutcome;
 import io.shardscore.sharding.Shard;
 import io.shardscore.sharding.ShardPlacement;
 import io.shardscore.sharding.ShardPlan;
@@ -93,7 +93,7 @@ final class ShardResume {
     }
 
     private static String adopt(
-        FileSystem fs, String from, Path staging, io.shardscore.job.score.WrittenFile file) {
+        FileSystem fs, String from, Path staging, io.shardscore.job.commit.WrittenFile file) {
       Path to = new Path(staging, file.path());
       try {
         fs.mkdirs(to.getParent());

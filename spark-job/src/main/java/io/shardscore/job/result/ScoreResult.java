@@ -1,5 +1,6 @@
-package io.shardscore.job;
+package io.shardscore.job.result;
 
+import io.shardscore.job.change.ShardChange;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.Dataset;
@@ -8,7 +9,7 @@ import org.apache.spark.sql.SparkSession;
 
 /**
  * The outcome of a committed run: counts from the committed files, per-shard status, the manifest
- * version, and the committed output as a {@link Dataset}.
+ * version, and the committed output as a {@link Dataset}. A value: it holds no Spark session.
  *
  * @param manifestVersion the committed version; the previous one when nothing changed
  * @param rowsIn rows in the input
@@ -37,25 +38,44 @@ public record ScoreResult(
     Map<String, Integer> modelLoadsByExecutor,
     Map<String, List<String>> devicesByExecutor,
     int tasks,
-    List<io.shardscore.job.change.ShardChange> changes,
-    boolean committed,
-    SparkSession spark) {
+    List<ShardChange> changes,
+    boolean committed) {
+
+  public ScoreResult {
+    shards = List.copyOf(shards);
+    changes = List.copyOf(changes);
+  }
 
   /** Rows this run processed per second, from start to commit. */
   public double rowsPerSecond() {
     return elapsedMillis == 0 ? 0 : rowsProcessed * 1000.0 / elapsedMillis;
   }
 
+  /** The per-shard table and the totals, as the command line prints them. */
+  public String summary() {
+    return RunSummary.format(this);
+  }
+
   /**
    * The scored rows of the version this run committed (or found current), exactly its manifest's
-   * files, with a {@code shard} column — not a later commit's.
+   * files, with a {@code shard} column — not a later commit's. Read with the active session.
    */
   public Dataset<Row> dataset() {
-    return Shardscore.read(spark, output, manifestVersion);
+    return dataset(SparkSession.active());
+  }
+
+  /** As {@link #dataset()}, read with {@code spark}. */
+  public Dataset<Row> dataset(SparkSession spark) {
+    return new OutputReader(spark).read(output, manifestVersion, false);
   }
 
   /** The unscorable rows of that version, with {@code error_reason}. */
   public Dataset<Row> errors() {
-    return Shardscore.readErrors(spark, output, manifestVersion);
+    return errors(SparkSession.active());
+  }
+
+  /** As {@link #errors()}, read with {@code spark}. */
+  public Dataset<Row> errors(SparkSession spark) {
+    return new OutputReader(spark).read(output, manifestVersion, true);
   }
 }

@@ -1,4 +1,4 @@
-package io.shardscore.job.change;
+package io.shardscore.job.commit;
 
 /**
  * One input file as the change check sees it: its identity (path relative to the input root, size,

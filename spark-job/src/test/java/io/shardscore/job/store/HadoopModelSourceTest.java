@@ -1,4 +1,4 @@
-package io.shardscore.job.score;
+package io.shardscore.job.store;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

@@ -1,4 +1,4 @@
-package io.shardscore.job;
+package io.shardscore.job.run;
 
 import java.util.concurrent.TimeoutException;
 import org.apache.logging.log4j.LogManager;

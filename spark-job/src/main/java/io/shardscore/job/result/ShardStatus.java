@@ -1,4 +1,4 @@
-package io.shardscore.job;
+package io.shardscore.job.result;
 
 /**
  * What a run did with one shard.

@@ -1,7 +1,5 @@
-package io.shardscore.job.report;
+package io.shardscore.job.result;
 
-import io.shardscore.job.ScoreResult;
-import io.shardscore.job.ShardStatus;
 import java.util.Locale;
 
 /** The human-readable summary printed after a run. */

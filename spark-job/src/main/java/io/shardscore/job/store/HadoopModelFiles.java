@@ -1,4 +1,4 @@
-package io.shardscore.job.score;
+package io.shardscore.job.store;
 
 import io.shardscore.model.ModelFiles;
 import java.io.IOException;

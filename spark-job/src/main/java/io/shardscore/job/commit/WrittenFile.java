@@ -1,4 +1,4 @@
-package io.shardscore.job.score;
+package io.shardscore.job.commit;
 
 import java.io.Serializable;
 

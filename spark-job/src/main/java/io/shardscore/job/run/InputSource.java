@@ -1,0 +1,114 @@
+package io.shardscore.job.run;
+
+import io.shardscore.job.change.InputSnapshot;
+import io.shardscore.job.commit.InputFile;
+import io.shardscore.job.config.InputConfig;
+import io.shardscore.job.config.JobConfigException;
+import io.shardscore.job.error.Causes;
+import io.shardscore.job.store.StoreErrors;
+import io.shardscore.job.store.StorePaths;
+import java.io.IOException;
+import java.util.Optional;
+import java.util.Set;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.FileSystem;
+import org.apache.hadoop.fs.Path;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * The rows a run scores: a configured path read with its format, or a Dataset handed to the job.
+ * For a Parquet path it also knows the input's files and their key ranges (the snapshot), so that a
+ * run can read only the files of the shards it scores.
+ *
+ * @param frame every input row
+ * @param root the qualified input path, or null for a Dataset input
+ * @param format the Spark source name for a path input
+ * @param snapshot the input's files and footers, for Parquet paths
+ */
+public record InputSource(
+    Dataset<Row> frame, String root, String format, Optional<InputSnapshot> snapshot) {
+  private static final Logger LOG = LogManager.getLogger(InputSource.class);
+
+  /** A Dataset handed to the job: no files to know about. */
+  static InputSource of(Dataset<Row> frame) {
+    return new InputSource(frame, null, null, Optional.empty());
+  }
+
+  /** Reads {@code in.path}, which must exist and must not overlap the output. */
+  static InputSource read(
+      SparkSession spark, InputConfig in, Path outputRoot, String key, Configuration hadoop) {
+    Path inputPath = StorePaths.qualify(in.path(), hadoop, "input.path");
+    FileSystem fs = StorePaths.fileSystem(inputPath, hadoop, "input.path");
+    try {
+      if (!fs.exists(inputPath)) {
+        throw new JobConfigException(
+            "input.path "
+                + inputPath
+                + " does not exist. Check the path (and the run date in it).");
+      }
+    } catch (IOException e) {
+      throw new JobConfigException(StoreErrors.explain("input.path", inputPath, e, hadoop));
+    }
+    String out = outputRoot.toString();
+    String inp = inputPath.toString();
+    if (out.equals(inp) || out.startsWith(inp + "/") || inp.startsWith(out + "/")) {
+      throw new JobConfigException(
+          "output.path "
+              + out
+              + " overlaps input.path "
+              + inp
+              + "; choose an output outside the input.");
+    }
+    Dataset<Row> frame;
+    try {
+      frame = spark.read().format(in.format()).load(inp);
+    } catch (Exception e) { // SparkException is checked but undeclared by Scala
+      throw new JobConfigException(
+          "Cannot read input.path "
+              + inputPath
+              + " as "
+              + in.format()
+              + ": "
+              + Causes.rootMessage(e)
+              + ". Check that it holds "
+              + in.format()
+              + " files.");
+    }
+    return new InputSource(frame, inp, in.format(), snapshot(in, key, hadoop));
+  }
+
+  /** The input's files and key ranges when it is a Parquet path. */
+  private static Optional<InputSnapshot> snapshot(
+      InputConfig in, String key, Configuration hadoop) {
+    if (!"parquet".equalsIgnoreCase(in.format())) {
+      return Optional.empty();
+    }
+    try {
+      return Optional.of(InputSnapshot.take(hadoop, new Path(in.path()), key));
+    } catch (IOException e) {
+      LOG.warn(
+          "Cannot list the input's files and footers ({}); reading all rows instead", e.toString());
+      return Optional.empty();
+    }
+  }
+
+  /** How many files the input has, or -1 when it is not a listed Parquet path. */
+  int fileCount() {
+    return snapshot.map(s -> s.files().size()).orElse(-1);
+  }
+
+  /** Only these files of the input, with the input's schema and partition columns. */
+  Dataset<Row> readFiles(SparkSession spark, Set<InputFile> files) {
+    if (files.size() == 1 && files.iterator().next().path().isEmpty()) {
+      // input.path is a single file: read it as it is (a basePath must be a folder).
+      return spark.read().schema(frame.schema()).format(format).load(root);
+    }
+    String base = root.endsWith("/") ? root : root + "/";
+    String[] paths = files.stream().map(f -> base + f.path()).toArray(String[]::new);
+    return spark.read().schema(frame.schema()).option("basePath", root).format(format).load(paths);
+  }
+}

@@ -1,0 +1,164 @@
+package io.shardscore.job.run;
+
+import io.shardscore.job.change.RowHasher;
+import io.shardscore.job.config.FeatureColumn;
+import io.shardscore.job.config.JobConfig;
+import io.shardscore.job.config.JobConfigException;
+import io.shardscore.job.config.JobConfigValidator;
+import io.shardscore.job.plan.ShardPlanner;
+import io.shardscore.job.score.FeatureLayout;
+import io.shardscore.job.score.OutputLayout;
+import io.shardscore.job.score.PredictionColumns;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Set;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * How rows look on their way through a run, all checked on the driver before scoring: the columns
+ * carried to the tasks, where the features sit in them, the prediction columns, the written
+ * layouts, and the digests that make a schema change a change of every shard.
+ *
+ * @param passthrough input columns copied to the scored files, in order
+ * @param carried the columns tasks receive (passthrough, key, features) plus the route column
+ * @param fingerprintColumns digest of the names and types the row fingerprints cover
+ * @param settingsDigest digest of the settings that change predictions or the output schema
+ */
+public record RowLayouts(
+    List<String> passthrough,
+    StructType carried,
+    FeatureLayout features,
+    PredictionColumns predictions,
+    OutputLayout output,
+    String fingerprintColumns,
+    String settingsDigest) {
+
+  /** The partition each row is routed to, added to the carried columns for the shuffle. */
+  public static final String ROUTE_COLUMN = "__shardscore_route";
+
+  /** The shard key as a long, for the census. */
+  static final String KEY_COLUMN = "__shardscore_key";
+
+  /** Binds the configuration to the input's schema and the model's output width. */
+  static RowLayouts bind(JobConfig cfg, Dataset<Row> input, int outputWidth) {
+    ShardPlanner.requireIntegralKey(cfg.sharding().key(), input);
+    List<FeatureColumn> features = cfg.model().featureColumns();
+    List<String> passthrough = passthroughColumns(cfg, input);
+    StructType carried = carriedSchema(cfg, input, passthrough, features);
+    requireHashable(carried);
+    FeatureLayout featureLayout = FeatureLayout.bind(features, carried);
+    PredictionColumns predictions = PredictionColumns.resolve(cfg.model().outputs(), outputWidth);
+    requireNoNameClash(passthrough, carried, predictions);
+    OutputLayout output = new OutputLayout(carried, passthrough.size(), predictions);
+    String columns = fingerprintColumns(carried);
+    // The column types are part of it: a type change changes the output schema.
+    String settings =
+        Digests.sha256(
+            "columns="
+                + columns
+                + ";features="
+                + cfg.model().features()
+                + ";outputs="
+                + predictions
+                + ";passthrough="
+                + passthrough
+                + ";key="
+                + cfg.sharding().key());
+    return new RowLayouts(
+        passthrough, carried, featureLayout, predictions, output, columns, settings);
+  }
+
+  /** The carried columns except the route column: what the census and the fingerprints read. */
+  List<String> dataColumns() {
+    List<String> out = new ArrayList<>();
+    for (StructField f : carried.fields()) {
+      if (!f.name().equals(ROUTE_COLUMN)) {
+        out.add(f.name());
+      }
+    }
+    return out;
+  }
+
+  /** Digest of the exact columns (names and types) a fingerprint is taken over. */
+  private static String fingerprintColumns(StructType carried) {
+    StringBuilder b = new StringBuilder();
+    for (StructField f : carried.fields()) {
+      if (!f.name().equals(ROUTE_COLUMN)) {
+        b.append(f.name()).append(':').append(f.dataType().sql()).append(';');
+      }
+    }
+    return Digests.sha256(b.toString());
+  }
+
+  private static List<String> passthroughColumns(JobConfig cfg, Dataset<Row> input) {
+    List<String> requested = cfg.scoring().passthrough();
+    if (requested == null) {
+      return List.of(input.columns());
+    }
+    for (String c : requested) {
+      ShardPlanner.field(input, c, "scoring.passthrough");
+    }
+    return List.copyOf(new LinkedHashSet<>(requested));
+  }
+
+  private static StructType carriedSchema(
+      JobConfig cfg, Dataset<Row> input, List<String> passthrough, List<FeatureColumn> features) {
+    Set<String> names = new LinkedHashSet<>(passthrough);
+    names.add(cfg.sharding().key());
+    for (FeatureColumn f : features) {
+      ShardPlanner.field(input, f.column(), "model.features");
+      names.add(f.column());
+    }
+    List<StructField> fields = new ArrayList<>();
+    for (String n : names) {
+      fields.add(ShardPlanner.field(input, n, "column"));
+    }
+    fields.add(DataTypes.createStructField(ROUTE_COLUMN, DataTypes.IntegerType, false));
+    return new StructType(fields.toArray(StructField[]::new));
+  }
+
+  /**
+   * Every carried column must hash by value, since tasks fingerprint the rows they score: a column
+   * of a type that cannot (variant, say) is refused here, on the driver, before any task starts.
+   */
+  private static void requireHashable(StructType carried) {
+    try {
+      new RowHasher(carried, ROUTE_COLUMN);
+    } catch (IllegalArgumentException e) {
+      throw new JobConfigException(e.getMessage());
+    }
+  }
+
+  /**
+   * Column names shardscore adds must not collide with input columns that reach its files: the
+   * passthrough columns (data files, with the predictions) and every carried column — key and
+   * features too — (error files, with {@code error_reason}).
+   */
+  private static void requireNoNameClash(
+      List<String> passthrough, StructType carried, PredictionColumns predictions) {
+    List<String> reserved = new ArrayList<>(JobConfigValidator.PROVENANCE_COLUMNS);
+    reserved.add(JobConfigValidator.ERROR_REASON_COLUMN);
+    reserved.add("shard");
+    List<String> added = new ArrayList<>();
+    predictions.fields().forEach(f -> added.add(f.name()));
+    added.addAll(reserved);
+    for (StructField f : carried.fields()) {
+      String c = f.name();
+      boolean clash = passthrough.contains(c) ? added.contains(c) : reserved.contains(c);
+      if (clash && !c.equals(ROUTE_COLUMN)) {
+        throw new JobConfigException(
+            "Input column '"
+                + c
+                + "' would collide with a column shardscore writes ("
+                + String.join(", ", passthrough.contains(c) ? added : reserved)
+                + "). Rename it in the input, leave it out of scoring.passthrough, or rename the"
+                + " prediction column under model.outputs.");
+      }
+    }
+  }
+}

@@ -1,0 +1,134 @@
+package io.shardscore.job.run;
+
+import io.shardscore.job.config.JobConfig;
+import io.shardscore.job.config.JobConfigException;
+import io.shardscore.job.config.JobConfigValidator;
+import io.shardscore.job.config.ModelConfig;
+import io.shardscore.job.config.OutputMode;
+import io.shardscore.job.plan.ShardPlanner;
+import io.shardscore.job.score.GpuStageProfile;
+import io.shardscore.job.score.ModelBinding;
+import io.shardscore.job.store.SessionHadoopConf;
+import io.shardscore.model.ModelEngine;
+import io.shardscore.model.ModelSpec;
+import io.shardscore.sharding.Shard;
+import io.shardscore.sharding.ShardPlan;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.UUID;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * Every driver-side check of a run, once, in the order that fails cheapest first: the
+ * configuration, the output and its mode, the model (loaded once to learn its widths), the input's
+ * schema against the configuration, the shard plan and the shards named by {@code --shards}, and
+ * only then the census over the input.
+ */
+public final class RunSetup {
+  private RunSetup() {}
+
+  /**
+   * Prepares a run. {@code forExecution} false previews it as an incremental run would see it: an
+   * existing output is accepted whatever the mode, and every shard is compared with its commit.
+   */
+  public static PreparedRun prepare(SparkSession spark, RunOptions options, boolean forExecution) {
+    long started = System.currentTimeMillis();
+    boolean frameInput = options.inputFrame() != null;
+    JobConfig cfg = JobConfigValidator.validate(options.config(), frameInput);
+    String run = options.runId() != null ? options.runId() : newRunId(started);
+    Configuration hadoop = SessionHadoopConf.of(spark);
+    GpuStageProfile.checkGpusRequested(cfg.scoring(), spark);
+
+    OutputMode mode = forExecution ? cfg.output().outputMode() : OutputMode.INCREMENTAL;
+    OutputLocation output = OutputLocation.open(cfg.output().path(), mode, hadoop);
+
+    // The model is loaded once on the driver, before any input is read, to check its input width
+    // (from model.features) and learn its output width.
+    ModelConfig m = cfg.model();
+    ModelSpec spec =
+        ModelBinding.spec(
+            m.path(), ModelEngine.parse(m.engine()), m.featureWidth(), hadoop, "model.path");
+    ModelBinding model = ModelBinding.probe(spec, hadoop, "model.features");
+
+    // Columns: everything about the schema is checked before scoring starts. (Reading a Parquet
+    // schema is itself one small Spark job.)
+    InputSource input =
+        frameInput
+            ? InputSource.of(options.inputFrame())
+            : InputSource.read(spark, cfg.input(), output.root(), cfg.sharding().key(), hadoop);
+    RowLayouts rows = RowLayouts.bind(cfg, input.frame(), model.outputWidth());
+
+    ShardPlan plan;
+    try {
+      spark.sparkContext().setJobDescription("shardscore " + run + ": plan shards");
+      plan =
+          PlanCodec.reusable(cfg.sharding(), output.previous(), options.replan())
+              .orElseGet(() -> ShardPlanner.plan(cfg.sharding(), input.frame()));
+      requireKnownShards(options, plan);
+
+      spark
+          .sparkContext()
+          .setJobDescription("shardscore " + run + ": count and fingerprint shards");
+      boolean incremental = mode == OutputMode.INCREMENTAL;
+      // A full run fingerprints its census only when an earlier attempt left shards to resume.
+      boolean fingerprint =
+          incremental
+              || forExecution
+                  && output.journal().list().stream()
+                      .anyMatch(j -> spec.digest().equals(j.modelDigest()));
+      ChangeDetection detected =
+          ChangeDetection.detect(
+              new ChangeDetection.Context(
+                  spark,
+                  plan,
+                  input,
+                  rows,
+                  output.previous(),
+                  spec.digest(),
+                  incremental,
+                  fingerprint,
+                  options.verifyContent(),
+                  options.selectedShards(),
+                  cfg.scoring().batchSize()));
+      return new PreparedRun(
+          cfg,
+          run,
+          started,
+          options,
+          forExecution,
+          hadoop,
+          output,
+          model,
+          input,
+          rows,
+          plan,
+          detected);
+    } finally {
+      spark.sparkContext().setJobDescription(null);
+    }
+  }
+
+  /** A name given to {@code --shards} must be a shard of the plan: checked before the census. */
+  private static void requireKnownShards(RunOptions options, ShardPlan plan) {
+    for (String name : options.selectedShards()) {
+      if (plan.shards().stream().noneMatch(s -> s.name().equals(name))) {
+        throw new JobConfigException(
+            "--shards names '"
+                + name
+                + "', which is not a shard of the plan. Shards: "
+                + plan.shards().stream().map(Shard::name).toList()
+                + ".");
+      }
+    }
+  }
+
+  private static String newRunId(long millis) {
+    String time =
+        DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
+            .withZone(ZoneOffset.UTC)
+            .format(Instant.ofEpochMilli(millis));
+    return time + "-" + UUID.randomUUID().toString().substring(0, 8);
+  }
+}

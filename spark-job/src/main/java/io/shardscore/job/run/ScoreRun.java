@@ -1,0 +1,191 @@
+package io.shardscore.job.run;
+
+import io.shardscore.job.change.ChangePlan;
+import io.shardscore.job.change.ShardChange;
+import io.shardscore.job.commit.Manifest;
+import io.shardscore.job.commit.PendingJournal;
+import io.shardscore.job.commit.PendingRun;
+import io.shardscore.job.commit.ShardCommitter;
+import io.shardscore.job.config.OutputMode;
+import io.shardscore.job.error.ScoringFailedException;
+import io.shardscore.job.report.RunReport;
+import io.shardscore.job.result.ScoreResult;
+import io.shardscore.job.store.FaultInjection;
+import io.shardscore.sharding.ShardPlacement;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.UUID;
+import org.apache.hadoop.fs.Path;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * One attempt of a prepared run, step by step (docs/commit-protocol.md names the same steps):
+ * finish the last commit, nothing-to-do, resume, placement, journal, scoring stage, add-up and
+ * error budget, next manifest, commit, result and report.
+ */
+public final class ScoreRun {
+  private static final Logger LOG = LogManager.getLogger(ScoreRun.class);
+
+  private ScoreRun() {}
+
+  public static ScoreResult execute(SparkSession spark, PreparedRun p) {
+    OutputLocation out = p.output();
+    ShardCommitter committer = out.committer();
+    PendingJournal journal = out.journal();
+    // Finish what a crash after the newest commit left undone: its moves, its journal and staging,
+    // and the sweep of what it superseded. All of it is idempotent.
+    out.previous()
+        .ifPresent(
+            m -> {
+              committer.ensureInPlace(m);
+              ShardResume.forgetCommitted(journal, m);
+              committer.sweep(m);
+            });
+    ChangePlan changes = p.changes();
+    if (p.config().output().outputMode() == OutputMode.INCREMENTAL
+        && out.previous().isPresent()
+        && changes.nothingToDo()) {
+      Manifest current = out.previous().get();
+      LOG.info(
+          "Nothing changed since version {} of {}; nothing scored, nothing committed",
+          current.version(),
+          out.root());
+      return RunResults.of(p, current, StagedRun.NOTHING, false);
+    }
+
+    // Resume: shards an earlier attempt finished with the same inputs are taken over, not scored.
+    String attemptId = UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+    Path staging = out.staging(p.runId(), attemptId);
+    ShardResume resume =
+        new ShardResume(
+            p.shards(),
+            p.detected().census(),
+            p.modelDigest(),
+            id -> p.identity(p.shards().shard(id)));
+    Set<Integer> toScore = new HashSet<>(changes.shardIdsToScore());
+    ShardResume.Resumed resumed =
+        p.detected().census().fingerprinted()
+            ? resume.finished(journal, toScore, out.fs()).adoptInto(out.fs(), staging)
+            : ShardResume.Resumed.none();
+    toScore.removeAll(resumed.outcomes().keySet());
+
+    // Placement, journal, scoring stage.
+    long[] rowsPerShard = new long[p.shards().shards().size()];
+    toScore.forEach(id -> rowsPerShard[id] = changes.of(id).rows());
+    ShardPlacement placement =
+        ShardPlacement.plan(rowsPerShard, p.config().sharding().maxRowsPerPartition());
+    PendingRun own = null;
+    StagedRun staged = StagedRun.NOTHING;
+    if (placement.totalPartitions() > 0) {
+      own =
+          resume.record(
+              journal, p.runId(), attemptId, out.baseVersion(), placement, toScore, staging);
+      FaultInjection.check(FaultInjection.AFTER_JOURNAL);
+      staged = ScoringStage.run(spark, p, placement, toScore, staging, attemptId);
+    }
+    staged = staged.plusResumed(resumed.outcomes());
+    FaultInjection.check(FaultInjection.AFTER_STAGING);
+
+    // Add up and check the error budget; then the next manifest and the commit.
+    requireRowsAddUp(p, staged, journal, own);
+    requireWithinBudget(p, staged, staging);
+    Manifest next = NextManifest.build(p, staged, attemptId);
+    committer.commit(next, consumedJournals(p, journal, resumed, own));
+
+    ScoreResult result = RunResults.of(p, next, staged, true);
+    try {
+      RunReport.write(out.fs(), out.root(), result, next);
+    } catch (RuntimeException e) {
+      LOG.warn("Committed, but could not write the run report: {}", e.toString());
+    }
+    LOG.info(
+        "Committed {} version {}: {} shards scored, {} kept; {} rows processed ({} rejected); {} ms",
+        out.root(),
+        next.version(),
+        changes.shardsToScore(),
+        changes.changes().stream().filter(c -> c.status().keepsPrevious()).count(),
+        staged.rowsIn(),
+        staged.rowsRejected(),
+        result.elapsedMillis());
+    return result;
+  }
+
+  private static void requireRowsAddUp(
+      PreparedRun p, StagedRun staged, PendingJournal journal, PendingRun own) {
+    long expected = expectedRows(p);
+    if (staged.rowsIn() == expected) {
+      return;
+    }
+    if (own != null) {
+      journal.remove(own); // rows of an input that changed mid-run: nothing to resume
+    }
+    throw new ScoringFailedException(
+        ScoringFailedException.Reason.ROWS_DO_NOT_ADD_UP,
+        "Tasks read "
+            + staged.rowsIn()
+            + " rows but the input had "
+            + expected
+            + " in the shards to score when counted; the input changed while the job ran."
+            + " Nothing was committed; rerun once the input is stable.");
+  }
+
+  /** Rows the census counted in the shards to score (this attempt's and resumed ones). */
+  private static long expectedRows(PreparedRun p) {
+    long rows = 0;
+    for (int id : p.changes().shardIdsToScore()) {
+      rows += p.changes().of(id).rows();
+    }
+    return rows;
+  }
+
+  private static void requireWithinBudget(PreparedRun p, StagedRun staged, Path staging) {
+    long expected = expectedRows(p);
+    double errorFraction = expected == 0 ? 0 : (double) staged.rowsRejected() / expected;
+    double allowed = p.config().scoring().maxErrorFraction();
+    if (errorFraction <= allowed) {
+      return;
+    }
+    throw new ScoringFailedException(
+        ScoringFailedException.Reason.ERROR_BUDGET_EXCEEDED,
+        String.format(
+            Locale.ROOT,
+            "%d of %d rows (%.4f%%) could not be scored, more than scoring.max-error-fraction"
+                + " %.4f%% allows. Nothing was committed; %s still shows its previous commit."
+                + " This run's rejected rows, with reasons, are kept for inspection under %s."
+                + " Fix the input or raise max-error-fraction, then rerun.",
+            staged.rowsRejected(),
+            expected,
+            errorFraction * 100,
+            allowed * 100,
+            p.output().root(),
+            new Path(staging, "_errors")));
+  }
+
+  /**
+   * Journals the commit makes useless: this attempt's, those whose every shard it commits, and
+   * stale ones.
+   */
+  private static List<PendingRun> consumedJournals(
+      PreparedRun p, PendingJournal journal, ShardResume.Resumed resumed, PendingRun own) {
+    Set<String> committedShards = new HashSet<>();
+    p.changes().changes().stream()
+        .filter(c -> c.status().scores())
+        .map(ShardChange::name)
+        .forEach(committedShards::add);
+    List<PendingRun> done = new ArrayList<>(resumed.consumedBy(committedShards));
+    if (own != null) {
+      done.add(own);
+    }
+    for (PendingRun stale : ShardResume.stale(journal, System.currentTimeMillis())) {
+      if (!done.contains(stale)) {
+        done.add(stale);
+      }
+    }
+    return done;
+  }
+}

@@ -1,0 +1,124 @@
+package io.shardscore.job.run;
+
+import static org.apache.spark.sql.functions.col;
+
+import io.shardscore.job.commit.TaskOutcome;
+import io.shardscore.job.error.Causes;
+import io.shardscore.job.error.ScoringFailedException;
+import io.shardscore.job.plan.PartitionRouting;
+import io.shardscore.job.plan.ShardAssignment;
+import io.shardscore.job.score.GpuStageProfile;
+import io.shardscore.job.score.PartitionScorer;
+import io.shardscore.job.score.ScoringTask;
+import io.shardscore.job.store.HadoopConf;
+import io.shardscore.job.store.StoreErrors;
+import io.shardscore.model.DeviceUnavailableException;
+import io.shardscore.sharding.ShardPlacement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.apache.hadoop.fs.Path;
+import org.apache.spark.api.java.JavaRDD;
+import org.apache.spark.resource.ResourceProfile;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+
+/**
+ * The Spark part of a run: routes each row to the partition of its shard (exact placement), then
+ * every task streams its partition in batches through the executor's shared model and stages its
+ * files. A failed stage returns only after its tasks have stopped writing.
+ */
+final class ScoringStage {
+  private ScoringStage() {}
+
+  static StagedRun run(
+      SparkSession spark,
+      PreparedRun p,
+      ShardPlacement placement,
+      Set<Integer> toScore,
+      Path staging,
+      String attemptId) {
+    int partitions = placement.totalPartitions();
+    int[] routes = PartitionRouting.routeValues(partitions);
+    Column longKey = col(p.shards().keyColumn()).cast(DataTypes.LongType);
+    List<Column> columns = new ArrayList<>();
+    p.rows().dataColumns().forEach(n -> columns.add(col(n)));
+    columns.add(
+        ShardAssignment.routeValue(p.shards(), placement, routes, longKey)
+            .as(RowLayouts.ROUTE_COLUMN));
+    Dataset<Row> input = p.detected().scoringInput();
+    if (toScore.size() < p.shards().shards().size()) {
+      input = input.where(ShardAssignment.shardId(p.shards(), longKey).isin(toScore.toArray()));
+    }
+    Dataset<Row> routed =
+        input
+            .select(columns.toArray(Column[]::new))
+            .repartition(partitions, col(RowLayouts.ROUTE_COLUMN));
+    ScoringTask task =
+        new ScoringTask(
+            p.runId(),
+            attemptId,
+            staging.toString(),
+            p.shards(),
+            placement,
+            routes,
+            p.rows().features(),
+            p.rows().output(),
+            p.model().spec(),
+            p.model().source(),
+            p.config().scoring().batchSize(),
+            p.startedMillis() * 1000L,
+            new HadoopConf(p.hadoop()),
+            p.config().scoring().devicePolicy(),
+            p.config().scoring().queueSettings());
+    spark
+        .sparkContext()
+        .setJobDescription("shardscore " + p.runId() + ": score " + partitions + " partitions");
+    TaskDrain drain =
+        new TaskDrain(spark.sparkContext(), "shardscore-" + p.runId() + "-" + attemptId);
+    List<TaskOutcome> outcomes;
+    try {
+      JavaRDD<TaskOutcome> scoring =
+          routed.queryExecution().toRdd().toJavaRDD().mapPartitions(new PartitionScorer(task));
+      ResourceProfile profile = GpuStageProfile.of(p.config().scoring(), spark);
+      outcomes = (profile == null ? scoring : scoring.withResources(profile)).collect();
+    } catch (Exception e) { // SparkException is checked but undeclared by Scala
+      drain.cancelAndWait();
+      throw failure(p, staging, e);
+    } finally {
+      drain.restore();
+      spark.sparkContext().setJobDescription(null);
+    }
+    return StagedRun.of(outcomes, partitions);
+  }
+
+  private static ScoringFailedException failure(PreparedRun p, Path staging, Exception e) {
+    Optional<DeviceUnavailableException> device = Causes.find(e, DeviceUnavailableException.class);
+    if (device.isPresent()) {
+      return new ScoringFailedException(
+          ScoringFailedException.Reason.DEVICE_UNAVAILABLE,
+          device.get().getMessage()
+              + " Nothing was scored or committed; "
+              + p.output().root()
+              + " is unchanged.",
+          e);
+    }
+    return new ScoringFailedException(
+        ScoringFailedException.Reason.TASK_FAILED,
+        "Scoring failed, nothing was committed and "
+            + p.output().root()
+            + " is unchanged: "
+            + StoreErrors.problem("output.path", p.output().root(), e, p.hadoop())
+                .map(m -> m.substring(0, m.length() - 1))
+                .orElse(Causes.rootMessage(e))
+            + ". Shards whose tasks all finished are kept under "
+            + staging
+            + ": rerun the same job (any run id, any mode) and it scores only the unfinished"
+            + " shards; the commit that resumes them removes that folder.",
+        e);
+  }
+}

@@ -1,0 +1,85 @@
+package io.shardscore.job.score;
+
+import io.shardscore.job.error.Causes;
+import io.shardscore.job.store.HadoopConf;
+import io.shardscore.job.store.HadoopModelFiles;
+import io.shardscore.job.store.HadoopModelSource;
+import io.shardscore.job.store.StoreErrors;
+import io.shardscore.job.store.StorePaths;
+import io.shardscore.model.EngineSettings;
+import io.shardscore.model.FeatureBatch;
+import io.shardscore.model.LoadedModel;
+import io.shardscore.model.ModelDigest;
+import io.shardscore.model.ModelEngine;
+import io.shardscore.model.ModelLoadException;
+import io.shardscore.model.ModelOutput;
+import io.shardscore.model.ModelRegistry;
+import io.shardscore.model.ModelSpec;
+import io.shardscore.model.ScoringSession;
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
+
+/**
+ * A model as a run uses it: its spec (location, engine, digest of every file it reads, input
+ * width), where executors fetch it from, and the output width it answered a test batch with.
+ *
+ * @param spec what the executors load; its digest is the model's identity in the manifest
+ * @param source where executors copy the model from (any Hadoop file system)
+ * @param outputWidth values per row the model returned for a test batch
+ */
+public record ModelBinding(ModelSpec spec, HadoopModelSource source, int outputWidth) {
+
+  /**
+   * The spec of the model at {@code path}: the one way the run and the executor plugin name a
+   * model, so both find the same entry of the executor's model registry.
+   */
+  public static ModelSpec spec(
+      String path, ModelEngine engine, int featureCount, Configuration hadoop, String key) {
+    Path qualified = StorePaths.qualify(path, hadoop, key);
+    StorePaths.fileSystem(qualified, hadoop, key);
+    String digest;
+    try {
+      // The model file and, for ONNX, every external-data file it references.
+      digest = ModelDigest.of(engine, new HadoopModelFiles(qualified, hadoop));
+    } catch (FileNotFoundException e) {
+      throw new ModelLoadException(
+          key + " " + qualified + " does not exist. Check the path, or build the model first.");
+    } catch (IOException e) {
+      throw new ModelLoadException(StoreErrors.explain(key, qualified, e, hadoop), e);
+    }
+    return new ModelSpec(StorePaths.location(qualified), engine, digest, featureCount);
+  }
+
+  /** Where executors fetch the model of {@code spec} from. */
+  public static HadoopModelSource source(ModelSpec spec, Configuration hadoop) {
+    return new HadoopModelSource(spec.location(), spec.digest(), new HadoopConf(hadoop));
+  }
+
+  /**
+   * Loads the model once on the driver and scores one zero row, to learn its output width and to
+   * fail before any input is read when the model does not take {@code spec.featureCount()} values.
+   */
+  public static ModelBinding probe(ModelSpec spec, Configuration hadoop, String featuresKey) {
+    HadoopModelSource source = source(spec, hadoop);
+    LoadedModel model = ModelRegistry.acquire(spec, source, EngineSettings.forTaskCpus(1));
+    try (ScoringSession session = model.newSession()) {
+      ModelOutput out =
+          session.predict(new FeatureBatch(new float[spec.featureCount()], 1, spec.featureCount()));
+      return new ModelBinding(spec, source, out.width());
+    } catch (ModelLoadException e) {
+      throw new ModelLoadException(
+          "Model "
+              + spec.location()
+              + " rejected a test batch of 1 row x "
+              + spec.featureCount()
+              + " features: "
+              + Causes.rootMessage(e)
+              + ". Make "
+              + featuresKey
+              + " match the model's input (array columns count as their length).",
+          e);
+    }
+  }
+}
