@@ -1,10 +1,13 @@
 package io.shardscore.job.run;
 
 import io.shardscore.job.change.ShardCensus;
+import io.shardscore.job.change.ShardFingerprint;
 import io.shardscore.job.commit.CommitException;
+import io.shardscore.job.commit.Manifest;
 import io.shardscore.job.commit.PendingJournal;
 import io.shardscore.job.commit.PendingRun;
 import io.shardscore.job.commit.TaskOutcome;
+import io.shardscore.job.commit.WrittenFile;
 import io.shardscore.sharding.Shard;
 import io.shardscore.sharding.ShardPlacement;
 import io.shardscore.sharding.ShardPlan;
@@ -52,12 +55,9 @@ final class ShardResume {
    * What an attempt takes over from earlier attempts: finished shards' outcomes by current shard
    * id, and the journals they came from (removed after this attempt's commit).
    */
-  record Resumed(
-      Map<Integer, List<TaskOutcome>> outcomes,
-      List<PendingRun> journals,
-      Map<String, Set<String>> shardsTakenFrom) {
+  record Resumed(Map<Integer, List<TaskOutcome>> outcomes, List<PendingRun> journals) {
     static Resumed none() {
-      return new Resumed(Map.of(), List.of(), Map.of());
+      return new Resumed(Map.of(), List.of());
     }
 
     /**
@@ -89,11 +89,10 @@ final class ShardResume {
         }
         adopted.put(e.getKey(), moved);
       }
-      return new Resumed(adopted, journals, shardsTakenFrom);
+      return new Resumed(adopted, journals);
     }
 
-    private static String adopt(
-        FileSystem fs, String from, Path staging, io.shardscore.job.commit.WrittenFile file) {
+    private static String adopt(FileSystem fs, String from, Path staging, WrittenFile file) {
       Path to = new Path(staging, file.path());
       try {
         fs.mkdirs(to.getParent());
@@ -122,7 +121,6 @@ final class ShardResume {
   Resumed finished(PendingJournal journal, Set<Integer> toScore, FileSystem fs) {
     Map<Integer, List<TaskOutcome>> out = new HashMap<>();
     List<PendingRun> used = new ArrayList<>();
-    Map<String, Set<String>> taken = new HashMap<>();
     for (PendingRun pending : journal.list()) {
       if (!modelDigest.equals(pending.modelDigest()) || pending.shards() == null) {
         continue;
@@ -157,9 +155,6 @@ final class ShardResume {
           if (!used.contains(pending)) {
             used.add(pending);
           }
-          taken
-              .computeIfAbsent(pending.journalName(), k -> new java.util.HashSet<>())
-              .add(shard.name());
         } else {
           LOG.warn(
               "Shard {} finished in run {} (attempt {}) but some of its staged files are gone;"
@@ -176,14 +171,14 @@ final class ShardResume {
           out.size(),
           out.keySet().stream().map(id -> plan.shard(id).name()).toList());
     }
-    return new Resumed(out, used, taken);
+    return new Resumed(out, used);
   }
 
   /** The fingerprint of the rows the tasks actually read, from their completion markers. */
-  private static io.shardscore.job.change.ShardFingerprint scoredRows(List<TaskOutcome> outcomes) {
-    io.shardscore.job.change.ShardFingerprint fp = io.shardscore.job.change.ShardFingerprint.EMPTY;
+  private static ShardFingerprint scoredRows(List<TaskOutcome> outcomes) {
+    ShardFingerprint fp = ShardFingerprint.EMPTY;
     for (TaskOutcome o : outcomes) {
-      fp = fp.plus(new io.shardscore.job.change.ShardFingerprint(o.rowsIn(), o.hashA(), o.hashB()));
+      fp = fp.plus(new ShardFingerprint(o.rowsIn(), o.hashA(), o.hashB()));
     }
     return fp;
   }
@@ -192,7 +187,7 @@ final class ShardResume {
    * Removes the journal and staging of the attempt that committed {@code newest}, if a crash after
    * its commit left them (the commit's files were rolled forward before this is called).
    */
-  static void forgetCommitted(PendingJournal journal, io.shardscore.job.commit.Manifest newest) {
+  static void forgetCommitted(PendingJournal journal, Manifest newest) {
     for (PendingRun p : journal.list()) {
       if (p.attemptId() != null && p.attemptId().equals(newest.commitId())) {
         journal.remove(p);
