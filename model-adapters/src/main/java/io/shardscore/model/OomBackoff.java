@@ -47,9 +47,9 @@ public final class OomBackoff {
     }
   }
 
-  private static ModelLoadException outOfMemoryAtOneRow(
+  private static InferenceException outOfMemoryAtOneRow(
       Throwable e, FeatureBatch batch, String where) {
-    return new ModelLoadException(
+    return new InferenceException(
         "Model "
             + where
             + " ran out of memory even on a batch of "

@@ -138,7 +138,7 @@ final class SharedModel implements AutoCloseable {
     try {
       ModelOutput out = predictor.predict(batch);
       if (out.rows() != batch.rows()) {
-        throw new ModelLoadException(
+        throw new InferenceException(
             "Model "
                 + spec.location()
                 + " returned "
@@ -149,7 +149,7 @@ final class SharedModel implements AutoCloseable {
       }
       return out;
     } catch (TranslateException e) {
-      throw new ModelLoadException(
+      throw new InferenceException(
           "Model "
               + spec.location()
               + " on "

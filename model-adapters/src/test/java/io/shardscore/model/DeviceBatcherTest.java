@@ -129,7 +129,7 @@ class DeviceBatcherTest {
         assertRows(mlp, inputs.get(t), 10, good.get(t).get());
       }
       Exception e = assertThrows(Exception.class, bad::get);
-      assertTrue(e.getCause() instanceof ModelLoadException, e.toString());
+      assertTrue(e.getCause() instanceof InferenceException, e.toString());
       Exception c = assertThrows(Exception.class, cancelled::get);
       assertTrue(c.getCause() instanceof CancellationException, c.toString());
       // The queue still serves.

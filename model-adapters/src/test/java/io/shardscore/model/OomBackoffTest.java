@@ -64,9 +64,9 @@ class OomBackoffTest {
   void theEnginesOwnErrorIsRecognisedAndOneRowThatDoesNotFitFailsClearly() throws Exception {
     LoadedModel model = cliff(Mlp.seeded(6, 6, 4, 2), 0, "cliff-0.onnx");
     try (ScoringSession session = model.newSession()) {
-      ModelLoadException e =
+      InferenceException e =
           assertThrows(
-              ModelLoadException.class,
+              InferenceException.class,
               () -> session.predict(new FeatureBatch(rows(8, 6, 2), 8, 6)));
       assertTrue(EngineOutOfMemory.is(e), e.toString());
       assertTrue(
@@ -202,7 +202,7 @@ class OomBackoffTest {
                       new FeatureBatch(rows(4, 6, 3), 4, 6),
                       failingAbove(session, 0, direct, new ArrayList<>()),
                       "direct-0.onnx on cpu()"));
-      assertTrue(e instanceof ModelLoadException, e.toString());
+      assertTrue(e instanceof InferenceException, e.toString());
       assertSame(direct, e.getCause());
       assertTrue(
           e.getMessage().contains("ran out of memory even on a batch of 1 row"), e.getMessage());

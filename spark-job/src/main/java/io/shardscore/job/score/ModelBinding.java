@@ -8,6 +8,7 @@ import io.shardscore.job.store.StoreErrors;
 import io.shardscore.job.store.StorePaths;
 import io.shardscore.model.EngineSettings;
 import io.shardscore.model.FeatureBatch;
+import io.shardscore.model.InferenceException;
 import io.shardscore.model.LoadedModel;
 import io.shardscore.model.ModelDigest;
 import io.shardscore.model.ModelEngine;
@@ -68,7 +69,7 @@ public record ModelBinding(ModelSpec spec, HadoopModelSource source, int outputW
       ModelOutput out =
           session.predict(new FeatureBatch(new float[spec.featureCount()], 1, spec.featureCount()));
       return new ModelBinding(spec, source, out.width());
-    } catch (ModelLoadException e) {
+    } catch (ModelLoadException | InferenceException e) {
       throw new ModelLoadException(
           "Model "
               + spec.location()
