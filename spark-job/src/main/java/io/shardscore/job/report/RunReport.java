@@ -3,6 +3,7 @@ package io.shardscore.job.report;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.shardscore.job.commit.Manifest;
+import io.shardscore.job.commit.OutputPaths;
 import io.shardscore.job.result.ScoreResult;
 import io.shardscore.job.result.ShardStatus;
 import java.io.IOException;
@@ -59,7 +60,7 @@ public record RunReport(
   public static void write(FileSystem fs, Path output, ScoreResult result, Manifest manifest) {
     // One report per commit: a run id reused by a retry or backfill never replaces a report.
     String name = result.runId() + (manifest.commitId() == null ? "" : "." + manifest.commitId());
-    Path file = new Path(output, "_shardscore/reports/" + name + ".json");
+    Path file = new Path(new OutputPaths(output).reports(), name + ".json");
     try (OutputStream out = fs.create(file, true)) {
       JSON.writeValue(out, of(result, manifest));
     } catch (IOException e) {

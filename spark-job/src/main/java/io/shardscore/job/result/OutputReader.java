@@ -1,6 +1,7 @@
 package io.shardscore.job.result;
 
 import io.shardscore.job.commit.Manifest;
+import io.shardscore.job.commit.OutputPaths;
 import io.shardscore.job.commit.ShardCommitter;
 import io.shardscore.job.store.SessionHadoopConf;
 import java.io.IOException;
@@ -74,6 +75,7 @@ public final class OutputReader {
     if (paths.length == 0) {
       return spark.emptyDataFrame();
     }
-    return spark.read().option("basePath", errors ? base + "_errors" : base).parquet(paths);
+    String basePath = errors ? new OutputPaths(root).errors().toString() : base;
+    return spark.read().option("basePath", basePath).parquet(paths);
   }
 }

@@ -2,6 +2,7 @@ package io.shardscore.job.run;
 
 import io.shardscore.job.commit.Manifest;
 import io.shardscore.job.commit.OutputGuard;
+import io.shardscore.job.commit.OutputPaths;
 import io.shardscore.job.commit.PendingJournal;
 import io.shardscore.job.commit.ShardCommitter;
 import io.shardscore.job.config.OutputMode;
@@ -38,6 +39,6 @@ public record OutputLocation(Path root, FileSystem fs, Optional<Manifest> previo
 
   /** Where one attempt of a run stages its files until the commit moves them. */
   Path staging(String runId, String attemptId) {
-    return new Path(new Path(root, "_shardscore/staging"), runId + "." + attemptId);
+    return new OutputPaths(root).staging(runId, attemptId);
   }
 }

@@ -3,6 +3,7 @@ package io.shardscore.job.run;
 import io.shardscore.job.change.ChangePlan;
 import io.shardscore.job.change.ShardChange;
 import io.shardscore.job.commit.Manifest;
+import io.shardscore.job.commit.OutputPaths;
 import io.shardscore.job.commit.PendingJournal;
 import io.shardscore.job.commit.PendingRun;
 import io.shardscore.job.commit.ShardCommitter;
@@ -163,7 +164,7 @@ public final class ScoreRun {
             errorFraction * 100,
             allowed * 100,
             p.output().root(),
-            new Path(staging, "_errors")));
+            new Path(staging, OutputPaths.ERRORS_DIR)));
   }
 
   /**

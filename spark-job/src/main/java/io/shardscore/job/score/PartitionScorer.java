@@ -1,6 +1,7 @@
 package io.shardscore.job.score;
 
 import io.shardscore.job.change.RowHasher;
+import io.shardscore.job.commit.OutputPaths;
 import io.shardscore.job.commit.PendingJournal;
 import io.shardscore.job.commit.TaskOutcome;
 import io.shardscore.job.commit.WrittenFile;
@@ -53,8 +54,8 @@ public final class PartitionScorer implements FlatMapFunction<Iterator<InternalR
             task.runId(),
             task.attemptId(),
             taskAttemptId);
-    String dataRelative = "shard=" + shard.name() + "/" + file;
-    String errorRelative = "_errors/shard=" + shard.name() + "/" + file;
+    String dataRelative = OutputPaths.dataFile(shard.name(), file);
+    String errorRelative = OutputPaths.errorFile(shard.name(), file);
     String dataStaged = dataRelative;
     String errorStaged = errorRelative;
     Path root = new Path(task.stagingRoot());
