@@ -57,8 +57,12 @@ class CommandLineTest {
   void theCliAndTheLibraryCommitTheSameManifestForTheSameJob() throws Exception {
     Path viaCli = dir.resolve("via-cli");
     Path viaLibrary = dir.resolve("via-library");
+    int jobsBefore = CliRunner.jobs();
     CliRunner.Run run = cli("run", "--config", jobFile("cli", viaCli, "").toString());
     assertEquals(0, run.exit(), run.err());
+    assertTrue(
+        CliRunner.jobs() > jobsBefore,
+        "the job counter sees the command's Spark jobs (so 'no Spark job ran' means none ran)");
     assertTrue(run.out().contains("committed: "), run.out());
     ScoreResult lib =
         Shardscore.job(spark, JobConfigReader.read(jobFile("lib", viaLibrary, ""))).execute();

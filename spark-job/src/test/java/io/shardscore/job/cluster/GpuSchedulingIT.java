@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.shardscore.job.ListenerEvents;
 import io.shardscore.job.ScoreResult;
 import io.shardscore.job.Shardscore;
 import io.shardscore.job.commit.Manifest;
@@ -254,6 +255,7 @@ class GpuSchedulingIT {
     try {
       ScoreResult r =
           job(spark, dir.resolve("profile").toString()).device("auto").gpusPerTask(0.5).execute();
+      ListenerEvents.drain(spark.sparkContext());
       System.out.println(
           "observed: stage profiles " + profiles + ", devices " + r.devicesByExecutor());
       assertEquals(1, profiles.size(), profiles.toString());
