@@ -32,7 +32,6 @@ import org.junit.jupiter.api.io.TempDir;
  * and uses only the public API, so it runs against any version of the code.
  */
 class GuaranteeRegressionTest {
-  private static final String FAULT = "shardscore.fault";
   private static final int SLICES = 4;
   private static final int PER_SLICE = 1_000;
   private static final String RANGES = "0-999,1000-1999,2000-2999,3000-3999";
@@ -124,12 +123,7 @@ class GuaranteeRegressionTest {
   }
 
   private static void withFault(String point, Runnable run) {
-    System.setProperty(FAULT, point);
-    try {
-      assertThrows(Throwable.class, run::run);
-    } finally {
-      System.clearProperty(FAULT);
-    }
+    Faults.crash(point, run::run);
   }
 
   /** Case 1: a failure after the commit point (the manifest.json copy) loses no committed file. */
