@@ -60,7 +60,7 @@ class S3StoreTest {
   /** A bucket of its own holding the demo input and the model. */
   private static String bucket(String name) throws Exception {
     s3.createBucket(name);
-    s3.s3aSettings(name).forEach(spark.conf()::set);
+    s3.configure(spark, name);
     Configuration conf = io.shardscore.job.store.SessionHadoopConf.of(spark);
     org.apache.hadoop.fs.Path model =
         new org.apache.hadoop.fs.Path("s3a://" + name + "/churn.onnx");
@@ -119,7 +119,7 @@ class S3StoreTest {
     assertEveryRowOnce(onPrem);
 
     s3.createBucket("lake-copy");
-    s3.s3aSettings("lake-copy").forEach(spark.conf()::set);
+    s3.configure(spark, "lake-copy");
     sync = new StoreSync(io.shardscore.job.store.SessionHadoopConf.of(spark));
     SyncResult up = sync.sync(onPrem, "s3a://lake-copy/scores", false);
     assertEquals(6, up.shardsCopied().size(), up.toString());
@@ -130,7 +130,7 @@ class S3StoreTest {
   @Test
   void aSecondSyncToS3FastForwardsTheCopyAndRemovesWhatItSupersedes() throws Exception {
     s3.createBucket("lake-ff");
-    s3.s3aSettings("lake-ff").forEach(spark.conf()::set);
+    s3.configure(spark, "lake-ff");
     Path local = dir.resolve("ff-local");
     String target = "s3a://lake-ff/scores";
     Shardscore.job(spark, SparkTestSession.job(localInput, localModel, local, RANGES, ""))
