@@ -226,11 +226,10 @@ class CommitLifecycleTest {
     Path out = dir.resolve(name);
     ScoreResult first = Shardscore.job(spark, job(out, "")).execute();
     Map<String, String> before = visible(out);
-    System.setProperty(FaultInjection.PROPERTY, fault);
     JobConfig overwrite =
         job(out, "")
             .withOutput(new io.shardscore.job.config.OutputConfig(out.toString(), "overwrite"));
-    Throwable e = assertThrows(Throwable.class, () -> Shardscore.job(spark, overwrite).execute());
+    Throwable e = Faults.crash(fault, () -> Shardscore.job(spark, overwrite).execute());
     assertTrue(e.getMessage().contains("injected fault"), e.getMessage());
     assertEquals(before, visible(out));
     assertEquals(first.rowsScored(), spark.read().parquet(out.toString()).count());

@@ -91,7 +91,7 @@ class ConcurrentWritersTest {
 
     s3 = S3Server.start(dir.resolve("s3"));
     s3.createBucket(BUCKET);
-    s3.s3aSettings(BUCKET).forEach(spark.conf()::set);
+    s3.configure(spark, BUCKET);
     s3V1 = "s3a://" + BUCKET + "/v1";
     Shardscore.job(spark, job(base, s3V1)).execute();
   }

@@ -106,7 +106,7 @@ class CrashPointTest {
 
     s3 = S3Server.start(dir.resolve("s3"));
     s3.createBucket(BUCKET);
-    s3.s3aSettings(BUCKET).forEach(spark.conf()::set);
+    s3.configure(spark, BUCKET);
     s3V1 = "s3a://" + BUCKET + "/v1";
     Shardscore.job(spark, job(base, s3V1, "incremental")).execute();
     CommitChecks.assertSameRows(baseRows, CommitChecks.visible(spark, s3V1), "version 1 on S3");

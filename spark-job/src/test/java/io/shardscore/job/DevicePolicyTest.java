@@ -6,8 +6,17 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.shardscore.job.config.JobConfigException;
 import io.shardscore.job.config.OutputMode;
+import io.shardscore.job.config.ScoringConfig;
 import io.shardscore.job.demo.DemoData;
 import io.shardscore.job.result.ScoreResult;
+import io.shardscore.model.BatchingSettings;
+import io.shardscore.model.DeviceBatcher;
+import io.shardscore.model.EngineSettings;
+import io.shardscore.model.LoadedModel;
+import io.shardscore.model.ModelDigest;
+import io.shardscore.model.ModelEngine;
+import io.shardscore.model.ModelRegistry;
+import io.shardscore.model.ModelSpec;
 import java.nio.file.Path;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -55,8 +64,40 @@ class DevicePolicyTest {
 
   @Test
   void autoWithoutAssignedGpusScoresOnTheCpuAndTheQueueGivesTheSameRows() {
-    ScoreResult direct = job("direct").device("auto").execute();
-    ScoreResult queued = job("queued").device("auto").batching("queue").execute();
+    // local[2] runs the tasks in this JVM: hold the model the runs load (same digest, on the CPU),
+    // so that its per-device queue is the one the queued run must use, and read the queue's count
+    // of the batches handed in before and after each run.
+    ModelSpec spec =
+        new ModelSpec(
+            model.toString(),
+            ModelEngine.ONNX_RUNTIME,
+            ModelDigest.of(model),
+            DemoData.FEATURES.size());
+    BatchingSettings defaults = ScoringConfig.defaults().withBatching("queue").queueSettings();
+    ScoreResult direct;
+    ScoreResult queued;
+    long directBatches;
+    long queuedBatches;
+    long queuedCalls;
+    try (LoadedModel held =
+        ModelRegistry.acquire(spec, () -> model, EngineSettings.forTaskCpus(1))) {
+      DeviceBatcher queue = held.batcher(defaults);
+      long before = queue.batches();
+      direct = job("direct").device("auto").execute();
+      directBatches = queue.batches() - before;
+      before = queue.batches();
+      long callsBefore = queue.calls();
+      queued = job("queued").device("auto").batching("queue").execute();
+      queuedBatches = queue.batches() - before;
+      queuedCalls = queue.calls() - callsBefore;
+      assertTrue(queue == held.batcher(defaults), "the queue was not replaced during the runs");
+    }
+    assertEquals(0, directBatches, "per-task batching does not use the queue");
+    assertTrue(queued.batches() > 0, queued.toString());
+    assertEquals(queued.batches(), queuedBatches, "every batch of the queued run went through it");
+    assertTrue(
+        queuedCalls > 0 && queuedCalls <= queuedBatches,
+        "the queue called the model " + queuedCalls + " times for " + queuedBatches + " batches");
     assertEquals(direct.rowsScored(), queued.rowsScored());
     direct
         .devicesByExecutor()

@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.UnaryOperator;
 import java.util.stream.Stream;
 import java.util.zip.CRC32C;
 import org.apache.spark.sql.Dataset;
@@ -33,7 +34,6 @@ import org.junit.jupiter.api.io.TempDir;
  * and uses only the public API, so it runs against any version of the code.
  */
 class GuaranteeRegressionTest {
-  private static final String FAULT = "shardscore.fault";
   private static final int SLICES = 4;
   private static final int PER_SLICE = 1_000;
   private static final String RANGES = "0-999,1000-1999,2000-2999,3000-3999";
@@ -68,23 +68,20 @@ class GuaranteeRegressionTest {
         .parquet(input.resolve("slice=" + s).toString());
   }
 
-  private static JobConfig job(Path input, Path out, String mode, String extra) {
-    return JobConfigReader.parse(
-        "input:\n  path: "
-            + input
-            + "\noutput:\n  path: "
-            + out
-            + "\n  mode: "
-            + mode
-            + "\nsharding:\n  key: customer_id\n"
-            + (extra.contains("quantiles:") ? "" : "  ranges: '" + RANGES + "'\n")
-            + extra
-            + "model:\n  path: "
-            + model
-            + "\n  features: ['"
-            + String.join("', '", DemoData.FEATURES)
-            + "']\n",
-        "regression job");
+  /** The demo job over {@code input} with the 4 ranges and features as a flow list. */
+  private static JobYaml yaml(Path input, Path out, String mode) {
+    return JobYaml.demo(input, model, out)
+        .set("output.mode", mode)
+        .set("sharding.ranges", JobYaml.quoted(RANGES))
+        .set("model.features", JobYaml.flow(DemoData.FEATURES));
+  }
+
+  private static JobConfig job(Path input, Path out, String mode) {
+    return yaml(input, out, mode).parse("regression job");
+  }
+
+  private static JobConfig job(Path input, Path out, String mode, UnaryOperator<JobYaml> edit) {
+    return edit.apply(yaml(input, out, mode)).parse("regression job");
   }
 
   private static Manifest manifest(Path out) {
@@ -125,12 +122,7 @@ class GuaranteeRegressionTest {
   }
 
   private static void withFault(String point, Runnable run) {
-    System.setProperty(FAULT, point);
-    try {
-      assertThrows(Throwable.class, run::run);
-    } finally {
-      System.clearProperty(FAULT);
-    }
+    Faults.crash(point, run::run);
   }
 
   /** Case 1: a failure after the commit point (the manifest.json copy) loses no committed file. */
@@ -138,7 +130,7 @@ class GuaranteeRegressionTest {
   void aFailureAfterTheCommitPointKeepsTheCommitAndItsFiles() throws Exception {
     Path input = clusteredInput("case1-input");
     Path out = dir.resolve("case1");
-    Shardscore.job(spark, job(input, out, "incremental", "")).execute();
+    Shardscore.job(spark, job(input, out, "incremental")).execute();
     writeSlice(input, 1, 5);
     // A folder where the manifest.json copy goes makes that write fail (a store refusing it).
     Path pointer = out.resolve("_shardscore/manifest.json");
@@ -148,7 +140,7 @@ class GuaranteeRegressionTest {
     Files.writeString(pointer.resolve("blocker"), "x");
     ScoreResult second;
     try {
-      second = Shardscore.job(spark, job(input, out, "incremental", "")).execute();
+      second = Shardscore.job(spark, job(input, out, "incremental")).execute();
     } catch (RuntimeException e) {
       throw new AssertionError("the commit happened; a later step must not fail the run", e);
     }
@@ -162,11 +154,11 @@ class GuaranteeRegressionTest {
       }
     }
     Files.delete(pointer);
-    ScoreResult third = Shardscore.job(spark, job(input, out, "incremental", "")).execute();
+    ScoreResult third = Shardscore.job(spark, job(input, out, "incremental")).execute();
     assertFalse(third.committed(), "nothing changed since version 2");
     assertComplete(out, manifest(out));
     Path clean = dir.resolve("case1-clean");
-    Shardscore.job(spark, job(input, clean, "error-if-exists", "")).execute();
+    Shardscore.job(spark, job(input, clean, "error-if-exists")).execute();
     assertEquals(rows(clean), rows(out));
   }
 
@@ -175,22 +167,21 @@ class GuaranteeRegressionTest {
   void aReusedRunIdThatFailsBeforeTheManifestKeepsThePreviousCommit() throws Exception {
     Path input = clusteredInput("case2-input");
     Path out = dir.resolve("case2");
-    Shardscore.job(spark, job(input, out, "overwrite", "")).runId("2026-11-23").execute();
+    Shardscore.job(spark, job(input, out, "overwrite")).runId("2026-11-23").execute();
     Manifest v1 = manifest(out);
     writeSlice(input, 2, 3);
     // The same run id and the same partitions: the old file names would be the live ones.
     withFault(
         "before-manifest",
-        () ->
-            Shardscore.job(spark, job(input, out, "overwrite", "")).runId("2026-11-23").execute());
+        () -> Shardscore.job(spark, job(input, out, "overwrite")).runId("2026-11-23").execute());
     assertEquals(1, manifest(out).version());
     assertComplete(out, v1);
     ScoreResult retry =
-        Shardscore.job(spark, job(input, out, "overwrite", "")).runId("2026-11-23").execute();
+        Shardscore.job(spark, job(input, out, "overwrite")).runId("2026-11-23").execute();
     assertEquals(2, retry.manifestVersion());
     assertComplete(out, manifest(out));
     Path clean = dir.resolve("case2-clean");
-    Shardscore.job(spark, job(input, clean, "error-if-exists", "")).execute();
+    Shardscore.job(spark, job(input, clean, "error-if-exists")).execute();
     assertEquals(rows(clean), rows(out));
   }
 
@@ -199,13 +190,13 @@ class GuaranteeRegressionTest {
   void aShardKeptBySelectionIsRescoredWhenItsInputChanged() throws Exception {
     Path input = clusteredInput("case4-input");
     Path out = dir.resolve("case4");
-    Shardscore.job(spark, job(input, out, "incremental", "")).execute();
+    Shardscore.job(spark, job(input, out, "incremental")).execute();
     writeSlice(input, 3, 7);
-    Shardscore.job(spark, job(input, out, "incremental", "")).shards(Set.of("0-999")).execute();
-    ScoreResult next = Shardscore.job(spark, job(input, out, "incremental", "")).execute();
+    Shardscore.job(spark, job(input, out, "incremental")).shards(Set.of("0-999")).execute();
+    ScoreResult next = Shardscore.job(spark, job(input, out, "incremental")).execute();
     assertEquals(Set.of("3000-3999"), withStatus(next, "scored"), next.shards().toString());
     Path clean = dir.resolve("case4-clean");
-    Shardscore.job(spark, job(input, clean, "error-if-exists", "")).execute();
+    Shardscore.job(spark, job(input, clean, "error-if-exists")).execute();
     assertEquals(rows(clean), rows(out));
   }
 
@@ -229,19 +220,16 @@ class GuaranteeRegressionTest {
   }
 
   private static String yamlWithRanges(Path input, Path out, String ranges, String unmatched) {
-    return "input:\n  path: "
-        + input
-        + "\noutput:\n  path: "
-        + out
-        + "\n  mode: incremental\nsharding:\n  key: customer_id\n  ranges: '"
-        + ranges
-        + "'\n  unmatched: "
-        + unmatched
-        + "\nscoring:\n  max-error-fraction: 0.9\nmodel:\n  path: "
-        + model
-        + "\n  features: ['"
-        + String.join("', '", DemoData.FEATURES)
-        + "']\n";
+    return yaml(input, out, "incremental")
+        .set("sharding.ranges", JobYaml.quoted(ranges))
+        .set("sharding.unmatched", unmatched)
+        .set("scoring.max-error-fraction", 0.9)
+        .text();
+  }
+
+  /** Quantile shards instead of the ranges. */
+  private static UnaryOperator<JobYaml> quantiles(int shards) {
+    return y -> y.remove("sharding.ranges").set("sharding.quantiles", shards);
   }
 
   /** Case 8: changing the passthrough columns rescores on the metadata fast path, no failure. */
@@ -249,8 +237,8 @@ class GuaranteeRegressionTest {
   void changingPassthroughRescoresOnTheFastPath() throws Exception {
     Path input = clusteredInput("case8-input");
     Path out = dir.resolve("case8");
-    String narrow = "scoring:\n  passthrough: [customer_id, age]\n";
-    String wide = "scoring:\n  passthrough: [customer_id, age, country]\n";
+    UnaryOperator<JobYaml> narrow = y -> y.set("scoring.passthrough", "[customer_id, age]");
+    UnaryOperator<JobYaml> wide = y -> y.set("scoring.passthrough", "[customer_id, age, country]");
     Shardscore.job(spark, job(input, out, "incremental", narrow)).execute();
     ScoreResult second = Shardscore.job(spark, job(input, out, "incremental", wide)).execute();
     assertEquals(SLICES, withStatus(second, "scored").size(), second.shards().toString());
@@ -273,21 +261,10 @@ class GuaranteeRegressionTest {
     Path single = dir.resolve("case9.parquet");
     Files.copy(file, single);
     Path out = dir.resolve("case9");
-    String ranges = "  ranges: '0-999,1000-1999'\n";
     JobConfig cfg =
-        JobConfigReader.parse(
-            "input:\n  path: "
-                + single
-                + "\noutput:\n  path: "
-                + out
-                + "\n  mode: incremental\nsharding:\n  key: customer_id\n"
-                + ranges
-                + "model:\n  path: "
-                + model
-                + "\n  features: ['"
-                + String.join("', '", DemoData.FEATURES)
-                + "']\n",
-            "case 9");
+        yaml(single, out, "incremental")
+            .set("sharding.ranges", JobYaml.quoted("0-999,1000-1999"))
+            .parse("case 9");
     Shardscore.job(spark, cfg).execute();
     Path changed = dir.resolve("case9-changed");
     DemoData.frame(spark, 2_000, 1, false)
@@ -311,14 +288,13 @@ class GuaranteeRegressionTest {
   void anOverwriteRerunResumesFinishedShards() throws Exception {
     Path input = clusteredInput("case10-input");
     Path out = dir.resolve("case10");
-    Shardscore.job(spark, job(input, out, "overwrite", "")).execute();
+    Shardscore.job(spark, job(input, out, "overwrite")).execute();
     withFault(
-        "task-partition:3",
-        () -> Shardscore.job(spark, job(input, out, "overwrite", "")).execute());
-    ScoreResult rerun = Shardscore.job(spark, job(input, out, "overwrite", "")).execute();
+        "task-partition:3", () -> Shardscore.job(spark, job(input, out, "overwrite")).execute());
+    ScoreResult rerun = Shardscore.job(spark, job(input, out, "overwrite")).execute();
     assertFalse(withStatus(rerun, "resumed").isEmpty(), rerun.shards().toString());
     Path clean = dir.resolve("case10-clean");
-    Shardscore.job(spark, job(input, clean, "error-if-exists", "")).execute();
+    Shardscore.job(spark, job(input, clean, "error-if-exists")).execute();
     assertEquals(rows(clean), rows(out));
   }
 
@@ -327,12 +303,12 @@ class GuaranteeRegressionTest {
   void aNewQuantileCountReplans() throws Exception {
     Path input = clusteredInput("case11-input");
     Path out = dir.resolve("case11");
-    Shardscore.job(spark, job(input, out, "incremental", "  quantiles: 4\n")).execute();
+    Shardscore.job(spark, job(input, out, "incremental", quantiles(4))).execute();
     assertEquals(4, planned(manifest(out)));
-    Shardscore.job(spark, job(input, out, "incremental", "  quantiles: 8\n")).execute();
+    Shardscore.job(spark, job(input, out, "incremental", quantiles(8))).execute();
     assertEquals(8, planned(manifest(out)));
     Path clean = dir.resolve("case11-clean");
-    Shardscore.job(spark, job(input, clean, "error-if-exists", "  quantiles: 8\n")).execute();
+    Shardscore.job(spark, job(input, clean, "error-if-exists", quantiles(8))).execute();
     assertEquals(rows(clean).size(), rows(out).size());
   }
 
@@ -352,18 +328,11 @@ class GuaranteeRegressionTest {
     List<String> features = new ArrayList<>(DemoData.FEATURES);
     features.set(features.indexOf("age"), "run_id");
     JobConfig cfg =
-        JobConfigReader.parse(
-            "input:\n  path: "
-                + input
-                + "\noutput:\n  path: "
-                + out
-                + "\nsharding:\n  key: customer_id\n  ranges: '0-499'\n"
-                + "scoring:\n  passthrough: [customer_id]\nmodel:\n  path: "
-                + model
-                + "\n  features: ['"
-                + String.join("', '", features)
-                + "']\n",
-            "case 13");
+        JobYaml.demo(input, model, out)
+            .set("sharding.ranges", JobYaml.quoted("0-499"))
+            .set("scoring.passthrough", "[customer_id]")
+            .set("model.features", JobYaml.flow(features))
+            .parse("case 13");
     RuntimeException e =
         assertThrows(RuntimeException.class, () -> Shardscore.job(spark, cfg).execute());
     assertTrue(e.getMessage().contains("'run_id' would collide"), e.getMessage());

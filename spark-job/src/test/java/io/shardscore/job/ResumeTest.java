@@ -1,14 +1,15 @@
 package io.shardscore.job;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.shardscore.job.commit.PendingJournal;
 import io.shardscore.job.commit.PendingRun;
 import io.shardscore.job.config.JobConfig;
 import io.shardscore.job.config.OutputConfig;
+import io.shardscore.job.error.ScoringFailedException;
 import io.shardscore.job.result.ScoreResult;
+import io.shardscore.job.result.ShardStatus;
 import io.shardscore.job.store.FaultInjection;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,7 +17,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.stream.Collectors;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -63,38 +66,42 @@ class ResumeTest {
         .withOutput(new OutputConfig(out.toString(), "incremental"));
   }
 
-  /** Shards whose every task left a completion marker in the pending run's staging. */
-  private static Set<String> finishedShards(Path out) throws Exception {
-    FileSystem fs =
-        org.apache.hadoop.fs.FileSystem.getLocal(spark.sparkContext().hadoopConfiguration());
-    PendingJournal journal = new PendingJournal(fs, new org.apache.hadoop.fs.Path(out.toUri()));
+  /**
+   * What the failed run left in its pending journal, read once it returned: every shard it was to
+   * score, those whose every task left a completion marker, and the shard of each partition.
+   */
+  private record Left(Set<String> shards, Set<String> finished, Map<Integer, String> shardOf) {
+    Set<String> unfinished() {
+      Set<String> rest = new TreeSet<>(shards);
+      rest.removeAll(finished);
+      return rest;
+    }
+  }
+
+  private static PendingJournal journal(Path out) throws Exception {
+    FileSystem fs = FileSystem.getLocal(spark.sparkContext().hadoopConfiguration());
+    return new PendingJournal(fs, new org.apache.hadoop.fs.Path(out.toUri()));
+  }
+
+  private static Left left(Path out) throws Exception {
+    PendingJournal journal = journal(out);
     List<PendingRun> runs = journal.list();
     assertEquals(1, runs.size(), "the failed run left its journal");
     Set<Integer> done = journal.completed(runs.get(0)).keySet();
+    Set<String> shards = new TreeSet<>();
     Set<String> finished = new TreeSet<>();
+    Map<Integer, String> shardOf = new TreeMap<>();
     runs.get(0)
         .shards()
         .forEach(
             (name, shard) -> {
+              shards.add(name);
+              shard.partitions().forEach(p -> shardOf.put(p, name));
               if (done.containsAll(shard.partitions())) {
                 finished.add(name);
               }
             });
-    return finished;
-  }
-
-  private static int journalShards(Path out) {
-    FileSystem fs;
-    try {
-      fs = org.apache.hadoop.fs.FileSystem.getLocal(spark.sparkContext().hadoopConfiguration());
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    }
-    return new PendingJournal(fs, new org.apache.hadoop.fs.Path(out.toUri()))
-        .list()
-        .get(0)
-        .shards()
-        .size();
+    return new Left(shards, finished, shardOf);
   }
 
   private static Set<String> withStatus(ScoreResult r, String status) {
@@ -103,42 +110,66 @@ class ResumeTest {
     return names;
   }
 
-  private void resumeAfter(String fault, String name, boolean someUnfinished) throws Exception {
+  /**
+   * Runs the job with {@code fault} armed, expects it to fail with {@code failure}, then reruns it
+   * and checks that the rerun resumed exactly the shards the failed run's completion markers show
+   * finished (read after the failed run returned: its tasks had stopped by then) and scored exactly
+   * the others.
+   *
+   * @param failedPartition the partition whose task the fault fails, or -1 for a driver-side fault
+   *     after every task finished
+   */
+  private static <T extends Throwable> T resumeAfter(
+      String fault, String name, Class<T> failure, int failedPartition) throws Exception {
     Path out = dir.resolve(name);
-    System.setProperty(FaultInjection.PROPERTY, fault);
-    assertThrows(Throwable.class, () -> Shardscore.job(spark, job(out)).execute());
-    System.clearProperty(FaultInjection.PROPERTY);
+    Throwable e = Faults.crash(fault, () -> Shardscore.job(spark, job(out)).execute());
+    assertTrue(failure.isInstance(e), "failed with " + failure.getSimpleName() + ": " + e);
     assertTrue(
         !Files.exists(out.resolve("_shardscore/manifests"))
             || isEmpty(out.resolve("_shardscore/manifests")),
         "nothing committed");
-    Set<String> finished = finishedShards(out);
     // The journal lists every shard the run scores: the 12 ranges and the null-key shard (its
     // rows go to errors); the empty unmatched shard has no task and counts as finished.
-    int total = journalShards(out);
-    int unfinished = total - finished.size();
-    if (someUnfinished) {
-      assertTrue(unfinished > 0 && unfinished < total, "0 < " + unfinished + " < " + total);
+    Left left = left(out);
+    System.out.println(
+        "observed: after "
+            + fault
+            + ", "
+            + left.finished().size()
+            + " of "
+            + left.shards().size()
+            + " shards finished; unfinished "
+            + left.unfinished());
+    assertEquals(SHARDS + 2, left.shards().size(), left.shards().toString());
+    if (failedPartition < 0) {
+      assertEquals(left.shards(), left.finished(), "every shard finished before the fault");
     } else {
-      assertEquals(0, unfinished);
+      String failed = left.shardOf().get(failedPartition);
+      assertTrue(failed != null, "partition " + failedPartition + " in " + left.shardOf());
+      assertTrue(left.unfinished().contains(failed), "the failed task's shard is unfinished");
+      assertTrue(
+          left.finished().size() > 0 && left.unfinished().size() < left.shards().size(),
+          "some shards finished: " + left);
     }
 
     ScoreResult rerun = Shardscore.job(spark, job(out)).execute();
     Set<String> reused = withStatus(rerun, "resumed");
     reused.addAll(withStatus(rerun, "empty"));
-    assertEquals(finished, reused, "finished shards are reused");
+    assertEquals(left.finished(), reused, "exactly the finished shards are reused");
     Set<String> scored = withStatus(rerun, "scored");
     scored.addAll(withStatus(rerun, "rejected"));
-    assertEquals(unfinished, scored.size(), "exactly the unfinished shards are scored: " + scored);
+    assertEquals(left.unfinished(), scored, "exactly the unfinished shards are scored");
+    assertEquals(
+        left.shards(),
+        rerun.shards().stream()
+            .map(ShardStatus::name)
+            .collect(Collectors.toCollection(TreeSet::new)),
+        "the rerun reports every shard, each once: " + rerun.shards());
+    assertEquals(left.shards().size(), rerun.shards().size(), rerun.shards().toString());
     assertEquals(1, rerun.manifestVersion());
-    assertTrue(
-        new PendingJournal(
-                org.apache.hadoop.fs.FileSystem.getLocal(
-                    spark.sparkContext().hadoopConfiguration()),
-                new org.apache.hadoop.fs.Path(out.toUri()))
-            .list()
-            .isEmpty());
+    assertTrue(journal(out).list().isEmpty());
     assertSameAsClean(out);
+    return failure.cast(e);
   }
 
   private static boolean isEmpty(Path p) throws Exception {
@@ -149,26 +180,37 @@ class ResumeTest {
 
   @Test
   void aRunThatDiesAfterSomeShardsScoresOnlyTheRestWhenRerun() throws Exception {
-    // The last partition's task fails after the others have (mostly) finished.
-    resumeAfter("task-partition:" + (SHARDS - 1), "after-some-shards", true);
+    // The task of partition 11 fails; local[2] does not retry it, so the job fails, and the run
+    // returns only once its other tasks have stopped: the markers read then are final.
+    int partition = SHARDS - 1;
+    ScoringFailedException e =
+        resumeAfter(
+            "task-partition:" + partition,
+            "after-some-shards",
+            ScoringFailedException.class,
+            partition);
+    assertEquals(ScoringFailedException.Reason.TASK_FAILED, e.reason(), e.getMessage());
   }
 
   @Test
   void aRunThatDiesAfterAllFilesBeforeTheManifestScoresNothingWhenRerun() throws Exception {
-    resumeAfter(FaultInjection.BEFORE_MANIFEST, "before-manifest", false);
+    resumeAfter(
+        FaultInjection.BEFORE_MANIFEST, "before-manifest", FaultInjection.InjectedCrash.class, -1);
   }
 
   @Test
   void aRunThatDiesWhileWritingTheManifestScoresNothingWhenRerun() throws Exception {
-    resumeAfter(FaultInjection.DURING_MANIFEST, "during-manifest", false);
+    resumeAfter(
+        FaultInjection.DURING_MANIFEST, "during-manifest", FaultInjection.InjectedCrash.class, -1);
   }
 
   @Test
   void aFinishedShardWhoseStagedFileIsGoneIsScoredAgain() throws Exception {
     Path out = dir.resolve("lost-staged-file");
-    System.setProperty(FaultInjection.PROPERTY, FaultInjection.BEFORE_MANIFEST);
-    assertThrows(Throwable.class, () -> Shardscore.job(spark, job(out)).execute());
-    System.clearProperty(FaultInjection.PROPERTY);
+    Throwable crash =
+        Faults.crash(
+            FaultInjection.BEFORE_MANIFEST, () -> Shardscore.job(spark, job(out)).execute());
+    assertTrue(crash instanceof FaultInjection.InjectedCrash, crash.toString());
     Path lost;
     try (var files = Files.walk(out.resolve("_shardscore/staging"))) {
       lost =

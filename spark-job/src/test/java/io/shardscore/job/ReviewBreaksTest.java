@@ -4,7 +4,6 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.when;
 import static org.junit.jupiter.api.Assertions.assertDoesNotThrow;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.shardscore.job.commit.Manifest;
@@ -95,9 +94,7 @@ class ReviewBreaksTest {
     Shardscore.job(spark, job(v1, out)).execute(); // v1
 
     // Attempt A scores both changed shards, then dies before the commit.
-    System.setProperty(FaultInjection.PROPERTY, FaultInjection.AFTER_STAGING);
-    assertThrows(Throwable.class, () -> Shardscore.job(spark, job(v2, out)).execute());
-    System.clearProperty(FaultInjection.PROPERTY);
+    Faults.crash(FaultInjection.AFTER_STAGING, () -> Shardscore.job(spark, job(v2, out)).execute());
 
     // Writer B: '--shards 0-999' resumes 0-999 from A and commits v2; held before its cleanup.
     CountDownLatch bAtCleanup = new CountDownLatch(1);
@@ -230,9 +227,8 @@ class ReviewBreaksTest {
   void leftoversOfACrashBeforeCleanupAreRemovedByTheNextCommit() throws Exception {
     Path out = dir.resolve("before-cleanup");
     Shardscore.job(spark, job(v1, out)).execute();
-    System.setProperty(FaultInjection.PROPERTY, FaultInjection.BEFORE_CLEANUP);
-    assertThrows(Throwable.class, () -> Shardscore.job(spark, job(v2, out)).execute());
-    System.clearProperty(FaultInjection.PROPERTY);
+    Faults.crash(
+        FaultInjection.BEFORE_CLEANUP, () -> Shardscore.job(spark, job(v2, out)).execute());
     assertEquals(2, Shardscore.manifest(spark, out.toString()).orElseThrow().version());
 
     ScoreResult next = Shardscore.job(spark, job(v1, out)).execute();

@@ -33,25 +33,19 @@ class ShardStrategiesTest {
     model = SparkTestSession.model(dir);
   }
 
-  private static String yaml(Path out, String sharding) {
-    return "input: {path: "
-        + input
-        + "}\noutput: {path: "
-        + out
-        + "}\nsharding:\n  key: customer_id\n"
-        + sharding
-        + "model:\n  path: "
-        + model
-        + "\n  features: ['"
-        + String.join("', '", io.shardscore.job.demo.DemoData.FEATURES)
-        + "']\n";
+  /** The demo job with one sharding setting besides the key, e.g. {@code quantiles: 4}. */
+  private static String yaml(Path out, String shardingKey, Object value) {
+    return JobYaml.demo(input, model, out)
+        .set("sharding." + shardingKey, value)
+        .set("model.features", JobYaml.flow(io.shardscore.job.demo.DemoData.FEATURES))
+        .text();
   }
 
   @Test
   void quantileShardsHaveNearlyEqualRowsAndRecordTheirOrigin() {
     Path out = dir.resolve("quantiles");
     ScoreResult r =
-        Shardscore.job(spark, JobConfigReader.parse(yaml(out, "  quantiles: 4\n"), "q")).execute();
+        Shardscore.job(spark, JobConfigReader.parse(yaml(out, "quantiles", 4), "q")).execute();
     List<ShardStatus> planned = r.shards().stream().filter(s -> s.name().startsWith("q")).toList();
     assertEquals(4, planned.size());
     for (ShardStatus s : planned) {
@@ -68,8 +62,7 @@ class ShardStrategiesTest {
   void hashBucketsScoreEveryRowOnceAcrossBucketFolders() {
     Path out = dir.resolve("hash");
     ScoreResult r =
-        Shardscore.job(spark, JobConfigReader.parse(yaml(out, "  hash-buckets: 5\n"), "h"))
-            .execute();
+        Shardscore.job(spark, JobConfigReader.parse(yaml(out, "hash-buckets", 5), "h")).execute();
     assertEquals(40_000, r.rowsIn());
     assertEquals(r.rowsIn(), r.rowsScored() + r.rowsRejected());
     Dataset<Row> scored = spark.read().parquet(out.toString());

@@ -57,18 +57,11 @@ public final class SparkTestSession {
   public static JobConfig job(
       String input, String model, String output, String ranges, String extra) {
     String yaml =
-        "input:\n  path: "
-            + input
-            + "\noutput:\n  path: "
-            + output
-            + "\nsharding:\n  key: customer_id\n  ranges: '"
-            + ranges
-            + "'\n  max-rows-per-partition: 4000\n"
-            + "model:\n  path: "
-            + model
-            + "\n  features: ['"
-            + String.join("', '", DemoData.FEATURES)
-            + "']\n"
+        JobYaml.demo(input, model, output)
+                .set("sharding.ranges", JobYaml.quoted(ranges))
+                .set("sharding.max-rows-per-partition", 4000)
+                .set("model.features", JobYaml.flow(DemoData.FEATURES))
+                .text()
             + extra;
     return JobConfigReader.parse(yaml, "test job");
   }

@@ -338,9 +338,7 @@ class SyncTest {
     Path a = dir.resolve("fa");
     Path b = dir.resolve("fb");
     Shardscore.job(spark, job(input, a)).execute();
-    System.setProperty(FaultInjection.PROPERTY, "sync-after-files:2");
-    assertThrows(Throwable.class, () -> sync(a, b, false));
-    System.clearProperty(FaultInjection.PROPERTY);
+    Faults.crash("sync-after-files:2", () -> sync(a, b, false));
     assertTrue(
         Shardscore.manifest(spark, b.toString()).isEmpty(), "no manifest: nothing committed");
     assertEquals(Map.of(), dataFiles(b), "nothing visible: the copies are staged");
@@ -387,13 +385,7 @@ class SyncTest {
     sync(crashFixture()[1], target, false);
     Manifest before = newest(target);
     Map<String, String> visibleBefore = dataFiles(target);
-    System.setProperty(FaultInjection.PROPERTY, point);
-    Throwable crash;
-    try {
-      crash = assertThrows(Throwable.class, () -> sync(source, target, false));
-    } finally {
-      System.clearProperty(FaultInjection.PROPERTY);
-    }
+    Throwable crash = Faults.crash(point, () -> sync(source, target, false));
     assertTrue(crash.getMessage().contains("injected fault at '" + point + "'"), crash.toString());
     boolean committed =
         !point.startsWith("sync-after-files")

@@ -4,9 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.shardscore.job.JobYaml;
 import io.shardscore.job.Shardscore;
 import io.shardscore.job.SparkTestSession;
-import io.shardscore.job.demo.DemoData;
 import io.shardscore.job.s3.S3Server;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -95,17 +95,10 @@ class BadInputMatrixTest {
   }
 
   private static String yaml(Path output) {
-    return "input:\n  path: "
-        + input
-        + "\noutput:\n  path: "
-        + output
-        + "\nsharding:\n"
-        + "  key: customer_id\n  ranges: 0-999,1000-1999\n"
-        + "model:\n  path: "
-        + model
-        + "\n  features:\n"
-        + DemoData.FEATURES.stream().map(f -> "    - " + f + "\n").reduce("", String::concat)
-        + "scoring:\n  batch-size: 256\n";
+    return JobYaml.demo(input, model, output)
+        .set("sharding.ranges", "0-999,1000-1999")
+        .set("scoring.batch-size", 256)
+        .text();
   }
 
   /**

@@ -1,10 +1,12 @@
 package io.shardscore.job.cli;
 
+import io.shardscore.job.ListenerEvents;
 import io.shardscore.job.SparkTestSession;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.spark.SparkContext;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerJobStart;
 
@@ -21,20 +23,24 @@ final class CliRunner {
 
   private CliRunner() {}
 
-  /** Spark jobs started so far in the shared test session. */
+  /**
+   * Spark jobs started so far in the shared test session, counted once the listener bus has
+   * delivered every event posted so far (a job that ran is never missed because its start event was
+   * still queued).
+   */
   static synchronized int jobs() {
+    SparkContext sc = SparkTestSession.get().sparkContext();
     if (!listening) {
-      SparkTestSession.get()
-          .sparkContext()
-          .addSparkListener(
-              new SparkListener() {
-                @Override
-                public void onJobStart(SparkListenerJobStart jobStart) {
-                  JOBS.incrementAndGet();
-                }
-              });
+      sc.addSparkListener(
+          new SparkListener() {
+            @Override
+            public void onJobStart(SparkListenerJobStart jobStart) {
+              JOBS.incrementAndGet();
+            }
+          });
       listening = true;
     }
+    ListenerEvents.drain(sc);
     return JOBS.get();
   }
 

@@ -3,11 +3,11 @@ package io.shardscore.job.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.shardscore.job.JobYaml;
 import io.shardscore.job.Shardscore;
 import io.shardscore.job.SparkTestSession;
 import io.shardscore.job.commit.Manifest;
 import io.shardscore.job.config.JobConfigReader;
-import io.shardscore.job.demo.DemoData;
 import io.shardscore.job.result.ScoreResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,22 +31,14 @@ class CommandLineTest {
     model = SparkTestSession.model(dir);
   }
 
-  private static Path jobFile(String name, Path output, String extra) throws Exception {
-    Path file = dir.resolve(name + ".yaml");
-    Files.writeString(
-        file,
-        "input:\n  path: "
-            + input
-            + "\noutput:\n  path: "
-            + output
-            + "\nsharding:\n"
-            + "  key: customer_id\n  ranges: 0-9999,10000-19999\n  max-rows-per-partition: 3000\n"
-            + "model:\n  path: "
-            + model
-            + "\n  features:\n"
-            + DemoData.FEATURES.stream().map(f -> "    - " + f + "\n").reduce("", String::concat)
-            + extra);
-    return file;
+  private static JobYaml job(Path output) {
+    return JobYaml.demo(input, model, output)
+        .set("sharding.ranges", "0-9999,10000-19999")
+        .set("sharding.max-rows-per-partition", 3000);
+  }
+
+  private static Path jobFile(String name, Path output) {
+    return job(output).write(dir.resolve(name + ".yaml"));
   }
 
   private static CliRunner.Run cli(String... args) {
@@ -57,11 +49,15 @@ class CommandLineTest {
   void theCliAndTheLibraryCommitTheSameManifestForTheSameJob() throws Exception {
     Path viaCli = dir.resolve("via-cli");
     Path viaLibrary = dir.resolve("via-library");
-    CliRunner.Run run = cli("run", "--config", jobFile("cli", viaCli, "").toString());
+    int jobsBefore = CliRunner.jobs();
+    CliRunner.Run run = cli("run", "--config", jobFile("cli", viaCli).toString());
     assertEquals(0, run.exit(), run.err());
+    assertTrue(
+        CliRunner.jobs() > jobsBefore,
+        "the job counter sees the command's Spark jobs (so 'no Spark job ran' means none ran)");
     assertTrue(run.out().contains("committed: "), run.out());
     ScoreResult lib =
-        Shardscore.job(spark, JobConfigReader.read(jobFile("lib", viaLibrary, ""))).execute();
+        Shardscore.job(spark, JobConfigReader.read(jobFile("lib", viaLibrary))).execute();
 
     Manifest a = Shardscore.manifest(spark, viaCli.toString()).orElseThrow();
     Manifest b = Shardscore.manifest(spark, viaLibrary.toString()).orElseThrow();
@@ -104,7 +100,7 @@ class CommandLineTest {
   @Test
   void aConfigErrorExitsWithTwoBeforeAnySparkJobRuns() throws Exception {
     Path out = dir.resolve("never");
-    Path file = jobFile("typo", out, "scoring:\n  batchsize: 10\n");
+    Path file = job(out).set("scoring.batchsize", 10).write(dir.resolve("typo.yaml"));
     int jobsBefore = CliRunner.jobs();
     CliRunner.Run run = cli("run", "--config", file.toString());
     assertEquals(ExitCode.INVALID, run.exit());
@@ -116,7 +112,7 @@ class CommandLineTest {
   @Test
   void aFlagOverridesTheFileAndIsValidatedLikeIt() throws Exception {
     Path out = dir.resolve("override");
-    Path file = jobFile("override", out, "");
+    Path file = jobFile("override", out);
     int jobsBefore = CliRunner.jobs();
     CliRunner.Run run = cli("run", "--config", file.toString(), "--batch-size", "0");
     assertEquals(ExitCode.INVALID, run.exit());
@@ -135,7 +131,7 @@ class CommandLineTest {
   @Test
   void aMissingModelExitsWithTwoAndNamesThePath() throws Exception {
     Path out = dir.resolve("no-model");
-    Path file = jobFile("no-model", out, "");
+    Path file = jobFile("no-model", out);
     CliRunner.Run run =
         cli("run", "--config", file.toString(), "--model", dir.resolve("missing.onnx").toString());
     assertEquals(ExitCode.INVALID, run.exit());
@@ -147,7 +143,7 @@ class CommandLineTest {
   void anExceededErrorBudgetExitsWithThree() throws Exception {
     Path out = dir.resolve("budget");
     CliRunner.Run run =
-        cli("run", "--config", jobFile("budget", out, "").toString(), "--max-error-fraction", "0");
+        cli("run", "--config", jobFile("budget", out).toString(), "--max-error-fraction", "0");
     assertEquals(ExitCode.ERROR_BUDGET_EXCEEDED, run.exit(), run.err());
     assertTrue(run.err().contains("could not be scored"), run.err());
   }
@@ -155,7 +151,7 @@ class CommandLineTest {
   @Test
   void planAndSyncWorkFromTheCommandLine() throws Exception {
     Path out = dir.resolve("planned");
-    Path file = jobFile("planned", out, "");
+    Path file = jobFile("planned", out);
     assertEquals(0, cli("run", "--config", file.toString()).exit());
     CliRunner.Run plan = cli("plan", "--config", file.toString(), "--json");
     assertEquals(0, plan.exit(), plan.err());
@@ -192,7 +188,7 @@ class CommandLineTest {
   @Test
   void validateChecksAFileWithoutSpark() throws Exception {
     assertEquals(
-        0, cli("validate", "--config", jobFile("valid", dir.resolve("v"), "").toString()).exit());
+        0, cli("validate", "--config", jobFile("valid", dir.resolve("v")).toString()).exit());
     assertEquals(
         ExitCode.INVALID,
         cli("validate", "--config", dir.resolve("absent.yaml").toString()).exit());

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.shardscore.job.ListenerEvents;
 import io.shardscore.job.Shardscore;
 import io.shardscore.job.config.OutputMode;
 import io.shardscore.job.demo.DemoData;
@@ -298,6 +299,7 @@ class ClusterIT {
                 }
               });
       ScoreResult r = score(spark, "s3a://lake/kill-scores");
+      ListenerEvents.drain(spark.sparkContext());
       System.out.println("observed: killed executor " + killed + ", removed " + removed);
       assertEquals(1, killed.size(), "an executor was killed mid-job");
       assertFalse(removed.isEmpty(), "the driver saw the executor loss");
@@ -321,6 +323,7 @@ class ClusterIT {
     AtomicInteger live = new AtomicInteger();
     AtomicInteger peak = new AtomicInteger();
     List<String> events = new CopyOnWriteArrayList<>();
+    Object removal = new Object();
     Map<String, String> dynamic = new LinkedHashMap<>();
     dynamic.put("spark.dynamicAllocation.enabled", "true");
     dynamic.put("spark.dynamicAllocation.shuffleTracking.enabled", "true");
@@ -348,6 +351,9 @@ class ClusterIT {
                 @Override
                 public void onExecutorRemoved(SparkListenerExecutorRemoved e) {
                   events.add("-" + e.executorId() + "=" + live.decrementAndGet());
+                  synchronized (removal) {
+                    removal.notifyAll();
+                  }
                 }
               });
       assertEquals(0, live.get(), "no executors before the job");
@@ -355,9 +361,13 @@ class ClusterIT {
       score(spark, "s3a://lake/elastic-scores");
       long scored = System.nanoTime();
       long deadline = scored + TimeUnit.SECONDS.toNanos(90);
-      while (live.get() > 0 && System.nanoTime() < deadline) {
-        Thread.sleep(200);
+      // Woken by each removal (no polling); the deadline only ends a wait that would fail.
+      synchronized (removal) {
+        while (live.get() > 0 && deadline - System.nanoTime() > 0) {
+          TimeUnit.NANOSECONDS.timedWait(removal, deadline - System.nanoTime());
+        }
       }
+      ListenerEvents.drain(spark.sparkContext());
       System.out.printf(
           "observed: executors %s; job %.1f s, back to 0 after %.1f s%n",
           events, (scored - start) / 1e9, (System.nanoTime() - scored) / 1e9);

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.shardscore.job.ListenerEvents;
 import io.shardscore.job.Shardscore;
 import io.shardscore.job.commit.Manifest;
 import io.shardscore.job.config.OutputMode;
@@ -25,7 +26,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
+import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.rdd.RDD;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerStageSubmitted;
 import org.apache.spark.sql.SparkSession;
@@ -35,6 +38,8 @@ import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
+import scala.reflect.ClassTag;
+import scala.reflect.ClassTag$;
 
 /**
  * GPU scheduling without a GPU: two standalone workers each offering two GPUs found by a discovery
@@ -45,6 +50,11 @@ import org.junit.jupiter.api.io.TempDir;
 @Tag("cluster")
 class GpuSchedulingIT {
   private static final long ROWS = 60_000;
+
+  /** GPU slots of the cluster: 2 workers with one executor of 2 cores and 2 GPUs each. */
+  private static final int SLOTS = 4;
+
+  private static final int ROUNDS = 4;
 
   @TempDir(cleanup = CleanupMode.ON_SUCCESS)
   static Path dir;
@@ -147,28 +157,50 @@ class GpuSchedulingIT {
     conf.put(ShardscorePlugin.WARMUP_MODEL, model);
     conf.put(ShardscorePlugin.WARMUP_FEATURES, "19");
     conf.put(ShardscorePlugin.WARMUP_DEVICE, "auto");
+    // The barrier stages below wait for all 4 slots: look for them every second, not every 15 s,
+    // and fail a barrier() that is not released within 2 minutes instead of waiting a year.
+    conf.put("spark.scheduler.barrier.maxConcurrentTasksCheck.interval", "1s");
+    conf.put("spark.scheduler.barrier.maxConcurrentTasksCheck.maxFailures", "180");
+    conf.put("spark.barrier.sync.timeout", "120");
     SparkSession spark = driver(conf);
     try {
       // Spark's side: tasks running at the same time on one executor hold different addresses.
-      List<String> spans =
-          new JavaSparkContext(spark.sparkContext())
-              .parallelize(new ArrayList<>(java.util.Collections.nCopies(16, 0)), 16)
-              .map(new GpuSpanProbe())
-              .collect();
+      // Each round is a barrier stage as wide as the cluster's GPU slots (2 executors x 2 GPUs):
+      // its tasks all run at once, two per executor, so every round has exactly one overlapping
+      // pair per executor, by construction rather than by timing.
+      List<String> spans = new ArrayList<>();
+      JavaSparkContext jsc = new JavaSparkContext(spark.sparkContext());
+      ClassTag<String> strings = ClassTag$.MODULE$.apply(String.class);
+      for (int round = 0; round < ROUNDS; round++) {
+        RDD<Integer> slots =
+            jsc.parallelize(new ArrayList<>(java.util.Collections.nCopies(SLOTS, 0)), SLOTS).rdd();
+        spans.addAll(
+            JavaRDD.fromRDD(
+                    slots.barrier().mapPartitions(new GpuSpanProbe(), false, strings), strings)
+                .collect());
+      }
+      assertEquals(ROUNDS * SLOTS, spans.size(), spans.toString());
       // (nanoTime is per JVM: compare spans of the same executor only)
-      for (String a : spans) {
-        for (String b : spans) {
-          String[] x = a.split(",");
-          String[] y = b.split(",");
+      int overlaps = 0;
+      for (int i = 0; i < spans.size(); i++) {
+        for (int j = i + 1; j < spans.size(); j++) {
+          String[] x = spans.get(i).split(",");
+          String[] y = spans.get(j).split(",");
           boolean sameExecutor = x[0].equals(y[0]);
           boolean overlap =
               Long.parseLong(x[2]) < Long.parseLong(y[3])
                   && Long.parseLong(y[2]) < Long.parseLong(x[3]);
-          if (a != b && sameExecutor && overlap) {
-            assertNotEquals(x[1], y[1], "overlapping tasks " + a + " and " + b + " share a GPU");
+          if (sameExecutor && overlap) {
+            overlaps++;
+            assertNotEquals(
+                x[1],
+                y[1],
+                "overlapping tasks " + spans.get(i) + " and " + spans.get(j) + " share a GPU");
           }
         }
       }
+      System.out.println("observed: " + overlaps + " overlapping pairs in " + spans);
+      assertEquals(ROUNDS * 2, overlaps, "one overlapping pair per executor and round: " + spans);
 
       ScoreResult r = job(spark, dir.resolve("auto").toString()).device("auto").execute();
       String summary = RunSummary.format(r);
@@ -254,6 +286,7 @@ class GpuSchedulingIT {
     try {
       ScoreResult r =
           job(spark, dir.resolve("profile").toString()).device("auto").gpusPerTask(0.5).execute();
+      ListenerEvents.drain(spark.sparkContext());
       System.out.println(
           "observed: stage profiles " + profiles + ", devices " + r.devicesByExecutor());
       assertEquals(1, profiles.size(), profiles.toString());

@@ -2,6 +2,8 @@ package io.shardscore.job.s3;
 
 import java.net.URI;
 import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.Deque;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -12,6 +14,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.spark.sql.SparkSession;
 import org.gaul.s3proxy.AuthenticationType;
 import org.gaul.s3proxy.S3Proxy;
 import org.jclouds.ContextBuilder;
@@ -39,6 +42,7 @@ public final class S3Server implements AutoCloseable {
   private final BlobStoreContext context;
   private final ConditionalBlobStore conditional;
   private final FaultyBlobStore store;
+  private final Deque<Runnable> sessionUndo = new ArrayDeque<>();
   private int port;
   private S3Proxy proxy;
 
@@ -146,6 +150,27 @@ public final class S3Server implements AutoCloseable {
     s3aSettings(bucket).forEach(conf::set);
   }
 
+  /**
+   * Points {@code bucket} of {@code spark} (a session other test classes share) at this server;
+   * {@link #close()} puts back what those settings were before.
+   */
+  public synchronized void configure(SparkSession spark, String bucket) {
+    s3aSettings(bucket)
+        .forEach(
+            (key, value) -> {
+              scala.Option<String> before = spark.conf().getOption(key);
+              sessionUndo.push(
+                  () -> {
+                    if (before.isDefined()) {
+                      spark.conf().set(key, before.get());
+                    } else {
+                      spark.conf().unset(key);
+                    }
+                  });
+              spark.conf().set(key, value);
+            });
+  }
+
   /** PUTs (single-part and multipart completions) of keys matching the filter, from now on. */
   public int puts() {
     return store.puts.get();
@@ -232,6 +257,11 @@ public final class S3Server implements AutoCloseable {
 
   @Override
   public void close() throws Exception {
+    synchronized (this) {
+      while (!sessionUndo.isEmpty()) {
+        sessionUndo.pop().run();
+      }
+    }
     try {
       proxy.stop();
     } finally {

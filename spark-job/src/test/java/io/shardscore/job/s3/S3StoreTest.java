@@ -38,6 +38,12 @@ class S3StoreTest {
   private static final long ROWS = 8_000;
   private static final String RANGES = "0-1999,2000-3999,4000-5999,6000-7999";
 
+  /**
+   * How long a run may take to fail on a store that refuses every PUT or goes down, with the
+   * fail-fast settings: README.md ("Fail fast") states this bound; keep the two equal.
+   */
+  private static final int FAIL_FAST_SECONDS = 60;
+
   @TempDir static Path dir;
   static S3Server s3;
   static SparkSession spark;
@@ -60,7 +66,7 @@ class S3StoreTest {
   /** A bucket of its own holding the demo input and the model. */
   private static String bucket(String name) throws Exception {
     s3.createBucket(name);
-    s3.s3aSettings(name).forEach(spark.conf()::set);
+    s3.configure(spark, name);
     Configuration conf = io.shardscore.job.store.SessionHadoopConf.of(spark);
     org.apache.hadoop.fs.Path model =
         new org.apache.hadoop.fs.Path("s3a://" + name + "/churn.onnx");
@@ -119,7 +125,7 @@ class S3StoreTest {
     assertEveryRowOnce(onPrem);
 
     s3.createBucket("lake-copy");
-    s3.s3aSettings("lake-copy").forEach(spark.conf()::set);
+    s3.configure(spark, "lake-copy");
     sync = new StoreSync(io.shardscore.job.store.SessionHadoopConf.of(spark));
     SyncResult up = sync.sync(onPrem, "s3a://lake-copy/scores", false);
     assertEquals(6, up.shardsCopied().size(), up.toString());
@@ -130,7 +136,7 @@ class S3StoreTest {
   @Test
   void aSecondSyncToS3FastForwardsTheCopyAndRemovesWhatItSupersedes() throws Exception {
     s3.createBucket("lake-ff");
-    s3.s3aSettings("lake-ff").forEach(spark.conf()::set);
+    s3.configure(spark, "lake-ff");
     Path local = dir.resolve("ff-local");
     String target = "s3a://lake-ff/scores";
     Shardscore.job(spark, SparkTestSession.job(localInput, localModel, local, RANGES, ""))
@@ -183,14 +189,18 @@ class S3StoreTest {
     s3.failPuts(stagedData(), 2, Integer.MAX_VALUE);
     long start = System.nanoTime();
     ScoringFailedException e;
+    int refused;
     try {
       e = assertThrows(ScoringFailedException.class, () -> score(root, output, "overwrite"));
+      refused = s3.refusedPuts();
     } finally {
       s3.clearFaults();
     }
     double seconds = (System.nanoTime() - start) / 1e9;
-    System.out.printf("observed: store refusing PUTs failed the run in %.1f s%n", seconds);
-    assertTrue(seconds < 60, "failed within a bounded time: " + seconds + " s");
+    System.out.printf(
+        "observed: store refusing PUTs failed the run in %.1f s after %d refused PUTs%n",
+        seconds, refused);
+    assertTrue(seconds < FAIL_FAST_SECONDS, "failed within the README's bound: " + seconds + " s");
     System.out.println("observed: " + e.getMessage());
     assertTrue(e.getMessage().contains("nothing was committed"), e.getMessage());
     assertTrue(e.getMessage().contains("HTTP 5xx"), e.getMessage());
@@ -213,15 +223,17 @@ class S3StoreTest {
 
     s3.goDownAtPut(stagedData(), 2);
     long start = System.nanoTime();
-    RuntimeException e;
+    ScoringFailedException e;
     try {
-      e = assertThrows(RuntimeException.class, () -> score(root, output, "overwrite"));
+      e = assertThrows(ScoringFailedException.class, () -> score(root, output, "overwrite"));
     } finally {
       s3.clearFaults();
     }
     double seconds = (System.nanoTime() - start) / 1e9;
     System.out.printf("observed: store outage failed the run in %.1f s: %s%n", seconds, e);
-    assertTrue(seconds < 60, "failed within a bounded time: " + seconds + " s");
+    assertTrue(seconds < FAIL_FAST_SECONDS, "failed within the README's bound: " + seconds + " s");
+    assertEquals(ScoringFailedException.Reason.TASK_FAILED, e.reason(), e.getMessage());
+    assertTrue(e.getMessage().contains("nothing was committed"), e.getMessage());
     assertFalse(e.getMessage().contains(S3Server.SECRET_KEY), "no secret in the message");
 
     s3.restart();
