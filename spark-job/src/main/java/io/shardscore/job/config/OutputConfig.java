@@ -22,7 +22,7 @@ public record OutputConfig(String path, String mode, String retention) implement
   }
 
   public java.time.Duration retentionPeriod() {
-    return io.shardscore.job.commit.Retention.parse(retention);
+    return Retention.parse(retention);
   }
 
   public OutputMode outputMode() {
