@@ -3,6 +3,8 @@ package io.shardscore.job.cli;
 import io.shardscore.job.Shardscore;
 import io.shardscore.job.config.JobConfig;
 import io.shardscore.job.config.JobConfigReader;
+import io.shardscore.job.config.Setting;
+import io.shardscore.job.config.Settings;
 import io.shardscore.job.demo.DemoData;
 import io.shardscore.job.demo.DemoModel;
 import io.shardscore.job.result.RunSummary;
@@ -88,7 +90,7 @@ final class DemoCommand implements Callable<Integer> {
     return ExitCode.OK;
   }
 
-  private String jobYaml(Path data, Path model, Path output) {
+  String jobYaml(Path data, Path model, Path output) {
     long width = Math.max(1, (rows + shards - 1) / shards);
     StringBuilder ranges = new StringBuilder();
     for (int s = 0; s < shards; s++) {
@@ -112,9 +114,22 @@ final class DemoCommand implements Callable<Integer> {
         + "\n"
         + "model:\n  path: "
         + model
-        + "\n  engine: OnnxRuntime\n  features:\n"
+        + "\n"
+        + setting(Settings.MODEL_ENGINE)
+        + "  features:\n"
         + DemoData.FEATURES.stream().map(f -> "    - " + f + "\n").reduce("", String::concat)
         + "  outputs:\n    probabilities: churn_probabilities\n    score: churn_score\n    label: churn_label\n"
-        + "scoring:\n  batch-size: 1024\n  max-error-fraction: 0.01\n";
+        + "scoring:\n"
+        + setting(Settings.BATCH_SIZE)
+        + setting(Settings.MAX_ERROR_FRACTION);
+  }
+
+  /** {@code key: default} under its section, so the demo's file shows the defaults it runs with. */
+  private static String setting(Setting<?> s) {
+    return "  "
+        + s.key().substring(s.key().lastIndexOf('.') + 1)
+        + ": "
+        + s.defaultValue().orElseThrow()
+        + "\n";
   }
 }

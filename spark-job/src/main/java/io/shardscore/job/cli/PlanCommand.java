@@ -7,9 +7,6 @@ import io.shardscore.job.Shardscore;
 import io.shardscore.job.change.ChangePlan;
 import io.shardscore.job.change.ShardChange;
 import io.shardscore.job.config.JobConfig;
-import io.shardscore.job.config.JobConfigReader;
-import io.shardscore.job.config.JobConfigValidator;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,6 +15,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /**
@@ -28,28 +26,25 @@ import picocli.CommandLine.Option;
     description = {
       "Compare the input with the committed output and print, per shard, whether an incremental",
       "run would score it (new, changed) or keep it (unchanged), and which shards it would delete.",
-      "Reads and fingerprints the input; scores nothing, changes nothing."
+      "Reads and fingerprints the input; scores nothing, changes nothing. Takes the same flags",
+      "as run, so it previews the job that run would run."
     },
     mixinStandardHelpOptions = true)
 final class PlanCommand implements Callable<Integer> {
-  @Option(names = "--config", required = true, paramLabel = "FILE", description = "Job YAML file.")
-  Path config;
+  @Mixin JobOptions options = new JobOptions();
+
+  @Mixin ChangeOptions change = new ChangeOptions();
+
+  @Mixin SessionOptions session = new SessionOptions();
 
   @Option(names = "--json", description = "Print the plan as JSON.")
   boolean json;
 
-  @Option(
-      names = "--master",
-      paramLabel = "URL",
-      description = "Spark master when not under spark-submit; default local[*].")
-  String master;
-
-  @picocli.CommandLine.Mixin ChangeOptions change = new ChangeOptions();
-
   @Override
   public Integer call() throws Exception {
-    JobConfig job = JobConfigValidator.validate(JobConfigReader.read(config));
-    SparkSession spark = SparkSessions.create(master, job.spark());
+    // Validated once, by the plan itself, before any Spark job.
+    JobConfig job = options.job();
+    SparkSession spark = session.create(job);
     ScoreJob action = change.applyTo(Shardscore.job(spark, job));
     ChangePlan plan = action.plan();
     System.out.print(json ? toJson(plan) : toText(plan));

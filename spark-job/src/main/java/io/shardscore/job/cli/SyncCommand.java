@@ -1,7 +1,7 @@
 package io.shardscore.job.cli;
 
-import io.shardscore.job.commit.Retention;
 import io.shardscore.job.config.JobConfigException;
+import io.shardscore.job.config.Retention;
 import io.shardscore.job.sync.StoreSync;
 import io.shardscore.job.sync.SyncResult;
 import java.time.Duration;
@@ -56,13 +56,9 @@ final class SyncCommand implements Callable<Integer> {
   public Integer call() {
     Duration keep;
     try {
-      keep = Retention.parse(retention);
+      keep = Retention.parse(retention, "--retention");
     } catch (JobConfigException e) {
-      throw new JobConfigException(
-          "--retention is '"
-              + retention
-              + "'; write a duration such as 0 (delete at once), 90s, 30m, 12h or 7d. Nothing was"
-              + " copied.");
+      throw new JobConfigException(e.getMessage() + " Nothing was copied.");
     }
     // Only for the Hadoop configuration (s3a credentials, endpoints): no Spark job runs.
     SparkSession spark = SparkSessions.create("local[1]", conf);

@@ -1,25 +1,25 @@
 package io.shardscore.job.cli;
 
-import io.shardscore.job.config.JobConfigReader;
 import io.shardscore.job.config.JobConfigValidator;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
+import picocli.CommandLine.Mixin;
 
-/** {@code shardscore validate}: check a job file without starting Spark. */
+/** {@code shardscore validate}: check a job file, with the same overrides as run, without Spark. */
 @Command(
     name = "validate",
-    description = "Check a job file (keys, values, ranges) without starting Spark.",
+    description = {
+      "Check a job file (keys, values, ranges) without starting Spark.",
+      "Flags override the same keys of the job file, as they do for run."
+    },
     mixinStandardHelpOptions = true)
 final class ValidateCommand implements Callable<Integer> {
-  @Option(names = "--config", required = true, paramLabel = "FILE", description = "Job YAML file.")
-  Path config;
+  @Mixin JobOptions options = new JobOptions();
 
   @Override
   public Integer call() {
-    JobConfigValidator.validate(JobConfigReader.read(config));
-    System.out.println(config + " is valid.");
+    JobConfigValidator.validate(options.job());
+    System.out.println(options.config + " is valid.");
     return ExitCode.OK;
   }
 }

@@ -1,6 +1,5 @@
 package io.shardscore.job.config;
 
-import io.shardscore.model.ModelEngine;
 import io.shardscore.model.ModelLoadException;
 import io.shardscore.sharding.KeyRange;
 import io.shardscore.sharding.ShardingException;
@@ -11,8 +10,10 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * Checks everything about a {@link JobConfig} that needs no data: required keys, value ranges,
- * names. Reports every problem at once, each naming the key, the bad value and the fix.
+ * Checks everything about a {@link JobConfig} that needs no data: each setting against its
+ * declaration in {@link Settings} (required keys, value ranges, choices), then what involves
+ * several settings (sharding strategy, ranges, feature and output names, paths). Reports every
+ * problem at once, each naming the key, the bad value and the fix.
  */
 public final class JobConfigValidator {
   /** Columns shardscore adds to every output row. */
@@ -34,15 +35,15 @@ public final class JobConfigValidator {
    */
   public static JobConfig validate(JobConfig config, boolean inputGiven) {
     List<String> problems = new ArrayList<>();
-    if (!inputGiven && (config.input() == null || blank(config.input().path()))) {
-      problems.add("input.path is missing; set it to the data to score, e.g. 'data/customers'.");
-    }
-    if (config.output() == null || blank(config.output().path())) {
-      problems.add(
-          "output.path is missing; set it to a folder for the results, e.g. 'out/scores'.");
-    } else {
-      check(problems, () -> config.output().outputMode());
-      check(problems, () -> config.output().retentionPeriod());
+    // Absent input and output sections are checked as empty ones: their paths are missing.
+    JobConfig probe =
+        config
+            .withInput(config.input() == null ? new InputConfig(null, null) : config.input())
+            .withOutput(config.output() == null ? new OutputConfig(null, null) : config.output());
+    for (Setting<?> setting : Settings.all()) {
+      if (!(inputGiven && setting == Settings.INPUT_PATH)) {
+        problems.addAll(setting.problems(probe));
+      }
     }
     if (config.input() != null
         && config.output() != null
@@ -61,7 +62,6 @@ public final class JobConfigValidator {
     }
     validateSharding(config.sharding(), problems);
     validateModel(config.model(), problems);
-    validateScoring(config.scoring(), problems);
     if (!problems.isEmpty()) {
       throw new JobConfigException(problems);
     }
@@ -73,9 +73,6 @@ public final class JobConfigValidator {
       problems.add(
           "sharding is missing; set sharding.key and one of ranges, hash-buckets or quantiles.");
       return;
-    }
-    if (blank(s.key())) {
-      problems.add("sharding.key is missing; name the integral key column, e.g. 'customer_id'.");
     }
     int strategies =
         (s.ranges() != null ? 1 : 0)
@@ -121,35 +118,12 @@ public final class JobConfigValidator {
                     StrayKeyPolicy.FAIL));
       }
     }
-    if (s.hashBuckets() != null && (s.hashBuckets() < 1 || s.hashBuckets() > 100_000)) {
-      problems.add("sharding.hash-buckets is " + s.hashBuckets() + "; use 1 to 100000.");
-    }
-    if (s.quantiles() != null && (s.quantiles() < 1 || s.quantiles() > 10_000)) {
-      problems.add("sharding.quantiles is " + s.quantiles() + "; use 1 to 10000.");
-    }
-    check(problems, () -> StrayKeyPolicy.parse(s.unmatched(), "sharding.unmatched"));
-    check(problems, () -> StrayKeyPolicy.parse(s.nullKeys(), "sharding.null-keys"));
-    if (s.maxRowsPerPartition() < 1) {
-      problems.add(
-          "sharding.max-rows-per-partition is "
-              + s.maxRowsPerPartition()
-              + "; use a positive row budget, e.g. 1000000.");
-    }
   }
 
   private static void validateModel(ModelConfig m, List<String> problems) {
     if (m == null) {
       problems.add("model is missing; set model.path and model.features.");
       return;
-    }
-    if (blank(m.path())) {
-      problems.add("model.path is missing; set it to the model file, e.g. 'models/churn.onnx'.");
-    }
-    check(problems, () -> ModelEngine.parse(m.engine()));
-    if (m.features().isEmpty()) {
-      problems.add(
-          "model.features is empty; list the input columns in the model's order, e.g. [age,"
-              + " spend[6]].");
     }
     Set<String> seen = new HashSet<>();
     for (String f : m.features()) {
@@ -183,44 +157,6 @@ public final class JobConfigValidator {
         problems.add(
             "model.outputs column '" + n + "' is reserved by shardscore; choose another name.");
       }
-    }
-    if (o.scoreIndex() != null && o.scoreIndex() < 0) {
-      problems.add("model.outputs.score-index is " + o.scoreIndex() + "; use 0 or more.");
-    }
-  }
-
-  private static void validateScoring(ScoringConfig s, List<String> problems) {
-    if (s.batchSize() < 1 || s.batchSize() > 1_000_000) {
-      problems.add(
-          "scoring.batch-size is " + s.batchSize() + "; use 1 to 1000000 (1024 is a good start).");
-    }
-    if (s.maxErrorFraction().isNaN() || s.maxErrorFraction() < 0 || s.maxErrorFraction() > 1) {
-      problems.add(
-          "scoring.max-error-fraction is "
-              + s.maxErrorFraction()
-              + "; use a fraction from 0 (no bad rows allowed) to 1.");
-    }
-    if (s.devicePolicy() == null) {
-      problems.add("scoring.device is '" + s.device() + "'; use cpu, gpu or auto.");
-    }
-    if (!ScoringConfig.PER_TASK.equals(s.batching()) && !ScoringConfig.QUEUE.equals(s.batching())) {
-      problems.add(
-          "scoring.batching is '"
-              + s.batching()
-              + "'; use per-task (each task calls the model) or queue (one queue per device"
-              + " coalesces the tasks' batches).");
-    }
-    if (s.queueMaxRows() < 1) {
-      problems.add("scoring.queue-max-rows is " + s.queueMaxRows() + "; use 1 or more (8192).");
-    }
-    if (s.queueMaxWaitMs() < 0) {
-      problems.add("scoring.queue-max-wait-ms is " + s.queueMaxWaitMs() + "; use 0 or more (2).");
-    }
-    if (s.gpusPerTask() != null && !(s.gpusPerTask() > 0 && s.gpusPerTask() <= 64)) {
-      problems.add(
-          "scoring.gpus-per-task is "
-              + s.gpusPerTask()
-              + "; use a share of a GPU such as 0.25 (four tasks per GPU) or a whole number.");
     }
   }
 

@@ -4,17 +4,18 @@ import java.io.Serializable;
 import java.util.List;
 
 /**
- * {@code model:} the model to score with and how rows feed it.
+ * {@code model:} the model to score with and how rows feed it. Defaults and allowed values of each
+ * component are declared in {@link Settings}.
  *
  * @param path the model file (a path or Hadoop URI every executor can read)
- * @param engine the DJL engine; {@code OnnxRuntime} by default
+ * @param engine the DJL engine
  * @param features input columns in tensor order; {@code name[n]} for fixed-length arrays
  * @param outputs prediction columns to write
  */
 public record ModelConfig(String path, String engine, List<String> features, ModelOutputs outputs)
     implements Serializable {
   public ModelConfig {
-    engine = engine == null ? "OnnxRuntime" : engine;
+    engine = Settings.MODEL_ENGINE.orDefault(engine);
     features = features == null ? List.of() : List.copyOf(features);
     outputs = outputs == null ? ModelOutputs.defaults() : outputs;
   }

@@ -16,9 +16,9 @@ import java.io.Serializable;
 public record ModelOutputs(String probabilities, String score, Integer scoreIndex, String label)
     implements Serializable {
   public ModelOutputs {
-    probabilities = probabilities == null ? "probabilities" : probabilities;
-    score = score == null ? "score" : score;
-    label = label == null ? "label" : label;
+    probabilities = Settings.PROBABILITIES.orDefault(probabilities);
+    score = Settings.SCORE.orDefault(score);
+    label = Settings.LABEL.orDefault(label);
   }
 
   public static ModelOutputs defaults() {

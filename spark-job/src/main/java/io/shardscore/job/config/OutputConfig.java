@@ -3,29 +3,32 @@ package io.shardscore.job.config;
 import java.io.Serializable;
 
 /**
- * {@code output:} where committed results go.
+ * {@code output:} where committed results go. Defaults and allowed values of each component are
+ * declared in {@link Settings}.
  *
  * @param path the output root; results land under {@code shard=<name>/}, rejected rows under {@code
  *     _errors/shard=<name>/}, the manifest under {@code _shardscore/}
- * @param mode {@code error-if-exists} (default), {@code overwrite} or {@code incremental}
- * @param retention how long superseded files stay for readers of older versions; {@code 0}
- *     (default) deletes them right after the commit
+ * @param mode {@code error-if-exists}, {@code overwrite} or {@code incremental}
+ * @param retention how long superseded files stay for readers of older versions; {@code 0} deletes
+ *     them right after the commit
  */
 public record OutputConfig(String path, String mode, String retention) implements Serializable {
   public OutputConfig {
-    mode = mode == null ? OutputMode.ERROR_IF_EXISTS.configName() : mode;
-    retention = retention == null ? "0" : retention;
+    mode = Settings.OUTPUT_MODE.orDefault(mode);
+    retention = Settings.OUTPUT_RETENTION.orDefault(retention);
   }
 
   public OutputConfig(String path, String mode) {
     this(path, mode, null);
   }
 
+  /** The retention as a duration; throws a {@link JobConfigException} when it is not one. */
   public java.time.Duration retentionPeriod() {
-    return io.shardscore.job.commit.Retention.parse(retention);
+    return Retention.parse(retention, Settings.OUTPUT_RETENTION.key());
   }
 
+  /** The mode; throws a {@link JobConfigException} when it names none. */
   public OutputMode outputMode() {
-    return OutputMode.parse(mode);
+    return Choices.parse(Settings.OUTPUT_MODE, mode, OutputMode.class);
   }
 }

@@ -1,7 +1,5 @@
 package io.shardscore.job.config;
 
-import java.util.Locale;
-
 /** What a run does when its output already holds committed results. */
 public enum OutputMode {
   /** Refuse to run if the output exists and is not empty (the default). */
@@ -14,17 +12,12 @@ public enum OutputMode {
    */
   INCREMENTAL;
 
+  /** Parses {@code output.mode} (see {@link Choices}). */
   public static OutputMode parse(String text) {
-    for (OutputMode m : values()) {
-      if (m.configName().equals(text.trim().toLowerCase(Locale.ROOT))) {
-        return m;
-      }
-    }
-    throw new JobConfigException(
-        "output.mode is '" + text + "'; use error-if-exists (default), overwrite or incremental.");
+    return Choices.parse(Settings.OUTPUT_MODE, text, OutputMode.class);
   }
 
   public String configName() {
-    return name().toLowerCase(Locale.ROOT).replace('_', '-');
+    return Choices.configName(this);
   }
 }

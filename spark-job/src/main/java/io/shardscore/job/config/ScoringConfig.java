@@ -6,19 +6,9 @@ import java.io.Serializable;
 import java.util.List;
 
 /**
- * {@code scoring:} how partitions are scored.
- *
- * @param batchSize rows per model call; 1024 by default
- * @param passthrough input columns copied to the output; all input columns when absent
- * @param maxErrorFraction largest share of rows allowed in {@code _errors} before the run refuses
- *     to commit; 0.01 by default
- * @param device {@code cpu} (default), {@code gpu} or {@code auto}
- * @param batching {@code per-task} (default: each task calls the shared model with its own batches)
- *     or {@code queue} (one queue per model and device coalesces the tasks' batches)
- * @param queueMaxRows the most rows one coalesced call takes; 8192 by default
- * @param queueMaxWaitMs how long the queue waits to fill a call once it holds a batch; 2 by default
- * @param gpusPerTask when set, the scoring stage runs under its own Spark task resource profile
- *     asking this many GPUs per task (e.g. 0.25: four tasks share one GPU)
+ * {@code scoring:} how partitions are scored. Each component is the setting of the same key in
+ * {@link Settings} ({@code batchSize} is {@code scoring.batch-size}), which gives its default,
+ * allowed values and doc; a null component takes the default.
  */
 public record ScoringConfig(
     Integer batchSize,
@@ -30,19 +20,14 @@ public record ScoringConfig(
     Integer queueMaxWaitMs,
     Double gpusPerTask)
     implements Serializable {
-  public static final int DEFAULT_BATCH_SIZE = 1024;
-  public static final double DEFAULT_MAX_ERROR_FRACTION = 0.01;
-  public static final String PER_TASK = "per-task";
-  public static final String QUEUE = "queue";
-
   public ScoringConfig {
-    batchSize = batchSize == null ? DEFAULT_BATCH_SIZE : batchSize;
+    batchSize = Settings.BATCH_SIZE.orDefault(batchSize);
     passthrough = passthrough == null ? null : List.copyOf(passthrough);
-    maxErrorFraction = maxErrorFraction == null ? DEFAULT_MAX_ERROR_FRACTION : maxErrorFraction;
-    device = device == null ? "cpu" : device;
-    batching = batching == null ? PER_TASK : batching;
-    queueMaxRows = queueMaxRows == null ? 8192 : queueMaxRows;
-    queueMaxWaitMs = queueMaxWaitMs == null ? 2 : queueMaxWaitMs;
+    maxErrorFraction = Settings.MAX_ERROR_FRACTION.orDefault(maxErrorFraction);
+    device = Settings.DEVICE.orDefault(device);
+    batching = Settings.BATCHING.orDefault(batching);
+    queueMaxRows = Settings.QUEUE_MAX_ROWS.orDefault(queueMaxRows);
+    queueMaxWaitMs = Settings.QUEUE_MAX_WAIT_MS.orDefault(queueMaxWaitMs);
   }
 
   public ScoringConfig(Integer batchSize, List<String> passthrough, Double maxErrorFraction) {
@@ -125,14 +110,19 @@ public record ScoringConfig(
         gpus);
   }
 
-  /** The device policy; valid after validation. */
+  /** The device policy; throws a {@link JobConfigException} when {@code device} names none. */
   public DevicePolicy devicePolicy() {
-    return DevicePolicy.parse(device);
+    return Choices.parse(Settings.DEVICE, device, DevicePolicy.class);
+  }
+
+  /** Who calls the model; throws a {@link JobConfigException} when {@code batching} names none. */
+  public Batching batchingMode() {
+    return Choices.parse(Settings.BATCHING, batching, Batching.class);
   }
 
   /** The queue's settings, or null when tasks call the model directly. */
   public BatchingSettings queueSettings() {
-    return QUEUE.equals(batching)
+    return batchingMode() == Batching.QUEUE
         ? new BatchingSettings(queueMaxRows, queueMaxWaitMs * 1000L)
         : null;
   }

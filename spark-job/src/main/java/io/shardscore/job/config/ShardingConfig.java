@@ -1,11 +1,13 @@
 package io.shardscore.job.config;
 
+import io.shardscore.sharding.StrayKeyPolicy;
 import java.io.Serializable;
 import java.util.List;
 
 /**
  * {@code sharding:} how rows are split into shards. Exactly one of {@code ranges}, {@code
- * hash-buckets} or {@code quantiles} is set.
+ * hash-buckets} or {@code quantiles} is set. Defaults and allowed values of each component are
+ * declared in {@link Settings}.
  *
  * @param key the integral shard-key column, e.g. {@code customer_id}
  * @param ranges named key ranges, in ascending order (from {@code 0-999,1000-1999} or a YAML list)
@@ -24,14 +26,21 @@ public record ShardingConfig(
     String nullKeys,
     Long maxRowsPerPartition)
     implements Serializable {
-  public static final long DEFAULT_MAX_ROWS_PER_PARTITION = 1_000_000L;
-
   public ShardingConfig {
     ranges = ranges == null ? null : List.copyOf(ranges);
-    unmatched = unmatched == null ? "errors" : unmatched;
-    nullKeys = nullKeys == null ? "errors" : nullKeys;
-    maxRowsPerPartition =
-        maxRowsPerPartition == null ? DEFAULT_MAX_ROWS_PER_PARTITION : maxRowsPerPartition;
+    unmatched = Settings.UNMATCHED.orDefault(unmatched);
+    nullKeys = Settings.NULL_KEYS.orDefault(nullKeys);
+    maxRowsPerPartition = Settings.MAX_ROWS_PER_PARTITION.orDefault(maxRowsPerPartition);
+  }
+
+  /** The policy for keys outside every range; throws a {@link JobConfigException} when bad. */
+  public StrayKeyPolicy unmatchedPolicy() {
+    return Choices.parse(Settings.UNMATCHED, unmatched, StrayKeyPolicy.class);
+  }
+
+  /** The policy for null keys; throws a {@link JobConfigException} when bad. */
+  public StrayKeyPolicy nullKeysPolicy() {
+    return Choices.parse(Settings.NULL_KEYS, nullKeys, StrayKeyPolicy.class);
   }
 
   public ShardingConfig withMaxRowsPerPartition(long rows) {

@@ -30,8 +30,8 @@ public final class ShardPlanner {
 
   public static ShardPlan plan(ShardingConfig config, Dataset<Row> input) {
     requireIntegralKey(config.key(), input);
-    StrayKeyPolicy unmatched = StrayKeyPolicy.parse(config.unmatched(), "sharding.unmatched");
-    StrayKeyPolicy nullKeys = StrayKeyPolicy.parse(config.nullKeys(), "sharding.null-keys");
+    StrayKeyPolicy unmatched = config.unmatchedPolicy();
+    StrayKeyPolicy nullKeys = config.nullKeysPolicy();
     if (config.hashBuckets() != null) {
       return ShardPlan.ofHashBuckets(config.key(), config.hashBuckets(), nullKeys);
     }

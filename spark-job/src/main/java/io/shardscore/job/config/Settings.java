@@ -1,0 +1,250 @@
+package io.shardscore.job.config;
+
+import io.shardscore.model.DevicePolicy;
+import io.shardscore.model.ModelEngine;
+import io.shardscore.sharding.StrayKeyPolicy;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * Every job setting, each declared once: key, type, default, allowed values, doc and flag. The
+ * config records take their defaults from here, {@link JobConfigValidator} its range and choice
+ * checks, the {@code run}, {@code plan} and {@code validate} commands their override flags, and
+ * README's config reference is checked against it ({@code SettingsReadmeTest}).
+ */
+public final class Settings {
+  public static final Setting<String> INPUT_PATH =
+      Setting.of("input.path", ValueType.TEXT)
+          .required("set it to the data to score, e.g. 'data/customers'")
+          .flag("--input", "PATH")
+          .doc("data to score; `file:`, `hdfs:`, `s3a:` or a plain path")
+          .build();
+  public static final Setting<String> INPUT_FORMAT =
+      Setting.of("input.format", ValueType.TEXT)
+          .defaultValue("parquet")
+          .doc("Spark data source name")
+          .build();
+
+  public static final Setting<String> OUTPUT_PATH =
+      Setting.of("output.path", ValueType.TEXT)
+          .required("set it to a folder for the results, e.g. 'out/scores'")
+          .flag("--output", "PATH")
+          .doc("output root; must not overlap `input.path`")
+          .build();
+  public static final Setting<String> OUTPUT_MODE =
+      Setting.choice("output.mode", OutputMode.ERROR_IF_EXISTS)
+          .fix("use error-if-exists (default), overwrite or incremental")
+          .flag("--mode", "MODE")
+          .doc(
+              "`error-if-exists`: refuse an output that holds a commit; `overwrite`: write the new"
+                  + " files, commit, then delete the old ones; `incremental`: score only new or"
+                  + " changed shards, keep the rest byte-identical, remove shards that no longer"
+                  + " exist")
+          .build();
+  public static final Setting<String> OUTPUT_RETENTION =
+      Setting.of("output.retention", ValueType.TEXT)
+          .defaultValue("0")
+          .fix(Retention.FIX)
+          .check((key, value) -> Retention.parse(value, key))
+          .doc(
+              "how long files superseded by a commit stay (`90s`, `30m`, `12h`, `7d`); `0` deletes"
+                  + " them right after the commit")
+          .build();
+
+  public static final Setting<String> SHARDING_KEY =
+      Setting.of("sharding.key", ValueType.TEXT)
+          .required("name the integral key column, e.g. 'customer_id'")
+          .doc("integral shard key column")
+          .build();
+  public static final Setting<List<ShardingConfig.NamedRange>> SHARDING_RANGES =
+      Setting.of("sharding.ranges", ValueType.RANGES)
+          .doc(
+              "sorted, non-overlapping inclusive ranges `first-last` (`MIN`/`MAX` allowed), as a"
+                  + " string, a list, or `{name, range}` entries")
+          .build();
+  public static final Setting<Integer> HASH_BUCKETS =
+      Setting.of("sharding.hash-buckets", ValueType.INT)
+          .atLeast(1)
+          .atMost(100_000)
+          .doc("number of hash buckets (1–100000)")
+          .build();
+  public static final Setting<Integer> QUANTILES =
+      Setting.of("sharding.quantiles", ValueType.INT)
+          .atLeast(1)
+          .atMost(10_000)
+          .doc("number of quantile ranges (1–10000)")
+          .build();
+  public static final Setting<String> UNMATCHED =
+      Setting.choice("sharding.unmatched", StrayKeyPolicy.ERRORS)
+          .doc("keys outside every range: own `unmatched` shard, errors, or fail the run")
+          .build();
+  public static final Setting<String> NULL_KEYS =
+      Setting.choice("sharding.null-keys", StrayKeyPolicy.ERRORS)
+          .doc("null keys: own `null-key` shard, errors, or fail the run")
+          .build();
+  public static final Setting<Long> MAX_ROWS_PER_PARTITION =
+      Setting.of("sharding.max-rows-per-partition", ValueType.LONG)
+          .defaultValue(1_000_000L)
+          .atLeast(1)
+          .fix("use a positive row budget, e.g. 1000000")
+          .flag("--max-rows-per-partition", "ROWS")
+          .doc(
+              "row budget of one task; larger shards are split by a hash of the key and keep"
+                  + " their shard")
+          .build();
+
+  public static final Setting<String> MODEL_PATH =
+      Setting.of("model.path", ValueType.TEXT)
+          .required("set it to the model file, e.g. 'models/churn.onnx'")
+          .flag("--model", "FILE")
+          .doc(
+              "ONNX model file, readable by the driver and every executor (local path or Hadoop"
+                  + " URI)")
+          .build();
+  public static final Setting<String> MODEL_ENGINE =
+      Setting.of("model.engine", ValueType.TEXT)
+          .defaultValue("OnnxRuntime")
+          .check((key, value) -> ModelEngine.parse(value))
+          .doc("DJL engine")
+          .build();
+  public static final Setting<List<String>> FEATURES =
+      Setting.of("model.features", ValueType.LIST)
+          .required("list the input columns in the model's order, e.g. [age, spend[6]]")
+          .doc("input columns in tensor order; scalars count 1, `name[n]` arrays count n")
+          .build();
+  public static final Setting<String> PROBABILITIES =
+      Setting.of("model.outputs.probabilities", ValueType.TEXT)
+          .defaultValue("probabilities")
+          .doc("column for the model's whole output row (`array<float>`); `\"\"` leaves it out")
+          .build();
+  public static final Setting<String> SCORE =
+      Setting.of("model.outputs.score", ValueType.TEXT)
+          .defaultValue("score")
+          .doc("column for one value of that row (`float`); `\"\"` leaves it out")
+          .build();
+  public static final Setting<Integer> SCORE_INDEX =
+      Setting.of("model.outputs.score-index", ValueType.INT)
+          .atLeast(0)
+          .defaultDoc("the last")
+          .doc("which value of the row `score` takes (the positive class of a binary classifier)")
+          .build();
+  public static final Setting<String> LABEL =
+      Setting.of("model.outputs.label", ValueType.TEXT)
+          .defaultValue("label")
+          .doc("column for the index of the largest value (`int`); `\"\"` leaves it out")
+          .build();
+
+  public static final Setting<Integer> BATCH_SIZE =
+      Setting.of("scoring.batch-size", ValueType.INT)
+          .defaultValue(1024)
+          .atLeast(1)
+          .atMost(1_000_000)
+          .hint("1024 is a good start")
+          .flag("--batch-size", "ROWS")
+          .doc("rows per model call")
+          .build();
+  public static final Setting<List<String>> PASSTHROUGH =
+      Setting.of("scoring.passthrough", ValueType.LIST)
+          .defaultDoc("all columns")
+          .doc("input columns copied to the output")
+          .build();
+  public static final Setting<Double> MAX_ERROR_FRACTION =
+      Setting.of("scoring.max-error-fraction", ValueType.DECIMAL)
+          .defaultValue(0.01)
+          .atLeast(0)
+          .atMost(1)
+          .fix("use a fraction from 0 (no bad rows allowed) to 1")
+          .flag("--max-error-fraction", "F")
+          .doc("the run does not commit if more rows than this are unscorable")
+          .build();
+  public static final Setting<String> DEVICE =
+      Setting.choice("scoring.device", DevicePolicy.CPU)
+          .fix("use cpu, gpu or auto")
+          .flag("--device", "cpu|gpu|auto")
+          .doc(
+              "`cpu`; `gpu` (the GPU Spark assigned the task; fail fast when there is none or the"
+                  + " engine cannot use it); `auto` (that GPU when usable, else the CPU with one"
+                  + " warning per executor) — see [GPU executors](#gpu-executors)")
+          .build();
+  public static final Setting<String> BATCHING =
+      Setting.choice("scoring.batching", Batching.PER_TASK)
+          .fix(
+              "use per-task (each task calls the model) or queue (one queue per device coalesces"
+                  + " the tasks' batches)")
+          .doc(
+              "`per-task`: each task calls the shared model with its batches; `queue`: one queue"
+                  + " per model and device coalesces the batches of all tasks of the executor")
+          .build();
+  public static final Setting<Integer> QUEUE_MAX_ROWS =
+      Setting.of("scoring.queue-max-rows", ValueType.INT)
+          .defaultValue(8192)
+          .atLeast(1)
+          .doc("the most rows one coalesced call takes (`batching: queue`)")
+          .build();
+  public static final Setting<Integer> QUEUE_MAX_WAIT_MS =
+      Setting.of("scoring.queue-max-wait-ms", ValueType.INT)
+          .defaultValue(2)
+          .atLeast(0)
+          .doc("how long the queue waits to fill a call once it holds a batch")
+          .build();
+  public static final Setting<Double> GPUS_PER_TASK =
+      Setting.of("scoring.gpus-per-task", ValueType.DECIMAL)
+          .above(0)
+          .atMost(64)
+          .fix("use a share of a GPU such as 0.25 (four tasks per GPU) or a whole number")
+          .doc(
+              "run the scoring stage (only) under its own task resource profile asking this many"
+                  + " GPUs per task, e.g. `0.25`")
+          .build();
+
+  /** The job's {@code spark:} map (Spark and Hadoop settings), as a whole. */
+  public static final Setting<Map<String, String>> SPARK =
+      Setting.of("spark.*", ValueType.MAP)
+          .doc("Spark settings used when shardscore creates the session")
+          .build();
+
+  private static final List<Setting<?>> ALL =
+      List.of(
+          INPUT_PATH,
+          INPUT_FORMAT,
+          OUTPUT_PATH,
+          OUTPUT_MODE,
+          OUTPUT_RETENTION,
+          SHARDING_KEY,
+          SHARDING_RANGES,
+          HASH_BUCKETS,
+          QUANTILES,
+          UNMATCHED,
+          NULL_KEYS,
+          MAX_ROWS_PER_PARTITION,
+          MODEL_PATH,
+          MODEL_ENGINE,
+          FEATURES,
+          PROBABILITIES,
+          SCORE,
+          SCORE_INDEX,
+          LABEL,
+          BATCH_SIZE,
+          PASSTHROUGH,
+          MAX_ERROR_FRACTION,
+          DEVICE,
+          BATCHING,
+          QUEUE_MAX_ROWS,
+          QUEUE_MAX_WAIT_MS,
+          GPUS_PER_TASK,
+          SPARK);
+
+  private Settings() {}
+
+  /** Every setting, in the order of the config reference. */
+  public static List<Setting<?>> all() {
+    return ALL;
+  }
+
+  /** The setting with this key, e.g. {@code scoring.batch-size}. */
+  public static Optional<Setting<?>> named(String key) {
+    String k = key == null ? "" : key.trim();
+    return ALL.stream().filter(s -> s.key().equals(k)).findFirst();
+  }
+}
