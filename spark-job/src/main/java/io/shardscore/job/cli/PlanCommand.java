@@ -26,8 +26,8 @@ import picocli.CommandLine.Option;
     description = {
       "Compare the input with the committed output and print, per shard, whether an incremental",
       "run would score it (new, changed) or keep it (unchanged), and which shards it would delete.",
-      "Reads and fingerprints the input; scores nothing, changes nothing. Takes the same flags",
-      "as run, so it previews the job that run would run."
+      "Reads and fingerprints the input; scores nothing, changes nothing.",
+      "Takes the same override flags as run: it previews the job run would run."
     },
     mixinStandardHelpOptions = true)
 final class PlanCommand implements Callable<Integer> {
