@@ -1,14 +1,14 @@
 package io.shardscore.job;
 
 import io.shardscore.job.change.ChangePlan;
-import io.shardscore.job.config.InputConfig;
+import io.shardscore.job.config.Batching;
 import io.shardscore.job.config.JobConfig;
 import io.shardscore.job.config.JobConfigException;
 import io.shardscore.job.config.ModelConfig;
 import io.shardscore.job.config.ModelOutputs;
-import io.shardscore.job.config.OutputConfig;
 import io.shardscore.job.config.OutputMode;
 import io.shardscore.job.config.ScoringConfig;
+import io.shardscore.job.config.Settings;
 import io.shardscore.job.config.ShardingConfig;
 import io.shardscore.job.result.ScoreResult;
 import io.shardscore.job.run.PreparedRun;
@@ -63,19 +63,17 @@ public final class ScoreJob {
   }
 
   public ScoreJob input(String path) {
-    config = config.withInput(new InputConfig(path, null));
+    config = config.with(Settings.INPUT_PATH, path);
     return this;
   }
 
   public ScoreJob output(String path) {
-    OutputConfig o = config.output() == null ? new OutputConfig(null, null) : config.output();
-    config = config.withOutput(new OutputConfig(path, o.mode(), o.retention()));
+    config = config.with(Settings.OUTPUT_PATH, path);
     return this;
   }
 
   public ScoreJob mode(OutputMode mode) {
-    OutputConfig o = config.output() == null ? new OutputConfig(null, null) : config.output();
-    config = config.withOutput(new OutputConfig(o.path(), mode.configName(), o.retention()));
+    config = config.with(Settings.OUTPUT_MODE, mode.configName());
     return this;
   }
 
@@ -102,11 +100,8 @@ public final class ScoreJob {
   }
 
   public ScoreJob maxRowsPerPartition(long rows) {
-    ShardingConfig s = config.sharding();
-    return sharding(
-        s == null
-            ? new ShardingConfig(null, null, null, null, null, null, rows)
-            : s.withMaxRowsPerPartition(rows));
+    config = config.with(Settings.MAX_ROWS_PER_PARTITION, rows);
+    return this;
   }
 
   private Long maxRows() {
@@ -115,11 +110,7 @@ public final class ScoreJob {
 
   /** The model file and its input columns in tensor order ({@code name[n]} for arrays). */
   public ScoreJob model(String path, List<String> features) {
-    ModelConfig m = config.model();
-    config =
-        config.withModel(
-            new ModelConfig(
-                path, m == null ? null : m.engine(), features, m == null ? null : m.outputs()));
+    config = config.with(Settings.MODEL_PATH, path).with(Settings.FEATURES, features);
     return this;
   }
 
@@ -134,20 +125,17 @@ public final class ScoreJob {
   }
 
   public ScoreJob batchSize(int rows) {
-    ScoringConfig s = config.scoring();
-    config = config.withScoring(s.withBatchSize(rows));
+    config = config.with(Settings.BATCH_SIZE, rows);
     return this;
   }
 
   public ScoreJob passthrough(List<String> columns) {
-    ScoringConfig s = config.scoring();
-    config = config.withScoring(s.withPassthrough(columns));
+    config = config.with(Settings.PASSTHROUGH, columns);
     return this;
   }
 
   public ScoreJob maxErrorFraction(double fraction) {
-    ScoringConfig s = config.scoring();
-    config = config.withScoring(s.withMaxErrorFraction(fraction));
+    config = config.with(Settings.MAX_ERROR_FRACTION, fraction);
     return this;
   }
 
@@ -158,19 +146,24 @@ public final class ScoreJob {
 
   /** Where the model runs: {@code cpu}, {@code gpu} or {@code auto} (see {@link DevicePolicy}). */
   public ScoreJob device(String policy) {
-    config = config.withScoring(config.scoring().withDevice(policy));
+    config = config.with(Settings.DEVICE, policy);
     return this;
   }
 
   /** {@code per-task} or {@code queue}: whether tasks' batches are coalesced per device. */
   public ScoreJob batching(String mode) {
-    config = config.withScoring(config.scoring().withBatching(mode));
+    config = config.with(Settings.BATCHING, mode);
     return this;
+  }
+
+  /** Whether tasks' batches are coalesced per device (see {@link Batching}). */
+  public ScoreJob batching(Batching mode) {
+    return batching(mode.configName());
   }
 
   /** Runs the scoring stage under a task resource profile asking this many GPUs per task. */
   public ScoreJob gpusPerTask(double gpus) {
-    config = config.withScoring(config.scoring().withGpusPerTask(gpus));
+    config = config.with(Settings.GPUS_PER_TASK, gpus);
     return this;
   }
 

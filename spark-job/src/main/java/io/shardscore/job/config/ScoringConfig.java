@@ -38,54 +38,6 @@ public record ScoringConfig(
     return new ScoringConfig(null, null, null);
   }
 
-  public ScoringConfig withBatchSize(int rows) {
-    return new ScoringConfig(
-        rows,
-        passthrough,
-        maxErrorFraction,
-        device,
-        batching,
-        queueMaxRows,
-        queueMaxWaitMs,
-        gpusPerTask);
-  }
-
-  public ScoringConfig withPassthrough(List<String> columns) {
-    return new ScoringConfig(
-        batchSize,
-        columns,
-        maxErrorFraction,
-        device,
-        batching,
-        queueMaxRows,
-        queueMaxWaitMs,
-        gpusPerTask);
-  }
-
-  public ScoringConfig withMaxErrorFraction(double fraction) {
-    return new ScoringConfig(
-        batchSize,
-        passthrough,
-        fraction,
-        device,
-        batching,
-        queueMaxRows,
-        queueMaxWaitMs,
-        gpusPerTask);
-  }
-
-  public ScoringConfig withDevice(String policy) {
-    return new ScoringConfig(
-        batchSize,
-        passthrough,
-        maxErrorFraction,
-        policy,
-        batching,
-        queueMaxRows,
-        queueMaxWaitMs,
-        gpusPerTask);
-  }
-
   public ScoringConfig withBatching(String mode) {
     return new ScoringConfig(
         batchSize,
@@ -96,18 +48,6 @@ public record ScoringConfig(
         queueMaxRows,
         queueMaxWaitMs,
         gpusPerTask);
-  }
-
-  public ScoringConfig withGpusPerTask(Double gpus) {
-    return new ScoringConfig(
-        batchSize,
-        passthrough,
-        maxErrorFraction,
-        device,
-        batching,
-        queueMaxRows,
-        queueMaxWaitMs,
-        gpus);
   }
 
   /** The device policy; throws a {@link JobConfigException} when {@code device} names none. */

@@ -43,10 +43,6 @@ public record ShardingConfig(
     return Choices.parse(Settings.NULL_KEYS, nullKeys, StrayKeyPolicy.class);
   }
 
-  public ShardingConfig withMaxRowsPerPartition(long rows) {
-    return new ShardingConfig(key, ranges, hashBuckets, quantiles, unmatched, nullKeys, rows);
-  }
-
   /** A shard of an explicit range plan: {@code name} may be null (then the range is the name). */
   public record NamedRange(String name, String range) implements Serializable {}
 }

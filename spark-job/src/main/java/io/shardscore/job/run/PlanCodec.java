@@ -6,7 +6,6 @@ import io.shardscore.sharding.KeyRange;
 import io.shardscore.sharding.Shard;
 import io.shardscore.sharding.ShardPlan;
 import io.shardscore.sharding.ShardStrategy;
-import io.shardscore.sharding.StrayKeyPolicy;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -96,11 +95,6 @@ final class PlanCodec {
         names.size());
     return Optional.of(
         ShardPlan.ofRanges(
-            s.key(),
-            names,
-            ranges,
-            "quantiles",
-            StrayKeyPolicy.parse(s.unmatched(), "sharding.unmatched"),
-            StrayKeyPolicy.parse(s.nullKeys(), "sharding.null-keys")));
+            s.key(), names, ranges, "quantiles", s.unmatchedPolicy(), s.nullKeysPolicy()));
   }
 }
