@@ -1,4 +1,4 @@
-package io.shardscore.job.commit;
+package io.shardscore.job.store;
 
 import java.io.IOException;
 import java.io.InputStream;
