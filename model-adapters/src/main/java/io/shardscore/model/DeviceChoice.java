@@ -42,10 +42,16 @@ public record DeviceChoice(String assigned, int gpu, String fallback) {
    *     empty
    * @param engineGpus GPUs the engine can use in this JVM (0 for a CPU-only engine build)
    * @param engine the engine's name, for messages
+   * @param setting the setting the policy came from, for messages (the batch job's is {@code
+   *     scoring.device})
    * @throws DeviceUnavailableException when the policy is {@code gpu} and no GPU can be used
    */
   public static DeviceChoice choose(
-      DevicePolicy policy, List<String> assignedGpus, int engineGpus, String engine) {
+      DevicePolicy policy,
+      List<String> assignedGpus,
+      int engineGpus,
+      String engine,
+      String setting) {
     String assigned = assignedGpus.isEmpty() ? null : assignedGpus.get(0);
     if (policy == DevicePolicy.CPU) {
       return new DeviceChoice(assigned, -1, null);
@@ -53,10 +59,12 @@ public record DeviceChoice(String assigned, int gpu, String fallback) {
     if (assigned == null) {
       if (policy == DevicePolicy.GPU) {
         throw new DeviceUnavailableException(
-            "scoring.device is gpu, but Spark assigned this task no GPU. Request GPUs with"
+            setting
+                + " is gpu, but Spark assigned this task no GPU. Request GPUs with"
                 + " spark.executor.resource.gpu.amount and spark.task.resource.gpu.amount (and a"
-                + " discovery script), or set scoring.device: auto to run on the CPU where none is"
-                + " assigned.");
+                + " discovery script), or set "
+                + setting
+                + ": auto to run on the CPU where none is assigned.");
       }
       return new DeviceChoice(null, -1, "no GPU assigned by Spark");
     }
@@ -67,12 +75,15 @@ public record DeviceChoice(String assigned, int gpu, String fallback) {
               + " sees no usable GPU in this JVM (a CPU-only build, or no CUDA driver)";
       if (policy == DevicePolicy.GPU) {
         throw new DeviceUnavailableException(
-            "scoring.device is gpu and Spark assigned GPU "
+            setting
+                + " is gpu and Spark assigned GPU "
                 + assigned
                 + ", but the "
                 + why
                 + ". Build with -Pgpu (onnxruntime_gpu) and run on hosts with the NVIDIA driver,"
-                + " or set scoring.device: auto to fall back to the CPU.");
+                + " or set "
+                + setting
+                + ": auto to fall back to the CPU.");
       }
       return new DeviceChoice(assigned, -1, why);
     }
@@ -92,10 +103,21 @@ public record DeviceChoice(String assigned, int gpu, String fallback) {
               + (engineGpus == 1 ? "" : "s")
               + "); make the discovery script report CUDA indices as seen by this process";
       if (policy == DevicePolicy.GPU) {
-        throw new DeviceUnavailableException("scoring.device is gpu, but " + why + ".");
+        throw new DeviceUnavailableException(setting + " is gpu, but " + why + ".");
       }
       return new DeviceChoice(assigned, -1, why);
     }
     return new DeviceChoice(assigned, index, null);
+  }
+
+  /**
+   * {@link #choose(DevicePolicy, List, int, String, String)} naming no setting.
+   *
+   * @deprecated name the setting the policy came from
+   */
+  @Deprecated
+  public static DeviceChoice choose(
+      DevicePolicy policy, List<String> assignedGpus, int engineGpus, String engine) {
+    return choose(policy, assignedGpus, engineGpus, engine, "the device policy");
   }
 }

@@ -38,17 +38,34 @@ public enum ModelEngine {
     }
   }
 
-  /** Parses an engine name case-insensitively, e.g. {@code OnnxRuntime} or {@code onnx}. */
-  public static ModelEngine parse(String text) {
+  /**
+   * Parses an engine name case-insensitively, e.g. {@code OnnxRuntime} or {@code onnx}.
+   *
+   * @param label the setting the name came from, for the error message (the batch job's is {@code
+   *     model.engine})
+   * @throws ModelLoadException when this build cannot run that engine
+   */
+  public static ModelEngine parse(String text, String label) {
     String t = text == null ? "" : text.trim().toLowerCase(Locale.ROOT);
     if (t.equals("onnxruntime") || t.equals("onnx") || t.equals("ort")) {
       return ONNX_RUNTIME;
     }
     throw new ModelLoadException(
-        "model.engine is '"
+        label
+            + " is '"
             + text
             + "', which this build cannot run. Use one of: "
             + Arrays.stream(values()).map(ModelEngine::djlName).toList()
             + " (and export the model to ONNX).");
+  }
+
+  /**
+   * {@link #parse(String, String)} naming no setting.
+   *
+   * @deprecated name the setting the engine came from: {@link #parse(String, String)}
+   */
+  @Deprecated
+  public static ModelEngine parse(String text) {
+    return parse(text, "the model engine");
   }
 }

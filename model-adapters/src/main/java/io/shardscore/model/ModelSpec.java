@@ -21,7 +21,11 @@ public record ModelSpec(String location, ModelEngine engine, String digest, int 
     }
     if (featureCount < 1) {
       throw new ModelLoadException(
-          "The model needs at least one feature column; list them under model.features.");
+          "The model needs at least one input feature, but the spec of "
+              + location
+              + " gives it "
+              + featureCount
+              + "; list the features that feed it.");
     }
   }
 

@@ -121,10 +121,10 @@ final class SharedModel implements AutoCloseable {
               + inputs.get(0).getKey()
               + "' of shape "
               + shape
-              + ", but model.features lists "
+              + ", but its spec feeds it "
               + spec.featureCount()
-              + " values per row. Make model.features match the model's input width (array"
-              + " columns count as their length).");
+              + " values per row. Make the features match the model's input width (array"
+              + " features count as their length).");
     }
   }
 

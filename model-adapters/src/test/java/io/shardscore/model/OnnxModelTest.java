@@ -128,8 +128,9 @@ class OnnxModelTest {
   @Test
   void unknownEnginesAreRejectedWithTheSupportedOnesListed() {
     ModelLoadException e =
-        assertThrows(ModelLoadException.class, () -> ModelEngine.parse("TensorFlow"));
+        assertThrows(ModelLoadException.class, () -> ModelEngine.parse("TensorFlow", "engine"));
     assertTrue(e.getMessage().contains("'TensorFlow'") && e.getMessage().contains("OnnxRuntime"));
-    assertEquals(ModelEngine.ONNX_RUNTIME, ModelEngine.parse("onnxruntime"));
+    assertTrue(e.getMessage().startsWith("engine is 'TensorFlow'"), e.getMessage());
+    assertEquals(ModelEngine.ONNX_RUNTIME, ModelEngine.parse("onnxruntime", "engine"));
   }
 }

@@ -1,12 +1,11 @@
 package io.shardscore.job.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import io.shardscore.job.ScoreJob;
 import io.shardscore.job.Shardscore;
 import io.shardscore.job.change.ChangePlan;
 import io.shardscore.job.change.ShardChange;
 import io.shardscore.job.config.JobConfig;
+import io.shardscore.job.store.JsonFiles;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -109,7 +108,6 @@ final class PlanCommand implements Callable<Integer> {
       shards.add(s);
     }
     out.put("shards", shards);
-    return new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValueAsString(out)
-        + "\n";
+    return JsonFiles.text(out) + "\n";
   }
 }

@@ -1,14 +1,11 @@
 package io.shardscore.job.commit;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
+import io.shardscore.job.store.ExclusiveCreate;
 import io.shardscore.job.store.FaultInjection;
+import io.shardscore.job.store.JsonFiles;
 import io.shardscore.job.store.StoreErrors;
 import java.io.FileNotFoundException;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.regex.Matcher;
@@ -26,10 +23,6 @@ import org.apache.hadoop.fs.Path;
 public final class ManifestStore {
   public static final String META_DIR = "_shardscore";
   private static final Pattern VERSION_FILE = Pattern.compile("v(\\d{10})\\.json");
-  static final ObjectMapper JSON =
-      new ObjectMapper()
-          .enable(SerializationFeature.INDENT_OUTPUT)
-          .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
 
   private final FileSystem fs;
   private final Path root;
@@ -109,7 +102,7 @@ public final class ManifestStore {
    */
   public void commit(Manifest manifest) throws IOException {
     Path target = versionPath(manifest.version());
-    byte[] bytes = JSON.writeValueAsBytes(manifest);
+    byte[] bytes = JsonFiles.bytes(manifest);
     fs.mkdirs(versionsDir());
     ExclusiveCreate.Outcome outcome;
     try {
@@ -159,8 +152,7 @@ public final class ManifestStore {
    */
   public void writeHistory(Manifest manifest) throws IOException {
     fs.mkdirs(versionsDir());
-    ExclusiveCreate.create(
-        fs, versionPath(manifest.version()), JSON.writeValueAsBytes(manifest), () -> {});
+    JsonFiles.create(fs, versionPath(manifest.version()), manifest, () -> {});
   }
 
   /** Writes {@code manifest.json} as a copy of {@code manifest}: its files are all in place. */
@@ -170,55 +162,16 @@ public final class ManifestStore {
           pointerPath() + " is a folder; remove it so that shardscore can write it");
     }
     Path tmp = new Path(metaDir(), ".manifest.json." + manifest.commitKey().replace('/', '_'));
-    try (OutputStream out = fs.create(tmp, true)) {
-      JSON.writeValue(out, manifest);
-    }
-    // rename replaces the old pointer on file:; HDFS returns false and S3A throws when the target
-    // exists: then delete and rename again (the pointer is a marker, not the commit).
-    boolean renamed;
-    try {
-      renamed = fs.rename(tmp, pointerPath());
-    } catch (org.apache.hadoop.fs.FileAlreadyExistsException e) {
-      renamed = false;
-    }
-    if (!renamed) {
-      fs.delete(pointerPath(), false);
-      if (!fs.rename(tmp, pointerPath())) {
-        throw new IOException("could not write " + pointerPath());
-      }
+    if (!JsonFiles.replace(fs, tmp, pointerPath(), manifest)) {
+      throw new IOException("could not write " + pointerPath());
     }
   }
 
   private Manifest read(Path path) throws IOException {
-    try (InputStream in = fs.open(path)) {
-      return JSON.readValue(in, Manifest.class);
-    }
+    return JsonFiles.read(fs, path, Manifest.class);
   }
 
   private Path versionPath(long version) {
     return new Path(versionsDir(), String.format(Locale.ROOT, "v%010d.json", version));
-  }
-
-  /** Serializes a value as the JSON shardscore commits. */
-  public static String toJson(Object value) {
-    try {
-      return JSON.writeValueAsString(value);
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  /** Serializes a value as JSON bytes. */
-  public static byte[] toJsonBytes(Object value) {
-    try {
-      return JSON.writeValueAsBytes(value);
-    } catch (IOException e) {
-      throw new IllegalStateException(e);
-    }
-  }
-
-  /** Reads a JSON value written by {@link #toJsonBytes}. */
-  public static <T> T fromJson(InputStream in, Class<T> type) throws IOException {
-    return JSON.readValue(in, type);
   }
 }

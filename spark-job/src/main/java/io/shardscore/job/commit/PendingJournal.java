@@ -1,5 +1,7 @@
 package io.shardscore.job.commit;
 
+import io.shardscore.job.store.ExclusiveCreate;
+import io.shardscore.job.store.JsonFiles;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
@@ -35,8 +37,7 @@ public final class PendingJournal {
   public void write(PendingRun run) throws IOException {
     fs.mkdirs(dir);
     Path target = new Path(dir, run.journalName());
-    if (ExclusiveCreate.create(fs, target, ManifestStore.toJsonBytes(run), () -> {})
-        == ExclusiveCreate.Outcome.EXISTS) {
+    if (JsonFiles.create(fs, target, run, () -> {}) == ExclusiveCreate.Outcome.EXISTS) {
       throw new IOException("pending journal " + target + " already exists");
     }
   }
@@ -54,7 +55,7 @@ public final class PendingJournal {
           continue;
         }
         try (InputStream in = fs.open(s.getPath())) {
-          runs.add(ManifestStore.fromJson(in, PendingRun.class));
+          runs.add(JsonFiles.read(in, PendingRun.class));
         } catch (IOException | RuntimeException e) {
           LOG.warn("Ignoring unreadable pending journal {}: {}", s.getPath(), e.toString());
         }
@@ -83,7 +84,7 @@ public final class PendingJournal {
           continue;
         }
         try (InputStream in = fs.open(s.getPath())) {
-          TaskOutcome o = ManifestStore.fromJson(in, TaskOutcome.class);
+          TaskOutcome o = JsonFiles.read(in, TaskOutcome.class);
           done.merge(o.partition(), o, (a, b) -> a.taskAttemptId() <= b.taskAttemptId() ? a : b);
         } catch (IOException | RuntimeException e) {
           LOG.warn("Ignoring unreadable task marker {}: {}", s.getPath(), e.toString());
@@ -103,8 +104,7 @@ public final class PendingJournal {
         String.format(
             Locale.ROOT, "part-%05d-t%d.json", outcome.partition(), outcome.taskAttemptId());
     fs.mkdirs(markers);
-    ExclusiveCreate.create(
-        fs, new Path(markers, name), ManifestStore.toJsonBytes(outcome), () -> {});
+    JsonFiles.create(fs, new Path(markers, name), outcome, () -> {});
   }
 
   /**

@@ -1,6 +1,7 @@
 package io.shardscore.job.commit;
 
 import io.shardscore.job.store.FaultInjection;
+import io.shardscore.job.store.ReplaceFile;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -242,21 +243,10 @@ public final class ShardCommitter {
 
   private void setCleanedThrough(long version) throws IOException {
     Path tmp = new Path(store.metaDir(), "." + CLEANED_THROUGH + "." + java.util.UUID.randomUUID());
-    try (var out = fs.create(tmp, true)) {
-      out.write(Long.toString(version).getBytes(java.nio.charset.StandardCharsets.UTF_8));
-    }
     Path p = new Path(store.metaDir(), CLEANED_THROUGH);
-    boolean renamed;
-    try {
-      renamed = fs.rename(tmp, p);
-    } catch (org.apache.hadoop.fs.FileAlreadyExistsException e) {
-      renamed = false;
-    }
-    if (!renamed) {
-      fs.delete(p, false);
-      if (!fs.rename(tmp, p)) {
-        fs.delete(tmp, false);
-      }
+    byte[] bytes = Long.toString(version).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    if (!ReplaceFile.replace(fs, tmp, p, bytes)) {
+      fs.delete(tmp, false);
     }
   }
 

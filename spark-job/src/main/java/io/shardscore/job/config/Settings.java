@@ -105,7 +105,7 @@ public final class Settings {
   public static final Setting<String> MODEL_ENGINE =
       Setting.of("model.engine", ValueType.TEXT)
           .defaultValue("OnnxRuntime")
-          .check((key, value) -> ModelEngine.parse(value))
+          .check((key, value) -> ModelEngine.parse(value, key))
           .doc("DJL engine")
           .build();
   public static final Setting<List<String>> FEATURES =

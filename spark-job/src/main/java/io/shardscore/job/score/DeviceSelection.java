@@ -32,7 +32,8 @@ final class DeviceSelection {
             : ENGINE_GPUS.computeIfAbsent(
                 model.engine().djlName(), name -> model.engine().gpuCount());
     DeviceChoice choice =
-        DeviceChoice.choose(policy, assigned, engineGpus, model.engine().djlName());
+        DeviceChoice.choose(
+            policy, assigned, engineGpus, model.engine().djlName(), "scoring.device");
     if (choice.fallback() != null && WARNED.putIfAbsent(choice.fallback(), true) == null) {
       if (choice.assigned() != null) {
         LOG.warn(

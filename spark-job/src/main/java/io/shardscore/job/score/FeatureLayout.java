@@ -2,9 +2,13 @@ package io.shardscore.job.score;
 
 import io.shardscore.job.config.FeatureColumn;
 import io.shardscore.job.config.JobConfigException;
+import io.shardscore.job.row.SqlKind;
+import java.io.IOException;
+import java.io.ObjectInputStream;
 import java.io.Serializable;
 import java.util.List;
 import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.SpecializedGetters;
 import org.apache.spark.sql.catalyst.util.ArrayData;
 import org.apache.spark.sql.types.ArrayType;
 import org.apache.spark.sql.types.DataType;
@@ -17,49 +21,49 @@ import org.apache.spark.unsafe.types.UTF8String;
  * How one row's feature columns become {@code width} floats of the model's input tensor. Reads
  * Spark's internal rows directly (no boxing) and validates every value: a null, NaN, infinite,
  * non-numeric or wrong-length value makes the row unscorable with a reason instead of failing the
- * task (Spark 4's ANSI mode would otherwise throw on a bad cast).
+ * task (Spark 4's ANSI mode would otherwise throw on a bad cast). How each column's values are read
+ * is chosen once, from their {@link SqlKind}, when the layout is bound to the schema.
  */
 public final class FeatureLayout implements Serializable {
-  private static final long serialVersionUID = 1L;
+  private static final long serialVersionUID = 2L;
 
   private final String[] names;
   private final int[] ordinals;
-  private final Kind[] kinds;
+
+  /** The type of each feature's values: the column's type, or its element type for arrays. */
+  private final DataType[] types;
+
   private final int[] lengths;
+  private final boolean[] arrays;
   private final int width;
 
-  private enum Kind {
-    BYTE,
-    SHORT,
-    INT,
-    LONG,
-    FLOAT,
-    DOUBLE,
-    DECIMAL,
-    STRING
+  /** Each feature's reader; null for a string feature, whose values are parsed. */
+  private transient NumberAt[] numbers;
+
+  /** Reads the non-null number at ordinal {@code i} of a row or array as a double. */
+  @FunctionalInterface
+  private interface NumberAt {
+    double get(SpecializedGetters g, int i);
   }
 
-  private final DataType[] types;
-  private final boolean[] arrays;
-
   private FeatureLayout(
-      String[] names,
-      int[] ordinals,
-      Kind[] kinds,
-      DataType[] types,
-      int[] lengths,
-      boolean[] arrays) {
+      String[] names, int[] ordinals, DataType[] types, int[] lengths, boolean[] arrays) {
     this.names = names;
-    this.arrays = arrays;
     this.ordinals = ordinals;
-    this.kinds = kinds;
     this.types = types;
     this.lengths = lengths;
+    this.arrays = arrays;
     int w = 0;
     for (int l : lengths) {
       w += l;
     }
     this.width = w;
+    this.numbers = readers(types);
+  }
+
+  private void readObject(ObjectInputStream in) throws IOException, ClassNotFoundException {
+    in.defaultReadObject();
+    numbers = readers(types);
   }
 
   /** Binds feature columns to a row schema; unsupported or mismatched types are config errors. */
@@ -67,7 +71,6 @@ public final class FeatureLayout implements Serializable {
     int n = features.size();
     String[] names = new String[n];
     int[] ordinals = new int[n];
-    Kind[] kinds = new Kind[n];
     DataType[] types = new DataType[n];
     int[] lengths = new int[n];
     boolean[] arrays = new boolean[n];
@@ -91,8 +94,7 @@ public final class FeatureLayout implements Serializable {
                   + f.column()
                   + "' or point it at an array column.");
         }
-        kinds[i] = kindOf(at.elementType(), f);
-        types[i] = at.elementType();
+        types[i] = numeric(at.elementType(), f);
       } else {
         if (t instanceof ArrayType) {
           throw new JobConfigException(
@@ -104,12 +106,11 @@ public final class FeatureLayout implements Serializable {
                   + f.column()
                   + "[8]'.");
         }
-        kinds[i] = kindOf(t, f);
-        types[i] = t;
+        types[i] = numeric(t, f);
       }
       lengths[i] = f.length();
     }
-    return new FeatureLayout(names, ordinals, kinds, types, lengths, arrays);
+    return new FeatureLayout(names, ordinals, types, lengths, arrays);
   }
 
   private static int indexOf(StructType schema, String column) {
@@ -127,23 +128,10 @@ public final class FeatureLayout implements Serializable {
             + ".");
   }
 
-  private static Kind kindOf(DataType t, FeatureColumn f) {
-    if (t.equals(DataTypes.ByteType)) {
-      return Kind.BYTE;
-    } else if (t.equals(DataTypes.ShortType)) {
-      return Kind.SHORT;
-    } else if (t.equals(DataTypes.IntegerType)) {
-      return Kind.INT;
-    } else if (t.equals(DataTypes.LongType)) {
-      return Kind.LONG;
-    } else if (t.equals(DataTypes.FloatType)) {
-      return Kind.FLOAT;
-    } else if (t.equals(DataTypes.DoubleType)) {
-      return Kind.DOUBLE;
-    } else if (t instanceof DecimalType) {
-      return Kind.DECIMAL;
-    } else if (t.equals(DataTypes.StringType)) {
-      return Kind.STRING;
+  /** {@code t} when its values can feed a float tensor, else a config error naming the column. */
+  private static DataType numeric(DataType t, FeatureColumn f) {
+    if (reader(t) != null || t.equals(DataTypes.StringType)) {
+      return t;
     }
     throw new JobConfigException(
         "model.features column '"
@@ -152,6 +140,37 @@ public final class FeatureLayout implements Serializable {
             + t.simpleString()
             + ", which cannot feed a float tensor. Use numeric columns (int, bigint, float, double,"
             + " decimal), numeric strings, or fixed-length arrays of them.");
+  }
+
+  private static NumberAt[] readers(DataType[] types) {
+    NumberAt[] out = new NumberAt[types.length];
+    for (int i = 0; i < types.length; i++) {
+      out[i] = reader(types[i]);
+    }
+    return out;
+  }
+
+  /**
+   * The reader of numbers of type {@code t}: tinyint, smallint, int, bigint, float, double and
+   * decimal; null for every other type (strings are parsed instead, see {@link #put}).
+   */
+  private static NumberAt reader(DataType t) {
+    SqlKind kind = SqlKind.of(t);
+    return switch (kind) {
+      case BYTE, SHORT, INT, LONG -> {
+        SqlKind.LongGetter get = kind.longs();
+        yield (g, i) -> get.get(g, i);
+      }
+      case FLOAT, DOUBLE -> {
+        SqlKind.DoubleGetter get = kind.doubles();
+        yield get::get;
+      }
+      case DECIMAL -> {
+        SqlKind.DecimalGetter get = SqlKind.decimals((DecimalType) t);
+        yield (g, i) -> get.get(g, i).toDouble();
+      }
+      default -> null;
+    };
   }
 
   /** Floats per row. */
@@ -171,7 +190,7 @@ public final class FeatureLayout implements Serializable {
         return "feature '" + names[i] + "' is null";
       }
       if (!arrays[i]) {
-        String bad = put(kinds[i], types[i], row, ordinal, out, pos, i, -1);
+        String bad = put(row, ordinal, out, pos, i, -1);
         if (bad != null) {
           return bad;
         }
@@ -190,7 +209,7 @@ public final class FeatureLayout implements Serializable {
           if (array.isNullAt(e)) {
             return "feature '" + names[i] + "' element " + e + " is null";
           }
-          String bad = putElement(kinds[i], types[i], array, e, out, pos, i);
+          String bad = put(array, e, out, pos, i, e);
           if (bad != null) {
             return bad;
           }
@@ -201,72 +220,38 @@ public final class FeatureLayout implements Serializable {
     return null;
   }
 
-  private String put(
-      Kind kind, DataType type, InternalRow row, int ordinal, float[] out, int pos, int f, int e) {
-    double v;
-    switch (kind) {
-      case BYTE -> v = row.getByte(ordinal);
-      case SHORT -> v = row.getShort(ordinal);
-      case INT -> v = row.getInt(ordinal);
-      case LONG -> v = row.getLong(ordinal);
-      case FLOAT -> v = row.getFloat(ordinal);
-      case DOUBLE -> v = row.getDouble(ordinal);
-      case DECIMAL -> {
-        DecimalType dt = (DecimalType) type;
-        v = row.getDecimal(ordinal, dt.precision(), dt.scale()).toDouble();
-      }
-      case STRING -> {
-        UTF8String s = row.getUTF8String(ordinal);
-        Double parsed = parse(s);
-        if (parsed == null) {
-          return "feature '" + names[f] + "' value '" + s + "' is not a number";
-        }
-        v = parsed;
-      }
-      default -> throw new IllegalStateException(kind.toString());
+  /**
+   * Writes the value at ordinal {@code i} of {@code g} (feature {@code f}, element {@code e} of an
+   * array feature or -1 for a scalar) to {@code out[pos]}; returns null, or why it cannot be.
+   */
+  private String put(SpecializedGetters g, int i, float[] out, int pos, int f, int e) {
+    NumberAt number = numbers[f];
+    if (number != null) {
+      return store(number.get(g, i), out, pos, f, e);
     }
-    return store(v, out, pos, f, e);
-  }
-
-  private String putElement(
-      Kind kind, DataType type, ArrayData array, int e, float[] out, int pos, int f) {
-    double v;
-    switch (kind) {
-      case BYTE -> v = array.getByte(e);
-      case SHORT -> v = array.getShort(e);
-      case INT -> v = array.getInt(e);
-      case LONG -> v = array.getLong(e);
-      case FLOAT -> v = array.getFloat(e);
-      case DOUBLE -> v = array.getDouble(e);
-      case DECIMAL -> {
-        DecimalType dt = (DecimalType) type;
-        v = array.getDecimal(e, dt.precision(), dt.scale()).toDouble();
-      }
-      case STRING -> {
-        UTF8String s = array.getUTF8String(e);
-        Double parsed = parse(s);
-        if (parsed == null) {
-          return "feature '" + names[f] + "' element " + e + " value '" + s + "' is not a number";
-        }
-        v = parsed;
-      }
-      default -> throw new IllegalStateException(kind.toString());
+    UTF8String s = g.getUTF8String(i);
+    Double parsed = parse(s);
+    if (parsed == null) {
+      return what(f, e) + " value '" + s + "' is not a number";
     }
-    return store(v, out, pos, f, e);
+    return store(parsed, out, pos, f, e);
   }
 
   private String store(double v, float[] out, int pos, int f, int e) {
     float x = (float) v;
     if (Float.isNaN(x) || Float.isInfinite(x)) {
-      String what =
-          e < 0 ? "feature '" + names[f] + "'" : "feature '" + names[f] + "' element " + e;
-      return what
+      return what(f, e)
           + (Double.isNaN(v)
               ? " is NaN"
               : Double.isInfinite(v) ? " is infinite" : " value " + v + " is outside float range");
     }
     out[pos] = x;
     return null;
+  }
+
+  /** Names feature {@code f}, or element {@code e} of it when {@code e >= 0}, for a reason. */
+  private String what(int f, int e) {
+    return e < 0 ? "feature '" + names[f] + "'" : "feature '" + names[f] + "' element " + e;
   }
 
   private static Double parse(UTF8String s) {

@@ -1,5 +1,6 @@
 package io.shardscore.job.store;
 
+import io.shardscore.job.error.Causes;
 import java.net.ConnectException;
 import java.net.NoRouteToHostException;
 import java.net.SocketTimeoutException;
@@ -29,7 +30,7 @@ public final class StoreErrors {
         + " "
         + path
         + " cannot be accessed: "
-        + rootMessage(error)
+        + Causes.rootMessage(error)
         + ". Check access to it.";
   }
 
@@ -98,7 +99,7 @@ public final class StoreErrors {
           + ": cannot reach the S3 store at "
           + endpoint
           + " ("
-          + rootMessage(error)
+          + Causes.rootMessage(error)
           + "). Check fs.s3a.endpoint (or fs.s3a.bucket."
           + bucket
           + ".endpoint) and that the store is up. How long S3A retries first is set by"
@@ -114,7 +115,7 @@ public final class StoreErrors {
           + ": the store at "
           + endpoint
           + " kept failing requests (HTTP 5xx) after S3A's retries ("
-          + rootMessage(error)
+          + Causes.rootMessage(error)
           + "). Check the store's health and load, then rerun; retries are set by"
           + " fs.s3a.retry.limit and fs.s3a.retry.throttle.limit.";
     }
@@ -131,37 +132,19 @@ public final class StoreErrors {
     return global == null || global.isEmpty() ? "the default AWS endpoint" : "endpoint " + global;
   }
 
+  /** Whether a throwable in the chain has {@code fragment} in its class name or its message. */
   private static boolean any(Throwable e, String fragment) {
     String f = fragment.toLowerCase(Locale.ROOT);
-    for (Throwable t = e; t != null; t = t.getCause()) {
+    for (Throwable t : Causes.chain(e)) {
       if (t.getClass().getName().toLowerCase(Locale.ROOT).contains(f)
           || (t.getMessage() != null && t.getMessage().toLowerCase(Locale.ROOT).contains(f))) {
         return true;
-      }
-      if (t.getCause() == t) {
-        break;
       }
     }
     return false;
   }
 
   private static boolean cause(Throwable e, Class<? extends Throwable> type) {
-    for (Throwable t = e; t != null; t = t.getCause()) {
-      if (type.isInstance(t)) {
-        return true;
-      }
-      if (t.getCause() == t) {
-        break;
-      }
-    }
-    return false;
-  }
-
-  private static String rootMessage(Throwable e) {
-    Throwable t = e;
-    while (t.getCause() != null && t.getCause() != t) {
-      t = t.getCause();
-    }
-    return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+    return Causes.find(e, type).isPresent();
   }
 }

@@ -1,4 +1,4 @@
-package io.shardscore.job.commit;
+package io.shardscore.job.store;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,5 +1,6 @@
-package io.shardscore.job.commit;
+package io.shardscore.job.store;
 
+import io.shardscore.job.error.Causes;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -141,16 +142,13 @@ public final class ExclusiveCreate {
    * "412" is not enough: it may be part of the path (v0000000412.json) or of a request id.
    */
   private static boolean preconditionFailed(Throwable e) {
-    for (Throwable t = e; t != null; t = t.getCause()) {
+    for (Throwable t : Causes.chain(e)) {
       String m = String.valueOf(t.getMessage());
       if (t instanceof org.apache.hadoop.fs.FileAlreadyExistsException
           || m.contains("Status Code: 412")
           || m.contains("PreconditionFailed")
           || m.contains("Precondition Failed")) {
         return true;
-      }
-      if (t.getCause() == t) {
-        break;
       }
     }
     return false;
