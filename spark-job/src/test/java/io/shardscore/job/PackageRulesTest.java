@@ -1,0 +1,81 @@
+package io.shardscore.job;
+
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
+
+import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
+import com.tngtech.archunit.core.importer.ImportOption;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The package structure of spark-job: no cycles between its packages (the root package, the API,
+ * counts as one), and the low layers know nothing of the ones above them.
+ */
+class PackageRulesTest {
+  private static JavaClasses main;
+
+  @BeforeAll
+  static void importMainClasses() {
+    main =
+        new ClassFileImporter()
+            .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
+            .importPackages("io.shardscore.job");
+  }
+
+  @Test
+  void packagesHaveNoCycles() {
+    slices()
+        .matching("io.shardscore.job.(**)")
+        .namingSlices("$1")
+        .should()
+        .beFreeOfCycles()
+        .check(main);
+  }
+
+  @Test
+  void theRootPackageIsTheApiAndNothingBelowItDependsOnIt() {
+    noClasses()
+        .that()
+        .resideOutsideOfPackages("io.shardscore.job", "io.shardscore.job.cli")
+        .should()
+        .dependOnClassesThat()
+        .resideInAPackage("io.shardscore.job")
+        .check(main);
+  }
+
+  @Test
+  void onlyTheCommandLineDependsOnTheCommandLine() {
+    noClasses()
+        .that()
+        .resideOutsideOfPackage("io.shardscore.job.cli..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAPackage("io.shardscore.job.cli..")
+        .check(main);
+  }
+
+  @Test
+  void configurationAndErrorsAreTheBottomLayer() {
+    noClasses()
+        .that()
+        .resideInAnyPackage("io.shardscore.job.config..", "io.shardscore.job.error..")
+        .should()
+        .dependOnClassesThat()
+        .resideInAnyPackage(
+            "io.shardscore.job",
+            "io.shardscore.job.change..",
+            "io.shardscore.job.cli..",
+            "io.shardscore.job.commit..",
+            "io.shardscore.job.plan..",
+            "io.shardscore.job.plugin..",
+            "io.shardscore.job.report..",
+            "io.shardscore.job.result..",
+            "io.shardscore.job.run..",
+            "io.shardscore.job.score..",
+            "io.shardscore.job.store..",
+            "io.shardscore.job.sync..")
+        .check(main);
+  }
+}
