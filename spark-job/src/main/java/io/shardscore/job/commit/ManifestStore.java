@@ -6,7 +6,6 @@ import io.shardscore.job.store.JsonFiles;
 import io.shardscore.job.store.StoreErrors;
 import java.io.FileNotFoundException;
 import java.io.IOException;
-import java.util.Locale;
 import java.util.Optional;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -21,7 +20,6 @@ import org.apache.hadoop.fs.Path;
  * copy of the newest version whose files are all in place, written after the roll-forward.
  */
 public final class ManifestStore {
-  public static final String META_DIR = "_shardscore";
   private static final Pattern VERSION_FILE = Pattern.compile("v(\\d{10})\\.json");
 
   private final FileSystem fs;
@@ -33,15 +31,15 @@ public final class ManifestStore {
   }
 
   public Path metaDir() {
-    return new Path(root, META_DIR);
+    return new OutputPaths(root).meta();
   }
 
   private Path versionsDir() {
-    return new Path(metaDir(), "manifests");
+    return new OutputPaths(root).manifests();
   }
 
   private Path pointerPath() {
-    return new Path(metaDir(), "manifest.json");
+    return new OutputPaths(root).pointer();
   }
 
   /** The newest committed manifest, if any. */
@@ -172,6 +170,6 @@ public final class ManifestStore {
   }
 
   private Path versionPath(long version) {
-    return new Path(versionsDir(), String.format(Locale.ROOT, "v%010d.json", version));
+    return new OutputPaths(root).manifestVersion(version);
   }
 }

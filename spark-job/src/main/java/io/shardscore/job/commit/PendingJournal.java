@@ -23,14 +23,13 @@ import org.apache.logging.log4j.Logger;
  */
 public final class PendingJournal {
   private static final Logger LOG = LogManager.getLogger(PendingJournal.class);
-  public static final String DONE_DIR = "_done";
 
   private final FileSystem fs;
   private final Path dir;
 
   public PendingJournal(FileSystem fs, Path outputRoot) {
     this.fs = fs;
-    this.dir = new Path(outputRoot, ManifestStore.META_DIR + "/pending");
+    this.dir = new OutputPaths(outputRoot).pending();
   }
 
   /** Writes the journal of a new attempt (its name is unique, so it never replaces another). */
@@ -74,7 +73,7 @@ public final class PendingJournal {
    */
   public Map<Integer, TaskOutcome> completed(PendingRun run) {
     Map<Integer, TaskOutcome> done = new HashMap<>();
-    Path markers = new Path(run.stagingDir(), DONE_DIR);
+    Path markers = new Path(run.stagingDir(), OutputPaths.DONE_DIR);
     try {
       if (!fs.exists(markers)) {
         return done;
@@ -99,7 +98,7 @@ public final class PendingJournal {
   /** Writes a task's completion marker; called by the task once its files are closed. */
   public static void markDone(FileSystem fs, Path stagingDir, TaskOutcome outcome)
       throws IOException {
-    Path markers = new Path(stagingDir, DONE_DIR);
+    Path markers = new Path(stagingDir, OutputPaths.DONE_DIR);
     String name =
         String.format(
             Locale.ROOT, "part-%05d-t%d.json", outcome.partition(), outcome.taskAttemptId());

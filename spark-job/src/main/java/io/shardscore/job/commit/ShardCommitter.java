@@ -22,7 +22,6 @@ import org.apache.logging.log4j.Logger;
  */
 public final class ShardCommitter {
   private static final Logger LOG = LogManager.getLogger(ShardCommitter.class);
-  private static final String CLEANED_THROUGH = "cleaned-through";
 
   private final FileSystem fs;
   private final Path root;
@@ -129,7 +128,7 @@ public final class ShardCommitter {
           "Every file of version {} of {} is in place, but {} could not be written: {}",
           manifest.version(),
           root,
-          "_shardscore/manifest.json",
+          new OutputPaths(root).pointer(),
           e.toString());
     }
   }
@@ -229,7 +228,7 @@ public final class ShardCommitter {
   }
 
   private long cleanedThrough() throws IOException {
-    Path p = new Path(store.metaDir(), CLEANED_THROUGH);
+    Path p = new OutputPaths(root).cleanedThrough();
     if (!fs.exists(p)) {
       return 0;
     }
@@ -242,8 +241,8 @@ public final class ShardCommitter {
   }
 
   private void setCleanedThrough(long version) throws IOException {
-    Path tmp = new Path(store.metaDir(), "." + CLEANED_THROUGH + "." + java.util.UUID.randomUUID());
-    Path p = new Path(store.metaDir(), CLEANED_THROUGH);
+    Path p = new OutputPaths(root).cleanedThrough();
+    Path tmp = new Path(p.getParent(), "." + p.getName() + "." + java.util.UUID.randomUUID());
     byte[] bytes = Long.toString(version).getBytes(java.nio.charset.StandardCharsets.UTF_8);
     if (!ReplaceFile.replace(fs, tmp, p, bytes)) {
       fs.delete(tmp, false);
@@ -252,13 +251,13 @@ public final class ShardCommitter {
 
   /** Removes {@code shard=*} folders left empty by deletions (data and errors). */
   private void removeEmptyShardFolders() throws IOException {
-    for (Path base : List.of(root, new Path(root, "_errors"))) {
+    for (Path base : List.of(root, new OutputPaths(root).errors())) {
       if (!fs.exists(base)) {
         continue;
       }
       for (FileStatus dir : fs.listStatus(base)) {
         if (dir.isDirectory()
-            && dir.getPath().getName().startsWith("shard=")
+            && OutputPaths.isShardFolder(dir.getPath().getName())
             && fs.listStatus(dir.getPath()).length == 0) {
           fs.delete(dir.getPath(), false);
         }

@@ -1,7 +1,7 @@
 package io.shardscore.job.sync;
 
 import io.shardscore.job.commit.Manifest;
-import io.shardscore.job.commit.ManifestStore;
+import io.shardscore.job.commit.OutputPaths;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -38,7 +38,7 @@ final class SyncFiles {
 
   SyncFiles(FileSystem dst, Path dstRoot) {
     this.dst = dst;
-    this.stagingRoot = new Path(dstRoot, ManifestStore.META_DIR + "/staging");
+    this.stagingRoot = new OutputPaths(dstRoot).staging();
   }
 
   Path stagingOf(String attemptId) {
