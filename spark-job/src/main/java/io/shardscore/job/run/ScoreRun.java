@@ -2,6 +2,7 @@ package io.shardscore.job.run;
 
 import io.shardscore.job.change.ChangePlan;
 import io.shardscore.job.change.ShardChange;
+import io.shardscore.job.commit.ConcurrentCommitException;
 import io.shardscore.job.commit.Manifest;
 import io.shardscore.job.commit.OutputPaths;
 import io.shardscore.job.commit.PendingJournal;
@@ -17,6 +18,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import org.apache.hadoop.fs.Path;
@@ -38,6 +40,7 @@ public final class ScoreRun {
     OutputLocation out = p.output();
     ShardCommitter committer = out.committer();
     PendingJournal journal = out.journal();
+    requireBaseIsNewest(p, committer);
     // Finish what a crash after the newest commit left undone: its moves, its journal and staging,
     // and the sweep of what it superseded. All of it is idempotent.
     out.previous()
@@ -114,6 +117,31 @@ public final class ScoreRun {
         staged.rowsRejected(),
         result.elapsedMillis());
     return result;
+  }
+
+  /**
+   * The version a run was prepared against must still be the newest: a prepared run executed again,
+   * or after another writer committed, would otherwise roll its stale base forward (putting {@code
+   * manifest.json} back to it, or failing as if the output were damaged) and then score everything
+   * only to lose at the commit point.
+   */
+  private static void requireBaseIsNewest(PreparedRun p, ShardCommitter committer) {
+    Optional<Manifest> newest = committer.store().current();
+    Optional<Manifest> base = p.output().previous();
+    boolean same =
+        newest.isEmpty() ? base.isEmpty() : base.isPresent() && newest.get().sameCommit(base.get());
+    if (same) {
+      return;
+    }
+    throw new ConcurrentCommitException(
+        "This run was prepared against "
+            + base.map(m -> "version " + m.version()).orElse("no commit")
+            + " of "
+            + p.output().root()
+            + ", but version "
+            + newest.map(Manifest::version).orElse(0L)
+            + " is the newest now (another run committed since, or this prepared run was executed"
+            + " already). Nothing was scored or changed; prepare the run again.");
   }
 
   private static void requireRowsAddUp(
