@@ -1,0 +1,35 @@
+package io.shardscore.job;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertSame;
+
+import io.shardscore.job.result.ScoreResult;
+import java.nio.file.Path;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code ScoreResult.dataset()} / {@code errors()} read the committed output. Before the split they
+ * read it with the session the job ran on ({@code Shardscore.read(spark, ...)}); now they use
+ * {@code SparkSession.active()}, which is another session when the job ran on one that is not the
+ * active one (e.g. {@code spark.newSession()} with its own {@code fs.s3a.*} credentials, which
+ * {@code SessionHadoopConf} honours for the job's own reads and writes).
+ */
+class ResultSessionTest {
+  @TempDir static Path dir;
+
+  @Test
+  void theResultReadsWithTheSessionTheJobRanOn() {
+    SparkSession shared = SparkTestSession.get();
+    SparkSession own = shared.newSession();
+    Path input = SparkTestSession.customers(dir, 1_000);
+    Path model = SparkTestSession.model(dir);
+    ScoreResult r =
+        Shardscore.job(own, SparkTestSession.job(input, model, dir.resolve("out"), "0-999", ""))
+            .execute();
+    assertEquals(1_000, r.rowsIn());
+    assertSame(own, r.dataset().sparkSession(), "dataset() reads with the job's session");
+    assertSame(own, r.errors().sparkSession(), "errors() reads with the job's session");
+  }
+}
