@@ -109,15 +109,4 @@ public record DeviceChoice(String assigned, int gpu, String fallback) {
     }
     return new DeviceChoice(assigned, index, null);
   }
-
-  /**
-   * {@link #choose(DevicePolicy, List, int, String, String)} naming no setting.
-   *
-   * @deprecated name the setting the policy came from
-   */
-  @Deprecated
-  public static DeviceChoice choose(
-      DevicePolicy policy, List<String> assignedGpus, int engineGpus, String engine) {
-    return choose(policy, assignedGpus, engineGpus, engine, "the device policy");
-  }
 }

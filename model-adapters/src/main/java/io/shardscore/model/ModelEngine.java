@@ -58,14 +58,4 @@ public enum ModelEngine {
             + Arrays.stream(values()).map(ModelEngine::djlName).toList()
             + " (and export the model to ONNX).");
   }
-
-  /**
-   * {@link #parse(String, String)} naming no setting.
-   *
-   * @deprecated name the setting the engine came from: {@link #parse(String, String)}
-   */
-  @Deprecated
-  public static ModelEngine parse(String text) {
-    return parse(text, "the model engine");
-  }
 }

@@ -10,11 +10,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code ScoreResult.dataset()} / {@code errors()} read the committed output. Before the split they
- * read it with the session the job ran on ({@code Shardscore.read(spark, ...)}); now they use
- * {@code SparkSession.active()}, which is another session when the job ran on one that is not the
- * active one (e.g. {@code spark.newSession()} with its own {@code fs.s3a.*} credentials, which
- * {@code SessionHadoopConf} honours for the job's own reads and writes).
+ * {@code ScoreResult.dataset()} / {@code errors()} read the committed output with the session the
+ * job ran on, not {@code SparkSession.active()}: a job run on {@code spark.newSession()} with its
+ * own {@code fs.s3a.*} credentials reads its result with them ({@code SessionHadoopConf} honours
+ * that session for the job's own reads and writes too).
  */
 class ResultSessionTest {
   @TempDir static Path dir;

@@ -99,7 +99,11 @@ public final class ShardscorePlugin implements SparkPlugin {
       for (List<String> slot : slots) {
         DeviceChoice choice =
             DeviceChoice.choose(
-                policy, slot, ModelEngine.ONNX_RUNTIME.gpuCount(), spec.engine().djlName());
+                policy,
+                slot,
+                ModelEngine.ONNX_RUNTIME.gpuCount(),
+                spec.engine().djlName(),
+                WARMUP_DEVICE);
         // Loaded and released: the model stays loaded until another model needs the memory.
         ModelRegistry.acquire(spec, source, settings, choice).close();
         LOG.info("Warmed model {} on executor {}: {}", model, ctx.executorID(), choice.describe());

@@ -1,13 +1,11 @@
 package io.shardscore.job.report;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import io.shardscore.job.commit.Manifest;
 import io.shardscore.job.commit.OutputPaths;
 import io.shardscore.job.result.ScoreResult;
 import io.shardscore.job.result.ShardStatus;
+import io.shardscore.job.store.JsonFiles;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.fs.FileSystem;
@@ -35,8 +33,6 @@ public record RunReport(
     Map<String, List<String>> devicesByExecutor,
     List<ShardStatus> shards) {
   private static final Logger LOG = LogManager.getLogger(RunReport.class);
-  private static final ObjectMapper JSON =
-      new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
   public static RunReport of(ScoreResult r, Manifest m) {
     return new RunReport(
@@ -61,8 +57,8 @@ public record RunReport(
     // One report per commit: a run id reused by a retry or backfill never replaces a report.
     String name = result.runId() + (manifest.commitId() == null ? "" : "." + manifest.commitId());
     Path file = new Path(new OutputPaths(output).reports(), name + ".json");
-    try (OutputStream out = fs.create(file, true)) {
-      JSON.writeValue(out, of(result, manifest));
+    try {
+      JsonFiles.create(fs, file, of(result, manifest), () -> {});
     } catch (IOException e) {
       LOG.warn("Committed, but could not write the run report {}: {}", file, e.toString());
     }

@@ -8,12 +8,14 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.spark.sql.SparkSession;
 
 /** The result of a run: counts from the committed manifest, work figures from the staged run. */
 final class RunResults {
   private RunResults() {}
 
-  static ScoreResult of(PreparedRun p, Manifest m, StagedRun staged, boolean committed) {
+  static ScoreResult of(
+      PreparedRun p, Manifest m, StagedRun staged, boolean committed, SparkSession spark) {
     Map<String, Manifest.ShardEntry> entries = new HashMap<>();
     m.shards().forEach(e -> entries.put(e.name(), e));
     List<ShardStatus> statuses = new ArrayList<>();
@@ -61,6 +63,7 @@ final class RunResults {
         staged.devicesByExecutor(),
         staged.tasks(),
         p.changes().changes(),
-        committed);
+        committed,
+        spark);
   }
 }

@@ -49,7 +49,11 @@ public final class RunSetup {
     ModelConfig m = cfg.model();
     ModelSpec spec =
         ModelBinding.spec(
-            m.path(), ModelEngine.parse(m.engine()), m.featureWidth(), hadoop, "model.path");
+            m.path(),
+            ModelEngine.parse(m.engine(), "model.engine"),
+            m.featureWidth(),
+            hadoop,
+            "model.path");
     ModelBinding model = ModelBinding.probe(spec, hadoop, "model.features");
 
     // Columns: everything about the schema is checked before scoring starts. (Reading a Parquet

@@ -59,7 +59,7 @@ public final class ScoreRun {
           "Nothing changed since version {} of {}; nothing scored, nothing committed",
           current.version(),
           out.root());
-      return RunResults.of(p, current, StagedRun.NOTHING, false);
+      return RunResults.of(p, current, StagedRun.NOTHING, false, spark);
     }
 
     // Resume: shards an earlier attempt finished with the same inputs are taken over, not scored.
@@ -101,7 +101,7 @@ public final class ScoreRun {
     Manifest next = NextManifest.build(p, staged, attemptId);
     committer.commit(next, consumedJournals(p, journal, resumed, own));
 
-    ScoreResult result = RunResults.of(p, next, staged, true);
+    ScoreResult result = RunResults.of(p, next, staged, true, spark);
     try {
       RunReport.write(out.fs(), out.root(), result, next);
     } catch (RuntimeException e) {
