@@ -6,7 +6,8 @@ import java.util.Arrays;
 /**
  * Where each shard's rows go among the job's partitions. Every partition holds rows of exactly one
  * shard; a shard with more rows than the row budget gets {@code ceil(rows / budget)} partitions,
- * and a key's partition within its shard is chosen by {@link KeyHash#forSplit}, so the split is
+ * and a row's partition within its shard is chosen by {@link KeyHash#forSplit} of a value of the
+ * row (its key, or a hash of the whole row so that one hot key value is split too), so the split is
  * deterministic and the shard keeps its id. Shards without rows get no partition.
  */
 public final class ShardPlacement implements Serializable {
@@ -58,8 +59,13 @@ public final class ShardPlacement implements Serializable {
     return new ShardPlacement(first, count, shardOf);
   }
 
-  /** The partition of a row of shard {@code shardId} with key {@code key} (0 for a null key). */
-  public int partitionOf(int shardId, long key) {
+  /**
+   * The partition of a row of shard {@code shardId}.
+   *
+   * @param splitValue a deterministic value of the row (its key, 0 for a null key, or a hash of the
+   *     row): rows with equal values share a partition
+   */
+  public int partitionOf(int shardId, long splitValue) {
     int parts = partitionCount[shardId];
     if (parts == 0) {
       throw new IllegalStateException(
@@ -71,7 +77,18 @@ public final class ShardPlacement implements Serializable {
     if (parts == 1) {
       return firstPartition[shardId];
     }
-    return firstPartition[shardId] + (int) Math.floorMod(KeyHash.forSplit(key), (long) parts);
+    return firstPartition[shardId]
+        + (int) Math.floorMod(KeyHash.forSplit(splitValue), (long) parts);
+  }
+
+  /** True when some shard has more than one partition, so the split value matters. */
+  public boolean splitsAnyShard() {
+    for (int count : partitionCount) {
+      if (count > 1) {
+        return true;
+      }
+    }
+    return false;
   }
 
   public int totalPartitions() {

@@ -5,6 +5,7 @@ import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.max;
 import static org.apache.spark.sql.functions.min;
 import static org.apache.spark.sql.functions.spark_partition_id;
+import static org.apache.spark.sql.functions.xxhash64;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -52,7 +53,8 @@ class PlacementTest {
             .select(
                 col("id"),
                 ShardAssignment.shardId(plan, key).as("shard"),
-                ShardAssignment.routeValue(plan, placement, routes, key).as("route"))
+                ShardAssignment.routeValue(plan, placement, routes, key, xxhash64(col("id")))
+                    .as("route"))
             .repartition(partitions, col("route"))
             .select(spark_partition_id().as("p"), col("shard"), col("id"));
     List<Row> perPartition =
@@ -67,7 +69,7 @@ class PlacementTest {
       assertEquals(r.getInt(1), r.getInt(2), "partition " + p + " mixes shards");
       assertEquals(placement.shardOfPartition(p), r.getInt(1), "partition " + p + " shard");
     }
-    // The 95,000-row shard is split in 4 by key hash: each slice within 5% of a quarter.
+    // The 95,000-row shard is split in 4 by row hash: each slice within 5% of a quarter.
     for (int p = placement.firstPartitionOf(1); p < placement.firstPartitionOf(1) + 4; p++) {
       long size = perPartition.get(p).getLong(3);
       assertTrue(Math.abs(size - 95_000 / 4.0) < 95_000 / 4.0 * 0.05, "slice " + p + ": " + size);

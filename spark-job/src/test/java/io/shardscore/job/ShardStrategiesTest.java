@@ -13,6 +13,7 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.BeforeAll;
@@ -107,5 +108,57 @@ class ShardStrategiesTest {
     assertEquals("MIN--1", rows.get(0).getString(1));
     assertEquals(Long.MAX_VALUE, rows.get(3).getLong(0));
     assertEquals("0-MAX", rows.get(3).getString(1));
+  }
+
+  /**
+   * One key value holding 99 % of the rows: a hash of the key alone cannot split it, so the whole
+   * value used to land in one of its shard's ten tasks. Rows are spread by a hash of the row.
+   */
+  @Test
+  void aHotKeyValueIsSplitAcrossItsShardsTasks() {
+    Path hotInput = dir.resolve("hot-input");
+    spark
+        .read()
+        .parquet(input.toString())
+        .limit(20_000)
+        .withColumn(
+            "customer_id",
+            functions
+                .when(functions.col("customer_id").lt(19_800), functions.lit(7L))
+                .otherwise(functions.col("customer_id")))
+        .write()
+        .parquet(hotInput.toString());
+    Path out = dir.resolve("hot");
+    String yaml =
+        JobYaml.demo(hotInput, model, out)
+            .set("sharding.ranges", JobYaml.quoted("0-9999,10000-39999"))
+            .set("sharding.max-rows-per-partition", 2000)
+            .set("model.features", JobYaml.flow(io.shardscore.job.demo.DemoData.FEATURES))
+            .text();
+    ScoreResult r = Shardscore.job(spark, JobConfigReader.parse(yaml, "hot")).execute();
+    assertEquals(20_000, r.rowsIn());
+    assertEquals(r.rowsIn(), r.rowsScored() + r.rowsRejected());
+    ShardStatus hot = r.shards().stream().filter(s -> s.name().equals("0-9999")).findFirst().get();
+    assertEquals(10, hot.partitions());
+    List<Row> perFile =
+        spark
+            .read()
+            .parquet(out.resolve("shard=0-9999").toString())
+            .groupBy(functions.input_file_name())
+            .count()
+            .collectAsList();
+    assertEquals(10, perFile.size(), "every task of the hot shard wrote rows: " + perFile);
+    long shardRows = hot.rows();
+    for (Row f : perFile) {
+      long rows = f.getLong(1);
+      assertTrue(
+          rows > shardRows / 10 / 2 && rows < shardRows / 10 * 2,
+          "a task's share of the hot shard is near a tenth: " + perFile);
+    }
+    ScoreResult again =
+        Shardscore.job(spark, JobConfigReader.parse(yaml, "hot"))
+            .mode(io.shardscore.job.config.OutputMode.INCREMENTAL)
+            .execute();
+    assertEquals(0, again.rowsProcessed(), "nothing changed: nothing scored again");
   }
 }

@@ -72,8 +72,15 @@ public final class PendingJournal {
    * with the lowest task attempt id is taken.
    */
   public Map<Integer, TaskOutcome> completed(PendingRun run) {
+    return completed(new Path(run.stagingDir()));
+  }
+
+  /**
+   * Completed task outcomes under an attempt's staging folder (see {@link #completed(PendingRun)}).
+   */
+  public Map<Integer, TaskOutcome> completed(Path stagingDir) {
     Map<Integer, TaskOutcome> done = new HashMap<>();
-    Path markers = new Path(run.stagingDir(), OutputPaths.DONE_DIR);
+    Path markers = new Path(stagingDir, OutputPaths.DONE_DIR);
     try {
       if (!fs.exists(markers)) {
         return done;

@@ -67,7 +67,9 @@ public final class ShardCommitter {
               + root
               + " failed before the commit point: "
               + e.getMessage()
-              + "; the previous commit is still the visible one.",
+              + (next.parentVersion() == null
+                  ? "; the output still has no commit."
+                  : "; version " + next.parentVersion() + " is still the visible one."),
           e);
     }
     FaultInjection.check(FaultInjection.AFTER_MANIFEST);

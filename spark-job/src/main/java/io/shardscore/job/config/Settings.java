@@ -90,8 +90,8 @@ public final class Settings {
           .fix("use a positive row budget, e.g. 1000000")
           .flag("--max-rows-per-partition", "ROWS")
           .doc(
-              "row budget of one task; larger shards are split by a hash of the key and keep"
-                  + " their shard")
+              "row budget of one task; larger shards are split across tasks by a hash of each"
+                  + " row (one hot key value is split too) and keep their shard")
           .build();
 
   public static final Setting<String> MODEL_PATH =

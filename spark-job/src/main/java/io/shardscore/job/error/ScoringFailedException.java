@@ -2,7 +2,7 @@ package io.shardscore.job.error;
 
 /**
  * A run that could not commit: scoring failed, the error budget was exceeded, or rows did not add
- * up. The previous commit of the output is still the visible one.
+ * up. The output is as it was: its previous commit, or none, is what readers see.
  */
 public final class ScoringFailedException extends ShardscoreException {
   private static final long serialVersionUID = 1L;

@@ -179,20 +179,24 @@ public final class ScoreRun {
     if (errorFraction <= allowed) {
       return;
     }
+    Path rejected = new Path(staging, OutputPaths.ERRORS_DIR);
     throw new ScoringFailedException(
         ScoringFailedException.Reason.ERROR_BUDGET_EXCEEDED,
         String.format(
             Locale.ROOT,
             "%d of %d rows (%.4f%%) could not be scored, more than scoring.max-error-fraction"
-                + " %.4f%% allows. Nothing was committed; %s still shows its previous commit."
-                + " This run's rejected rows, with reasons, are kept for inspection under %s."
+                + " %.4f%% allows. Nothing was committed; %s. %s"
                 + " Fix the input or raise max-error-fraction, then rerun.",
             staged.rowsRejected(),
             expected,
             errorFraction * 100,
             allowed * 100,
-            p.output().root(),
-            new Path(staging, OutputPaths.ERRORS_DIR)));
+            p.output().visibleAfterFailure(),
+            p.output().holdsFiles(rejected)
+                ? "This run's rejected rows, with reasons, are kept for inspection under "
+                    + rejected
+                    + "."
+                : "No files of rejected rows were found under " + rejected + "."));
   }
 
   /**

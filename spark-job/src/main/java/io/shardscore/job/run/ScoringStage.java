@@ -48,7 +48,12 @@ final class ScoringStage {
     List<Column> columns = new ArrayList<>();
     p.rows().dataColumns().forEach(n -> columns.add(col(n)));
     columns.add(
-        ShardAssignment.routeValue(p.shards(), placement, routes, longKey)
+        ShardAssignment.routeValue(
+                p.shards(),
+                placement,
+                routes,
+                longKey,
+                ShardAssignment.rowHash(p.rows().carried(), p.rows().dataColumns()))
             .as(RowLayouts.ROUTE_COLUMN));
     Dataset<Row> input = p.detected().scoringInput();
     if (toScore.size() < p.shards().shards().size()) {
@@ -88,7 +93,7 @@ final class ScoringStage {
       outcomes = (profile == null ? scoring : scoring.withResources(profile)).collect();
     } catch (Exception e) { // SparkException is checked but undeclared by Scala
       drain.cancelAndWait();
-      throw failure(p, staging, e);
+      throw failure(p, placement, toScore, staging, e);
     } finally {
       drain.restore();
       spark.sparkContext().setJobDescription(null);
@@ -96,7 +101,8 @@ final class ScoringStage {
     return StagedRun.of(outcomes, partitions);
   }
 
-  private static ScoringFailedException failure(PreparedRun p, Path staging, Exception e) {
+  private static ScoringFailedException failure(
+      PreparedRun p, ShardPlacement placement, Set<Integer> toScore, Path staging, Exception e) {
     Optional<DeviceUnavailableException> device = Causes.find(e, DeviceUnavailableException.class);
     if (device.isPresent()) {
       return new ScoringFailedException(
@@ -107,6 +113,19 @@ final class ScoringStage {
               + " is unchanged.",
           e);
     }
+    long finished = finishedShards(p, placement, toScore, staging);
+    String kept =
+        finished > 0
+            ? ". "
+                + finished
+                + " of "
+                + toScore.stream().filter(id -> placement.partitionsOf(id) > 0).count()
+                + " shards to score finished; their files are kept under "
+                + staging
+                + ": rerun the same job (any run id, any mode) and it scores only the unfinished"
+                + " shards; the commit that resumes them removes that folder."
+            : ". No shard finished all its tasks before the failure, so nothing is kept to"
+                + " resume; fix the cause, then rerun.";
     return new ScoringFailedException(
         ScoringFailedException.Reason.TASK_FAILED,
         "Scoring failed, nothing was committed and "
@@ -115,10 +134,26 @@ final class ScoringStage {
             + StoreErrors.problem("output.path", p.output().root(), e, p.hadoop())
                 .map(m -> m.substring(0, m.length() - 1))
                 .orElse(Causes.rootMessage(e))
-            + ". Shards whose tasks all finished are kept under "
-            + staging
-            + ": rerun the same job (any run id, any mode) and it scores only the unfinished"
-            + " shards; the commit that resumes them removes that folder.",
+            + kept,
         e);
+  }
+
+  /** Shards of this attempt whose every task left its completion marker before the failure. */
+  private static long finishedShards(
+      PreparedRun p, ShardPlacement placement, Set<Integer> toScore, Path staging) {
+    Set<Integer> done = p.output().journal().completed(staging).keySet();
+    return toScore.stream()
+        .filter(id -> placement.partitionsOf(id) > 0)
+        .filter(
+            id -> {
+              int first = placement.firstPartitionOf(id);
+              for (int part = first; part < first + placement.partitionsOf(id); part++) {
+                if (!done.contains(part)) {
+                  return false;
+                }
+              }
+              return true;
+            })
+        .count();
   }
 }
