@@ -120,6 +120,48 @@ class JobConfigTest {
   }
 
   @Test
+  void aDuplicateKeyIsAnErrorNamingTheKeyAndBothLines() {
+    String twice = error(VALID + "scoring:\n  batch-size: 5\n  batch-size: 6\n");
+    assertEquals(
+        "Duplicate key 'scoring.batch-size' in job.yaml: line 10 and line 11. Keep one of them.",
+        twice);
+    assertEquals(
+        "Duplicate key 'output.path' in job.yaml: line 3 and line 4. Keep one of them.",
+        error(
+            VALID.replace(
+                "output: {path: out/scores}", "output:\n  path: out/scores\n  path: out/other")));
+    assertEquals(
+        "Duplicate key 'input' in job.yaml: line 1 and line 9. Merge the two into one 'input:'"
+            + " section.",
+        error(VALID + "input:\n  path: data/other\n"));
+    assertEquals(
+        "Duplicate key 'spark.executor.memory' under 'spark:' in job.yaml: line 10 and line 11."
+            + " Keep one of them.",
+        error(VALID + "spark:\n  spark.executor.memory: 2g\n  spark.executor.memory: 4g\n"));
+    assertEquals(
+        "Duplicate key 'sharding.ranges[0].name' in job.yaml: line 5, column 13 and line 5, column"
+            + " 24. Keep one of them.",
+        error(
+            VALID.replace(
+                "ranges: 0-999,1000-1999", "ranges: [{name: low, name: lower, range: 0-999}]")));
+  }
+
+  @Test
+  void everyDuplicateKeyIsReportedAtOnce() {
+    JobConfigException e =
+        assertThrows(
+            JobConfigException.class,
+            () ->
+                JobConfigReader.parse(
+                    VALID + "scoring:\n  batch-size: 5\n  batch-size: 6\ninput: {path: x}\n",
+                    "job.yaml"));
+    assertEquals(2, e.problems().size(), e.getMessage());
+    assertTrue(e.problems().get(0).contains("'scoring.batch-size'"), e.getMessage());
+    assertTrue(
+        e.problems().get(1).contains("'input' in job.yaml: line 1 and line 12"), e.getMessage());
+  }
+
+  @Test
   void aMissingJobFileSaysHowToPassOne() {
     JobConfigException e =
         assertThrows(
