@@ -373,6 +373,29 @@ class BadInputMatrixTest {
             true,
             "Duplicate key 'spark.sql.shuffle.partitions' under 'spark:'",
             "line " + (lines + 2) + " and line " + (lines + 3)),
+        // issue 18 #4: a spark: value Spark cannot read is an error naming key, value and fix.
+        c(
+            "Spark setting Spark cannot read",
+            t -> t + "spark:\n  spark.executor.memory: lots\n",
+            2,
+            true,
+            "spark.executor.memory is 'lots' in the spark: section, which Spark cannot read",
+            "'bytes in MiB'",
+            "Use a value such as 1g"),
+        c(
+            "SQL setting Spark cannot read",
+            t -> t + "spark:\n  spark.sql.ansi.enabled: maybe\n",
+            2,
+            true,
+            "spark.sql.ansi.enabled is 'maybe' in the spark: section",
+            "'boolean'",
+            "Use a value such as true"),
+        flags(
+            "--conf value Spark cannot read",
+            List.of("--conf", "spark.executor.memory=lots"),
+            2,
+            "spark.executor.memory is 'lots' in --conf, which Spark cannot read",
+            "Use a value such as 1g"),
         flags(
             "conflicting flags",
             List.of("--incremental", "--mode", "overwrite"),

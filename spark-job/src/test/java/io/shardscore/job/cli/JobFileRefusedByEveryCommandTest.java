@@ -19,9 +19,9 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * A job file with a duplicate key is refused the same way by {@code validate}, {@code plan} and
- * {@code run}: exit 2 and a message naming the key, before any Spark job and without touching the
- * output.
+ * A job file with a duplicate key or a Spark setting Spark cannot read, and a {@code --conf} value
+ * Spark cannot read, are refused the same way by {@code validate}, {@code plan} and {@code run}:
+ * exit 2 and a message naming the key, before any Spark job and without touching the output.
  */
 class JobFileRefusedByEveryCommandTest {
   @TempDir static Path dir;
@@ -61,6 +61,29 @@ class JobFileRefusedByEveryCommandTest {
                   t -> t + "spark:\n  spark.driver.memory: 1g\n  spark.driver.memory: 2g\n",
               List.of(),
               "Duplicate key 'spark.driver.memory' under 'spark:'"));
+      all.add(
+          Arguments.of(
+              command,
+              "memory size Spark cannot read",
+              (UnaryOperator<String>) t -> t + "spark:\n  spark.executor.memory: lots\n",
+              List.of(),
+              "spark.executor.memory is 'lots' in the spark: section"));
+      all.add(
+          Arguments.of(
+              command,
+              "SQL setting Spark cannot read",
+              (UnaryOperator<String>) t -> t + "spark:\n  spark.sql.shuffle.partitions: many\n",
+              List.of(),
+              "spark.sql.shuffle.partitions is 'many' in the spark: section"));
+    }
+    for (String command : List.of("plan", "run")) {
+      all.add(
+          Arguments.of(
+              command,
+              "--conf value Spark cannot read",
+              (UnaryOperator<String>) t -> t,
+              List.of("--conf", "spark.sql.ansi.enabled=maybe"),
+              "spark.sql.ansi.enabled is 'maybe' in --conf"));
     }
     return all.stream();
   }

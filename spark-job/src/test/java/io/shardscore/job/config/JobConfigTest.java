@@ -162,6 +162,57 @@ class JobConfigTest {
   }
 
   @Test
+  void aSparkSettingSparkCannotReadNamesTheKeyTheValueAndAFix() {
+    assertEquals(
+        "spark.executor.memory is 'lots' in the spark: section, which Spark cannot read: it should"
+            + " be a/an 'bytes in MiB' value. Use a value such as 1g.",
+        error(VALID + "spark:\n  spark.executor.memory: lots\n"));
+    assertEquals(
+        "spark.sql.ansi.enabled is 'maybe' in the spark: section, which Spark cannot read: it"
+            + " should be a/an 'boolean' value. Use a value such as true.",
+        error(VALID + "spark:\n  spark.sql.ansi.enabled: maybe\n"));
+    JobConfigException all =
+        assertThrows(
+            JobConfigException.class,
+            () ->
+                parse(
+                    VALID
+                        + "spark:\n"
+                        + "  spark.driver.memory: plenty\n"
+                        + "  spark.executor.memoryOverhead: some\n"
+                        + "  spark.executor.cores: two\n"
+                        + "  spark.network.timeout: soon\n"
+                        + "  spark.sql.shuffle.partitions: many\n"
+                        + "  spark.sql.parquet.compression.codec: zipzap\n"));
+    String msg = all.getMessage();
+    assertEquals(6, all.problems().size(), msg);
+    assertTrue(msg.contains("spark.driver.memory is 'plenty'"), msg);
+    assertTrue(msg.contains("spark.executor.memoryOverhead is 'some'"), msg);
+    assertTrue(msg.contains("spark.executor.cores is 'two'"), msg);
+    assertTrue(msg.contains("'time in SECONDS'"), msg);
+    assertTrue(msg.contains("spark.sql.shuffle.partitions is 'many'"), msg);
+    assertTrue(msg.contains("Use a value such as 200"), msg);
+    assertTrue(msg.contains("'zipzap'") && msg.contains("snappy"), msg);
+  }
+
+  @Test
+  void sparkSettingsSparkDoesNotKnowAndHadoopSettingsPassThrough() {
+    JobConfig c =
+        parse(
+            VALID
+                + "spark:\n"
+                + "  spark.myplugin.level: whatever\n"
+                + "  spark.hadoop.fs.s3a.connection.maximum: lots\n"
+                + "  fs.s3a.endpoint: http://127.0.0.1:9000\n"
+                + "  spark.executor.memory: 4g\n"
+                + "  spark.driver.memory: ${env:DRIVER_MEMORY}\n"
+                + "  spark.sql.ansi.enabled: true\n"
+                + "  spark.sql.shuffle.partitions: 8\n");
+    assertEquals("4g", c.spark().get("spark.executor.memory"));
+    assertEquals("true", c.spark().get("spark.sql.ansi.enabled"));
+  }
+
+  @Test
   void aMissingJobFileSaysHowToPassOne() {
     JobConfigException e =
         assertThrows(
