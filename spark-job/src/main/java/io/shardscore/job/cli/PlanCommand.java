@@ -5,6 +5,8 @@ import io.shardscore.job.Shardscore;
 import io.shardscore.job.change.ChangePlan;
 import io.shardscore.job.change.ShardChange;
 import io.shardscore.job.config.JobConfig;
+import io.shardscore.job.result.TextTable;
+import io.shardscore.job.result.TextTable.Column;
 import io.shardscore.job.store.JsonFiles;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -30,6 +32,16 @@ import picocli.CommandLine.Option;
     },
     mixinStandardHelpOptions = true)
 final class PlanCommand implements Callable<Integer> {
+  /** The plan table; the widths are the minimums, wider names and counts widen their column. */
+  private static final List<Column> COLUMNS =
+      List.of(
+          Column.left("shard", 14),
+          Column.left("covers", 26),
+          Column.left("action", 10),
+          Column.right("rows", 12),
+          Column.right("committed", 12),
+          Column.left("why", 0).afterGap(2));
+
   @Mixin JobOptions options = new JobOptions();
 
   @Mixin ChangeOptions change = new ChangeOptions();
@@ -51,29 +63,18 @@ final class PlanCommand implements Callable<Integer> {
   }
 
   static String toText(ChangePlan plan) {
-    StringBuilder sb = new StringBuilder();
-    sb.append(
-        String.format(
-            Locale.ROOT,
-            "%-14s %-26s %-10s %12s %12s  %s%n",
-            "shard",
-            "covers",
-            "action",
-            "rows",
-            "committed",
-            "why"));
+    List<List<String>> rows = new ArrayList<>();
     for (ShardChange c : plan.changes()) {
-      sb.append(
-          String.format(
-              Locale.ROOT,
-              "%-14s %-26s %-10s %,12d %12s  %s%n",
-              c.name(),
-              c.covers(),
+      rows.add(
+          List.of(
+              String.valueOf(c.name()),
+              String.valueOf(c.covers()),
               c.status().label(),
-              c.rows(),
+              String.format(Locale.ROOT, "%,d", c.rows()),
               c.previousRows() < 0 ? "-" : String.format(Locale.ROOT, "%,d", c.previousRows()),
-              c.reason()));
+              String.valueOf(c.reason())));
     }
+    StringBuilder sb = new StringBuilder(TextTable.render(COLUMNS, rows));
     sb.append(
         String.format(
             Locale.ROOT,

@@ -2,6 +2,7 @@ package io.shardscore.job.cli;
 
 import io.shardscore.job.config.JobConfigException;
 import io.shardscore.job.config.Retention;
+import io.shardscore.job.config.SparkSettings;
 import io.shardscore.job.sync.StoreSync;
 import io.shardscore.job.sync.SyncResult;
 import java.time.Duration;
@@ -60,6 +61,7 @@ final class SyncCommand implements Callable<Integer> {
     } catch (JobConfigException e) {
       throw new JobConfigException(e.getMessage() + " Nothing was copied.");
     }
+    SparkSettings.check(conf, "in --conf");
     // Only for the Hadoop configuration (s3a credentials, endpoints): no Spark job runs.
     SparkSession spark = SparkSessions.create("local[1]", conf);
     SyncResult r =

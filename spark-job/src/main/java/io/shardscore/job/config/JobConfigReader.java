@@ -15,12 +15,13 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.stream.Collectors;
 
 /**
  * Reads a YAML job file into a {@link JobConfig}. Keys are kebab-case ({@code batch-size}); an
- * unknown key is an error naming the key and the keys that are valid there, so typos never pass
- * silently.
+ * unknown key is an error naming the key and the keys that are valid there, and a key set twice is
+ * an error naming both lines, so typos and leftovers never pass silently.
  */
 public final class JobConfigReader {
   private static final ObjectMapper YAML =
@@ -47,11 +48,16 @@ public final class JobConfigReader {
   /** Parses YAML text; {@code source} names it in messages. */
   public static JobConfig parse(String yaml, String source) {
     JsonNode tree;
+    List<String> duplicates;
     try {
+      duplicates = DuplicateKeys.in(yaml, source);
       tree = YAML.readTree(yaml);
     } catch (JsonProcessingException e) {
       throw new JobConfigException(
           source + " is not valid YAML: " + e.getOriginalMessage() + " (" + location(e) + ").");
+    }
+    if (!duplicates.isEmpty()) {
+      throw new JobConfigException(duplicates);
     }
     if (tree == null || !tree.isObject()) {
       throw new JobConfigException(

@@ -188,7 +188,9 @@ public final class Setting<T> {
     if (check != null) {
       try {
         check.accept(key, type.raw().cast(v));
-      } catch (JobConfigException | ShardingException | ModelLoadException e) {
+      } catch (JobConfigException e) {
+        problems.addAll(e.problems());
+      } catch (ShardingException | ModelLoadException e) {
         problems.add(e.getMessage());
       }
     }
@@ -296,7 +298,10 @@ public final class Setting<T> {
       return this;
     }
 
-    /** A check of its own, given the key and the value; it throws a message when it fails. */
+    /**
+     * A check of its own, given the key and the value; it throws a message when it fails (a {@link
+     * JobConfigException} may list several).
+     */
     Builder<T> check(BiConsumer<String, T> value) {
       this.check = value;
       return this;

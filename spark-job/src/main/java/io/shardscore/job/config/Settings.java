@@ -201,6 +201,7 @@ public final class Settings {
   /** The job's {@code spark:} map (Spark and Hadoop settings), as a whole. */
   public static final Setting<Map<String, String>> SPARK =
       Setting.of("spark.*", ValueType.MAP)
+          .check((key, value) -> SparkSettings.check(value, "in the spark: section"))
           .doc("Spark settings used when shardscore creates the session")
           .build();
 

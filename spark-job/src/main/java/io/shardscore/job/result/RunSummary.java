@@ -1,35 +1,40 @@
 package io.shardscore.job.result;
 
+import io.shardscore.job.result.TextTable.Column;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 
 /** The human-readable summary printed after a run. */
 public final class RunSummary {
+  /**
+   * The shard table. The widths are minimums, those of README's sample output; a longer name,
+   * coverage or count widens its column.
+   */
+  private static final List<Column> SHARD_COLUMNS =
+      List.of(
+          Column.left("shard", 14),
+          Column.left("covers", 24),
+          Column.right("status", 9),
+          Column.right("rows", 12),
+          Column.right("errors", 10),
+          Column.right("tasks", 6));
+
   private RunSummary() {}
 
   public static String format(ScoreResult r) {
-    StringBuilder sb = new StringBuilder();
-    sb.append(
-        String.format(
-            Locale.ROOT,
-            "%-14s %-26s %9s %12s %10s %6s%n",
-            "shard",
-            "covers",
-            "status",
-            "rows",
-            "errors",
-            "tasks"));
+    List<List<String>> rows = new ArrayList<>();
     for (ShardStatus s : r.shards()) {
-      sb.append(
-          String.format(
-              Locale.ROOT,
-              "%-14s %-26s %9s %,12d %,10d %6d%n",
-              s.name(),
-              s.covers(),
-              s.status(),
-              s.rows(),
-              s.errorRows(),
-              s.partitions()));
+      rows.add(
+          List.of(
+              String.valueOf(s.name()),
+              String.valueOf(s.covers()),
+              String.valueOf(s.status()),
+              String.format(Locale.ROOT, "%,d", s.rows()),
+              String.format(Locale.ROOT, "%,d", s.errorRows()),
+              String.valueOf(s.partitions())));
     }
+    StringBuilder sb = new StringBuilder(TextTable.render(SHARD_COLUMNS, rows));
     sb.append(
         String.format(
             Locale.ROOT,

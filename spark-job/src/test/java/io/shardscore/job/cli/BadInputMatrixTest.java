@@ -132,6 +132,9 @@ class BadInputMatrixTest {
   static Stream<Case> cases() {
     String in = "path: " + input;
     String mdl = "path: " + model;
+    List<String> valid = yaml(dir.resolve("CASE")).lines().toList();
+    int lines = valid.size();
+    int batchSizeLine = valid.indexOf("  batch-size: 256") + 1;
     return Stream.of(
         c(
             "missing input path",
@@ -333,6 +336,66 @@ class BadInputMatrixTest {
             "output.path s3a://absent-out/scores",
             "bucket 'absent-out' does not exist",
             "Create the bucket"),
+        // issue 18 #3: a key twice in the job file is an error naming it and both lines.
+        c(
+            "duplicate key in a section",
+            t -> t.replace("batch-size: 256", "batch-size: 256\n  batch-size: 512"),
+            2,
+            true,
+            "Duplicate key 'scoring.batch-size'",
+            "line " + batchSizeLine + " and line " + (batchSizeLine + 1),
+            "Keep one of them"),
+        c(
+            "duplicate output.path",
+            t ->
+                t.replace(
+                    "path: " + dir.resolve("CASE"),
+                    "path: " + dir.resolve("CASE") + "\n  path: " + dir.resolve("CASE-2")),
+            2,
+            true,
+            "Duplicate key 'output.path'",
+            "line 4 and line 5",
+            "Keep one of them"),
+        c(
+            "a second input: section",
+            t -> t + "input:\n  path: " + dir.resolve("other") + "\n",
+            2,
+            true,
+            "Duplicate key 'input'",
+            "line 1 and line " + (lines + 1),
+            "Merge the two into one 'input:' section"),
+        c(
+            "duplicate key in the spark: section",
+            t ->
+                t
+                    + "spark:\n  spark.sql.shuffle.partitions: 4\n  spark.sql.shuffle.partitions: 8\n",
+            2,
+            true,
+            "Duplicate key 'spark.sql.shuffle.partitions' under 'spark:'",
+            "line " + (lines + 2) + " and line " + (lines + 3)),
+        // issue 18 #4: a spark: value Spark cannot read is an error naming key, value and fix.
+        c(
+            "Spark setting Spark cannot read",
+            t -> t + "spark:\n  spark.executor.memory: lots\n",
+            2,
+            true,
+            "spark.executor.memory is 'lots' in the spark: section, which Spark cannot read",
+            "'bytes in MiB'",
+            "Use a value such as 1g"),
+        c(
+            "SQL setting Spark cannot read",
+            t -> t + "spark:\n  spark.sql.ansi.enabled: maybe\n",
+            2,
+            true,
+            "spark.sql.ansi.enabled is 'maybe' in the spark: section",
+            "'boolean'",
+            "Use a value such as true"),
+        flags(
+            "--conf value Spark cannot read",
+            List.of("--conf", "spark.executor.memory=lots"),
+            2,
+            "spark.executor.memory is 'lots' in --conf, which Spark cannot read",
+            "Use a value such as 1g"),
         flags(
             "conflicting flags",
             List.of("--incremental", "--mode", "overwrite"),

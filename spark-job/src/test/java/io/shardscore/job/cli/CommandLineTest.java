@@ -193,4 +193,29 @@ class CommandLineTest {
         ExitCode.INVALID,
         cli("validate", "--config", dir.resolve("absent.yaml").toString()).exit());
   }
+
+  @Test
+  void theRunSummaryStaysAlignedWithALongShardName() {
+    String thirty = "north-region-customers-part-00";
+    Path file =
+        job(dir.resolve("long-names"))
+            .set("sharding.ranges", List.of("{name: " + thirty + ", range: 0-9999}", "10000-19999"))
+            .write(dir.resolve("long-names.yaml"));
+    CliRunner.Run run = cli("run", "--config", file.toString());
+    assertEquals(0, run.exit(), run.err());
+    List<String> lines = run.out().lines().toList();
+    int header = 0;
+    while (!lines.get(header).startsWith("shard ")) {
+      header++;
+    }
+    String top = lines.get(header);
+    String longRow = lines.get(header + 1);
+    String shortRow = lines.get(header + 2);
+    assertTrue(longRow.startsWith(thirty + " "), run.out());
+    int covers = top.indexOf("covers");
+    assertEquals(covers, longRow.indexOf("0-9999"), run.out());
+    assertEquals(covers, shortRow.lastIndexOf("10000-19999"), run.out());
+    assertEquals(top.length(), longRow.length(), run.out());
+    assertEquals(top.length(), shortRow.length(), run.out());
+  }
 }

@@ -120,6 +120,99 @@ class JobConfigTest {
   }
 
   @Test
+  void aDuplicateKeyIsAnErrorNamingTheKeyAndBothLines() {
+    String twice = error(VALID + "scoring:\n  batch-size: 5\n  batch-size: 6\n");
+    assertEquals(
+        "Duplicate key 'scoring.batch-size' in job.yaml: line 10 and line 11. Keep one of them.",
+        twice);
+    assertEquals(
+        "Duplicate key 'output.path' in job.yaml: line 3 and line 4. Keep one of them.",
+        error(
+            VALID.replace(
+                "output: {path: out/scores}", "output:\n  path: out/scores\n  path: out/other")));
+    assertEquals(
+        "Duplicate key 'input' in job.yaml: line 1 and line 9. Merge the two into one 'input:'"
+            + " section.",
+        error(VALID + "input:\n  path: data/other\n"));
+    assertEquals(
+        "Duplicate key 'spark.executor.memory' under 'spark:' in job.yaml: line 10 and line 11."
+            + " Keep one of them.",
+        error(VALID + "spark:\n  spark.executor.memory: 2g\n  spark.executor.memory: 4g\n"));
+    assertEquals(
+        "Duplicate key 'sharding.ranges[0].name' in job.yaml: line 5, column 13 and line 5, column"
+            + " 24. Keep one of them.",
+        error(
+            VALID.replace(
+                "ranges: 0-999,1000-1999", "ranges: [{name: low, name: lower, range: 0-999}]")));
+  }
+
+  @Test
+  void everyDuplicateKeyIsReportedAtOnce() {
+    JobConfigException e =
+        assertThrows(
+            JobConfigException.class,
+            () ->
+                JobConfigReader.parse(
+                    VALID + "scoring:\n  batch-size: 5\n  batch-size: 6\ninput: {path: x}\n",
+                    "job.yaml"));
+    assertEquals(2, e.problems().size(), e.getMessage());
+    assertTrue(e.problems().get(0).contains("'scoring.batch-size'"), e.getMessage());
+    assertTrue(
+        e.problems().get(1).contains("'input' in job.yaml: line 1 and line 12"), e.getMessage());
+  }
+
+  @Test
+  void aSparkSettingSparkCannotReadNamesTheKeyTheValueAndAFix() {
+    assertEquals(
+        "spark.executor.memory is 'lots' in the spark: section, which Spark cannot read: it should"
+            + " be a/an 'bytes in MiB' value. Use a value such as 1g.",
+        error(VALID + "spark:\n  spark.executor.memory: lots\n"));
+    assertEquals(
+        "spark.sql.ansi.enabled is 'maybe' in the spark: section, which Spark cannot read: it"
+            + " should be a/an 'boolean' value. Use a value such as true.",
+        error(VALID + "spark:\n  spark.sql.ansi.enabled: maybe\n"));
+    JobConfigException all =
+        assertThrows(
+            JobConfigException.class,
+            () ->
+                parse(
+                    VALID
+                        + "spark:\n"
+                        + "  spark.driver.memory: plenty\n"
+                        + "  spark.executor.memoryOverhead: some\n"
+                        + "  spark.executor.cores: two\n"
+                        + "  spark.network.timeout: soon\n"
+                        + "  spark.sql.shuffle.partitions: many\n"
+                        + "  spark.sql.parquet.compression.codec: zipzap\n"));
+    String msg = all.getMessage();
+    assertEquals(6, all.problems().size(), msg);
+    assertTrue(msg.contains("spark.driver.memory is 'plenty'"), msg);
+    assertTrue(msg.contains("spark.executor.memoryOverhead is 'some'"), msg);
+    assertTrue(msg.contains("spark.executor.cores is 'two'"), msg);
+    assertTrue(msg.contains("'time in SECONDS'"), msg);
+    assertTrue(msg.contains("spark.sql.shuffle.partitions is 'many'"), msg);
+    assertTrue(msg.contains("Use a value such as 200"), msg);
+    assertTrue(msg.contains("'zipzap'") && msg.contains("snappy"), msg);
+  }
+
+  @Test
+  void sparkSettingsSparkDoesNotKnowAndHadoopSettingsPassThrough() {
+    JobConfig c =
+        parse(
+            VALID
+                + "spark:\n"
+                + "  spark.myplugin.level: whatever\n"
+                + "  spark.hadoop.fs.s3a.connection.maximum: lots\n"
+                + "  fs.s3a.endpoint: http://127.0.0.1:9000\n"
+                + "  spark.executor.memory: 4g\n"
+                + "  spark.driver.memory: ${env:DRIVER_MEMORY}\n"
+                + "  spark.sql.ansi.enabled: true\n"
+                + "  spark.sql.shuffle.partitions: 8\n");
+    assertEquals("4g", c.spark().get("spark.executor.memory"));
+    assertEquals("true", c.spark().get("spark.sql.ansi.enabled"));
+  }
+
+  @Test
   void aMissingJobFileSaysHowToPassOne() {
     JobConfigException e =
         assertThrows(
