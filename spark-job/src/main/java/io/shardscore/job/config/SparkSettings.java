@@ -102,7 +102,8 @@ public final class SparkSettings {
       text =
           text.replaceFirst("^\\[[A-Z_.]+\\]\\s*", "")
               .replaceFirst("\\s*SQLSTATE: \\w+$", "")
-              .replaceFirst("^The value '.*' in the config \".*\" is invalid\\.\\s*", "");
+              .replaceFirst("^The value '.*' in the config \".*\" is invalid\\.\\s*", "")
+              .replaceFirst("a/an '([^']+)' value", "a value of type $1");
     }
     if (text.length() > 1 && Character.isLowerCase(text.charAt(1))) {
       text = text.substring(0, 1).toLowerCase(Locale.ROOT) + text.substring(1);

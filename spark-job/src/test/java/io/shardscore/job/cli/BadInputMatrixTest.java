@@ -380,7 +380,7 @@ class BadInputMatrixTest {
             2,
             true,
             "spark.executor.memory is 'lots' in the spark: section, which Spark cannot read",
-            "'bytes in MiB'",
+            "type bytes in MiB",
             "Use a value such as 1g"),
         c(
             "SQL setting Spark cannot read",
@@ -388,7 +388,7 @@ class BadInputMatrixTest {
             2,
             true,
             "spark.sql.ansi.enabled is 'maybe' in the spark: section",
-            "'boolean'",
+            "type boolean",
             "Use a value such as true"),
         flags(
             "--conf value Spark cannot read",

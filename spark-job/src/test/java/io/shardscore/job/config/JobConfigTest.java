@@ -165,11 +165,11 @@ class JobConfigTest {
   void aSparkSettingSparkCannotReadNamesTheKeyTheValueAndAFix() {
     assertEquals(
         "spark.executor.memory is 'lots' in the spark: section, which Spark cannot read: it should"
-            + " be a/an 'bytes in MiB' value. Use a value such as 1g.",
+            + " be a value of type bytes in MiB. Use a value such as 1g.",
         error(VALID + "spark:\n  spark.executor.memory: lots\n"));
     assertEquals(
         "spark.sql.ansi.enabled is 'maybe' in the spark: section, which Spark cannot read: it"
-            + " should be a/an 'boolean' value. Use a value such as true.",
+            + " should be a value of type boolean. Use a value such as true.",
         error(VALID + "spark:\n  spark.sql.ansi.enabled: maybe\n"));
     JobConfigException all =
         assertThrows(
@@ -189,7 +189,7 @@ class JobConfigTest {
     assertTrue(msg.contains("spark.driver.memory is 'plenty'"), msg);
     assertTrue(msg.contains("spark.executor.memoryOverhead is 'some'"), msg);
     assertTrue(msg.contains("spark.executor.cores is 'two'"), msg);
-    assertTrue(msg.contains("'time in SECONDS'"), msg);
+    assertTrue(msg.contains("type time in SECONDS"), msg);
     assertTrue(msg.contains("spark.sql.shuffle.partitions is 'many'"), msg);
     assertTrue(msg.contains("Use a value such as 200"), msg);
     assertTrue(msg.contains("'zipzap'") && msg.contains("snappy"), msg);
