@@ -3,6 +3,7 @@ package io.shardscore.job.cli;
 import io.shardscore.job.config.JobConfig;
 import io.shardscore.job.config.JobConfigException;
 import io.shardscore.job.config.JobConfigReader;
+import io.shardscore.job.config.JobConfigValidator;
 import io.shardscore.job.config.Setting;
 import io.shardscore.job.config.Settings;
 import java.nio.file.Path;
@@ -43,9 +44,17 @@ final class JobOptions {
   /** The override flags given, in command-line order: setting to its text. */
   private final Map<Setting<?>, String> overrides = new LinkedHashMap<>();
 
-  /** The job file with the overrides applied; not validated (the command validates it once). */
+  /** The job file with the overrides applied; not validated. */
   JobConfig job() {
     return applyTo(JobConfigReader.read(config));
+  }
+
+  /**
+   * The job file with the overrides applied, validated: every command checks the job before it
+   * starts a Spark session, so a mistake in the file costs no session start-up.
+   */
+  JobConfig validJob() {
+    return JobConfigValidator.validate(job());
   }
 
   JobConfig applyTo(JobConfig job) {

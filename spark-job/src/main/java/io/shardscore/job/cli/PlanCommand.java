@@ -53,8 +53,7 @@ final class PlanCommand implements Callable<Integer> {
 
   @Override
   public Integer call() throws Exception {
-    // Validated once, by the plan itself, before any Spark job.
-    JobConfig job = options.job();
+    JobConfig job = options.validJob();
     SparkSession spark = session.create(job);
     ScoreJob action = change.applyTo(Shardscore.job(spark, job));
     ChangePlan plan = action.plan();

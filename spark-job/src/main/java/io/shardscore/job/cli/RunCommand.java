@@ -34,8 +34,7 @@ final class RunCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    // Validated once, by the run itself, before any Spark job.
-    JobConfig job = options.job();
+    JobConfig job = options.validJob();
     SparkSession spark = session.create(job);
     ScoreJob action = Shardscore.job(spark, job);
     if (runId != null) {

@@ -1,6 +1,5 @@
 package io.shardscore.job.cli;
 
-import io.shardscore.job.config.JobConfigValidator;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -18,7 +17,7 @@ final class ValidateCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    JobConfigValidator.validate(options.job());
+    options.validJob();
     System.out.println(options.config + " is valid.");
     return ExitCode.OK;
   }
