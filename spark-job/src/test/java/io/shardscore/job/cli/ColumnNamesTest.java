@@ -12,6 +12,7 @@ import io.shardscore.job.Shardscore;
 import io.shardscore.job.SparkTestSession;
 import io.shardscore.job.change.ChangePlan;
 import io.shardscore.job.change.ShardChange;
+import io.shardscore.job.commit.InputFile;
 import io.shardscore.job.config.JobConfig;
 import io.shardscore.job.demo.DemoData;
 import io.shardscore.job.result.ScoreResult;
@@ -168,6 +169,11 @@ class ColumnNamesTest {
         "passthrough values stay with their rows");
     assertEquals(scored.count(), scored.select(col("`cust.id`")).distinct().count());
 
+    assertTrue(
+        Shardscore.manifest(spark, out.toString()).orElseThrow().input().files().stream()
+            .allMatch(InputFile::hasKeyRange),
+        "the key range of every file is read from its footer, under the key's exact name");
+
     // Nothing changed: the footers' key ranges vouch for every shard, and a full content check
     // (fingerprints over every column, under their names) agrees.
     ChangePlan idle = Shardscore.job(spark, cfg).plan();
@@ -205,9 +211,18 @@ class ColumnNamesTest {
             + Shardscore.readErrors(spark, quantiles.toString()).count());
 
     Path hash = dir.resolve("hash");
-    CliRunner.Run h = run(yaml(hash).remove("sharding.ranges").set("sharding.hash-buckets", 3));
+    // Buckets of about 660 rows split over several tasks each: rows are spread by a hash of all
+    // their columns, under their names.
+    CliRunner.Run h =
+        run(
+            yaml(hash)
+                .remove("sharding.ranges")
+                .set("sharding.hash-buckets", 3)
+                .set("sharding.max-rows-per-partition", 200));
     assertEquals(0, h.exit(), h.err());
-    assertEquals(3, Shardscore.read(spark, hash.toString()).select("shard").distinct().count());
+    Dataset<Row> hashed = Shardscore.read(spark, hash.toString());
+    assertEquals(3, hashed.select("shard").distinct().count());
+    assertEquals(rowsIn, hashed.count() + Shardscore.readErrors(spark, hash.toString()).count());
 
     Path stray = dir.resolve("stray");
     CliRunner.Run s =
