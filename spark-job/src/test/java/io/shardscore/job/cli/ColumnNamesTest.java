@@ -5,6 +5,7 @@ import static org.apache.spark.sql.functions.concat;
 import static org.apache.spark.sql.functions.lit;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.shardscore.job.JobYaml;
@@ -14,6 +15,7 @@ import io.shardscore.job.change.ChangePlan;
 import io.shardscore.job.change.ShardChange;
 import io.shardscore.job.commit.InputFile;
 import io.shardscore.job.config.JobConfig;
+import io.shardscore.job.config.JobConfigException;
 import io.shardscore.job.demo.DemoData;
 import io.shardscore.job.result.ScoreResult;
 import java.nio.file.Files;
@@ -270,6 +272,25 @@ class ColumnNamesTest {
     assertEquals(2, r.exit(), r.err());
     assertTrue(r.err().contains("'Run_ID'"), r.err());
     assertTrue(r.err().contains("run_id"), r.err());
+    assertFalse(Files.exists(out.resolve("_shardscore/manifest.json")), "nothing committed");
+  }
+
+  @Test
+  void anInputColumnNamedLikeAColumnShardscoreAddsWhileScoringIsRefused() {
+    Dataset<Row> frame =
+        inputRows().drop("slice").withColumnRenamed("contact.name", "__shardscore_route");
+    Path out = dir.resolve("route-out");
+    JobConfigException e =
+        assertThrows(
+            JobConfigException.class,
+            () ->
+                Shardscore.job(spark)
+                    .input(frame)
+                    .shardByHash(KEY, 2)
+                    .model(model.toString(), features())
+                    .output(out.toString())
+                    .execute());
+    assertTrue(e.getMessage().contains("Input column '__shardscore_route'"), e.getMessage());
     assertFalse(Files.exists(out.resolve("_shardscore/manifest.json")), "nothing committed");
   }
 }

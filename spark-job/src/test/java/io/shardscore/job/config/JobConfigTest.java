@@ -108,6 +108,15 @@ class JobConfigTest {
   }
 
   @Test
+  void outputNamesThatDifferFromAWrittenColumnOnlyInCaseAreRejected() {
+    assertTrue(error(VALID + "  outputs: {score: Run_ID}\n").contains("'Run_ID' is reserved"));
+    assertTrue(error(VALID + "  outputs: {label: shard}\n").contains("'shard' is reserved"));
+    assertTrue(
+        error(VALID + "  outputs: {score: p, label: P}\n").contains("name 'P' twice"),
+        error(VALID + "  outputs: {score: p, label: P}\n"));
+  }
+
+  @Test
   void anArrayFeatureIsNamedAsWrittenSpacesAndDotsIncluded() {
     assertEquals(
         new FeatureColumn("usage by month", 12, true), FeatureColumn.parse("usage by month[12]"));
