@@ -5,6 +5,7 @@ import static org.apache.spark.sql.functions.lit;
 
 import io.shardscore.job.config.FeatureColumn;
 import io.shardscore.job.config.ModelOutputs;
+import io.shardscore.job.row.ColumnNames;
 import io.shardscore.job.score.BatchScorer;
 import io.shardscore.job.score.FeatureLayout;
 import io.shardscore.job.score.OutputLayout;
@@ -42,7 +43,7 @@ final class InferenceStage {
         java.util.stream.Stream.concat(
                 java.util.stream.Stream.of(col("customer_id")),
                 java.util.stream.Stream.concat(
-                    features.stream().map(f -> col(f.column())),
+                    features.stream().map(f -> ColumnNames.column(f.column())),
                     java.util.stream.Stream.of(lit(0).as("__route"))))
             .toArray(Column[]::new);
     cached =

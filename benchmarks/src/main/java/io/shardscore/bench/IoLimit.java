@@ -4,6 +4,7 @@ import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.current_timestamp;
 import static org.apache.spark.sql.functions.lit;
 
+import io.shardscore.job.row.ColumnNames;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -26,7 +27,7 @@ final class IoLimit {
     Dataset<Row> in = spark.read().parquet(w.data().toString());
     List<Column> cols = new ArrayList<>();
     for (String c : in.columns()) {
-      cols.add(col(c));
+      cols.add(ColumnNames.column(c));
     }
     cols.add(functions_array().as("probabilities"));
     cols.add(lit(0.5f).as("score"));

@@ -3,9 +3,13 @@ package io.shardscore.job;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
+import com.tngtech.archunit.base.DescribedPredicate;
 import com.tngtech.archunit.core.domain.JavaClasses;
+import com.tngtech.archunit.core.domain.JavaMethodCall;
 import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
+import io.shardscore.job.row.ColumnNames;
+import java.util.Set;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -76,6 +80,52 @@ class PackageRulesTest {
             "io.shardscore.job.score..",
             "io.shardscore.job.store..",
             "io.shardscore.job.sync..")
+        .check(main);
+  }
+
+  /** Spark methods that parse a column name given as text, as an attribute path or as SQL. */
+  private static final Set<String> PARSING_NAMES =
+      Set.of(
+          "col",
+          "column",
+          "expr",
+          "apply",
+          "colRegex",
+          "selectExpr",
+          "select",
+          "where",
+          "filter",
+          "groupBy",
+          "orderBy",
+          "sort",
+          "sortWithinPartitions",
+          "rollup",
+          "cube");
+
+  /**
+   * Column names from the job file or the input are never parsed by Spark ({@code plan.tier} would
+   * be a struct field): every reference to a column by name goes through {@link ColumnNames}.
+   */
+  @Test
+  void columnsAreReferencedByNameOnlyThroughColumnNames() {
+    DescribedPredicate<JavaMethodCall> parsesAName =
+        DescribedPredicate.describe(
+            "a Spark method that parses a column name given as text",
+            call ->
+                (call.getTargetOwner().isEquivalentTo(org.apache.spark.sql.functions.class)
+                        || call.getTargetOwner().isAssignableTo(org.apache.spark.sql.Dataset.class))
+                    && PARSING_NAMES.contains(call.getName())
+                    && !call.getTarget().getRawParameterTypes().isEmpty()
+                    && (call.getTarget().getRawParameterTypes().get(0).isEquivalentTo(String.class)
+                        || call.getTarget()
+                            .getRawParameterTypes()
+                            .get(0)
+                            .isEquivalentTo(String[].class)));
+    noClasses()
+        .that()
+        .doNotBelongToAnyOf(ColumnNames.class)
+        .should()
+        .callMethodWhere(parsesAName)
         .check(main);
   }
 }

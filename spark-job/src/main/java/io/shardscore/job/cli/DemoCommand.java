@@ -3,12 +3,14 @@ package io.shardscore.job.cli;
 import io.shardscore.job.Shardscore;
 import io.shardscore.job.config.JobConfig;
 import io.shardscore.job.config.JobConfigReader;
+import io.shardscore.job.config.JobConfigValidator;
 import io.shardscore.job.config.Setting;
 import io.shardscore.job.config.Settings;
 import io.shardscore.job.demo.DemoData;
 import io.shardscore.job.demo.DemoModel;
 import io.shardscore.job.result.RunSummary;
 import io.shardscore.job.result.ScoreResult;
+import io.shardscore.job.row.ColumnNames;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
@@ -81,9 +83,9 @@ final class DemoCommand implements Callable<Integer> {
     System.out.println("errors by reason:");
     result
         .errors()
-        .groupBy("error_reason")
+        .groupBy(ColumnNames.column(JobConfigValidator.ERROR_REASON_COLUMN))
         .count()
-        .orderBy("error_reason")
+        .orderBy(ColumnNames.column(JobConfigValidator.ERROR_REASON_COLUMN))
         .collectAsList()
         .forEach(r -> System.out.printf(Locale.ROOT, "  %,8d  %s%n", r.getLong(1), r.getString(0)));
     spark.stop();

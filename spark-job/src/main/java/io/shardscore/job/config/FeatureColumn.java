@@ -6,11 +6,12 @@ import java.util.regex.Pattern;
 
 /**
  * One entry of {@code model.features}: a scalar column ({@code tenure_months}) feeding one value,
- * or a fixed-length array column ({@code spend_by_month[6]}) feeding {@code length} values.
+ * or a fixed-length array column ({@code spend_by_month[6]}) feeding {@code length} values. The
+ * column is named as written, spaces, dots and all ({@code usage by month[12]}); only a trailing
+ * {@code [n]} is the length.
  */
 public record FeatureColumn(String column, int length, boolean array) implements Serializable {
-  private static final Pattern ARRAY =
-      Pattern.compile("^\\s*([^\\[\\]\\s]+)\\s*\\[\\s*(\\d+)\\s*]\\s*$");
+  private static final Pattern ARRAY = Pattern.compile("^\\s*(.*?\\S)\\s*\\[\\s*(\\d+)\\s*]\\s*$");
 
   public static FeatureColumn parse(String text) {
     if (text == null || text.isBlank()) {

@@ -148,14 +148,27 @@ public final class JobConfigValidator {
           "model.outputs leaves out every prediction column; keep at least one of probabilities,"
               + " score, label.");
     }
-    Set<String> outSeen = new HashSet<>();
-    for (String n : names) {
-      if (!outSeen.add(n)) {
-        problems.add("model.outputs uses the column name '" + n + "' twice; give each its own.");
-      }
-      if (PROVENANCE_COLUMNS.contains(n) || ERROR_REASON_COLUMN.equals(n)) {
+    // Compared ignoring case, as Spark resolves names by default: a file with both 'Score' and
+    // 'score' cannot be read back.
+    List<String> reserved = new ArrayList<>(PROVENANCE_COLUMNS);
+    reserved.add(ERROR_REASON_COLUMN);
+    reserved.add("shard");
+    for (int i = 0; i < names.size(); i++) {
+      String n = names.get(i);
+      if (names.subList(0, i).stream().anyMatch(n::equalsIgnoreCase)) {
         problems.add(
-            "model.outputs column '" + n + "' is reserved by shardscore; choose another name.");
+            "model.outputs uses the column name '"
+                + n
+                + "' twice (names that differ only in case count as the same); give each its"
+                + " own.");
+      }
+      if (reserved.stream().anyMatch(n::equalsIgnoreCase)) {
+        problems.add(
+            "model.outputs column '"
+                + n
+                + "' is reserved by shardscore ("
+                + String.join(", ", reserved)
+                + ", in any case); choose another name.");
       }
     }
   }

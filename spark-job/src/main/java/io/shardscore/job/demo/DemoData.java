@@ -1,7 +1,6 @@
 package io.shardscore.job.demo;
 
 import static org.apache.spark.sql.functions.array;
-import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.concat;
 import static org.apache.spark.sql.functions.element_at;
 import static org.apache.spark.sql.functions.lit;
@@ -10,6 +9,7 @@ import static org.apache.spark.sql.functions.slice;
 import static org.apache.spark.sql.functions.when;
 import static org.apache.spark.sql.functions.xxhash64;
 
+import io.shardscore.job.row.ColumnNames;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.sql.Column;
@@ -54,7 +54,7 @@ public final class DemoData {
 
   /** The table as a lazy Dataset of {@code rows} rows in {@code partitions} partitions. */
   public static Dataset<Row> frame(SparkSession spark, long rows, int partitions, boolean defects) {
-    Column id = col("id");
+    Column id = ColumnNames.column("id");
     Column phase = pmod(id, lit(DEFECT_PERIOD));
     List<Column> cols = new ArrayList<>();
     Column key = id;

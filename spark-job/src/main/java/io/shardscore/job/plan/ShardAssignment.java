@@ -1,9 +1,9 @@
 package io.shardscore.job.plan;
 
-import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.udf;
 import static org.apache.spark.sql.functions.xxhash64;
 
+import io.shardscore.job.row.ColumnNames;
 import io.shardscore.sharding.ShardPlacement;
 import io.shardscore.sharding.ShardPlan;
 import java.util.ArrayList;
@@ -54,14 +54,10 @@ public final class ShardAssignment {
     List<Column> hashed = new ArrayList<>();
     for (String name : columns) {
       if (!(schema.apply(name).dataType() instanceof MapType)) {
-        hashed.add(quoted(name));
+        hashed.add(ColumnNames.column(name));
       }
     }
     return xxhash64(hashed.toArray(Column[]::new));
-  }
-
-  private static Column quoted(String name) {
-    return col("`" + name.replace("`", "``") + "`");
   }
 
   private record ShardIdOf(ShardPlan plan) implements UDF1<Long, Integer> {

@@ -1,9 +1,8 @@
 package io.shardscore.job.plan;
 
-import static org.apache.spark.sql.functions.col;
-
 import io.shardscore.job.config.JobConfigException;
 import io.shardscore.job.config.ShardingConfig;
+import io.shardscore.job.row.ColumnNames;
 import io.shardscore.sharding.KeyRange;
 import io.shardscore.sharding.QuantileRanges;
 import io.shardscore.sharding.RangeList;
@@ -12,8 +11,10 @@ import io.shardscore.sharding.StrayKeyPolicy;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
@@ -60,17 +61,19 @@ public final class ShardPlanner {
     if (p.length == 0) {
       return new long[0];
     }
-    StringBuilder probabilities = new StringBuilder();
-    for (double v : p) {
-      probabilities
-          .append(probabilities.length() == 0 ? "" : ",")
-          .append(String.format(Locale.ROOT, "%.10f", v));
+    // Probabilities rounded to 10 decimals, as the plans of earlier versions were computed.
+    Column[] probabilities = new Column[p.length];
+    for (int i = 0; i < p.length; i++) {
+      probabilities[i] =
+          functions.lit(Double.parseDouble(String.format(Locale.ROOT, "%.10f", p[i])));
     }
     Row row =
         input
-            .select(col(config.key()).cast(DataTypes.LongType).as("k"))
-            .selectExpr(
-                "percentile_approx(k, array(" + probabilities + "), " + QUANTILE_ACCURACY + ")")
+            .select(
+                functions.percentile_approx(
+                    ColumnNames.column(config.key()).cast(DataTypes.LongType),
+                    functions.array(probabilities),
+                    functions.lit(QUANTILE_ACCURACY)))
             .first();
     if (row.isNullAt(0)) {
       throw new JobConfigException(

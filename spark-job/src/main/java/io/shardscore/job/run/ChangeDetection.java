@@ -1,7 +1,5 @@
 package io.shardscore.job.run;
 
-import static org.apache.spark.sql.functions.col;
-
 import io.shardscore.job.change.ChangePlan;
 import io.shardscore.job.change.InputSnapshot;
 import io.shardscore.job.change.ShardCensus;
@@ -10,6 +8,7 @@ import io.shardscore.job.change.ShardFingerprint;
 import io.shardscore.job.commit.InputFile;
 import io.shardscore.job.commit.Manifest;
 import io.shardscore.job.error.ScoringFailedException;
+import io.shardscore.job.row.ColumnNames;
 import io.shardscore.sharding.Shard;
 import io.shardscore.sharding.ShardPlan;
 import io.shardscore.sharding.StrayKeyPolicy;
@@ -62,8 +61,9 @@ public record ChangeDetection(
   static ChangeDetection detect(Context c) {
     ShardPlan plan = c.shards();
     List<Column> censusColumns = new ArrayList<>();
-    c.rows().dataColumns().forEach(n -> censusColumns.add(col(n)));
-    Column key = col(plan.keyColumn()).cast(DataTypes.LongType).as(RowLayouts.KEY_COLUMN);
+    c.rows().dataColumns().forEach(n -> censusColumns.add(ColumnNames.column(n)));
+    Column key =
+        ColumnNames.column(plan.keyColumn()).cast(DataTypes.LongType).as(RowLayouts.KEY_COLUMN);
     censusColumns.add(key);
     Optional<InputSnapshot> snapshot = c.input().snapshot();
     Map<Integer, ShardFingerprint> known =

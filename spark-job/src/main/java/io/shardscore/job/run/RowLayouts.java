@@ -137,7 +137,9 @@ public record RowLayouts(
   /**
    * Column names shardscore adds must not collide with input columns that reach its files: the
    * passthrough columns (data files, with the predictions) and every carried column — key and
-   * features too — (error files, with {@code error_reason}).
+   * features too — (error files, with {@code error_reason}); nor with the columns it adds on the
+   * way. Names are compared ignoring case, as Spark resolves them by default: a file with both
+   * {@code Run_ID} and {@code run_id} cannot be read back.
    */
   private static void requireNoNameClash(
       List<String> passthrough, StructType carried, PredictionColumns predictions) {
@@ -147,15 +149,29 @@ public record RowLayouts(
     List<String> added = new ArrayList<>();
     predictions.fields().forEach(f -> added.add(f.name()));
     added.addAll(reserved);
-    for (StructField f : carried.fields()) {
-      String c = f.name();
-      boolean clash = passthrough.contains(c) ? added.contains(c) : reserved.contains(c);
-      if (clash && !c.equals(ROUTE_COLUMN)) {
+    StructField[] fields = carried.fields();
+    for (int i = 0; i < fields.length - 1; i++) { // the last is the route column itself
+      String c = fields[i].name();
+      if (c.equalsIgnoreCase(ROUTE_COLUMN) || c.equalsIgnoreCase(KEY_COLUMN)) {
         throw new JobConfigException(
             "Input column '"
                 + c
-                + "' would collide with a column shardscore writes ("
-                + String.join(", ", passthrough.contains(c) ? added : reserved)
+                + "' has a name shardscore uses for its own columns while it scores ("
+                + ROUTE_COLUMN
+                + ", "
+                + KEY_COLUMN
+                + "). Rename it in the input or leave it out of scoring.passthrough.");
+      }
+      List<String> written = passthrough.contains(c) ? added : reserved;
+      String clash = written.stream().filter(c::equalsIgnoreCase).findFirst().orElse(null);
+      if (clash != null) {
+        throw new JobConfigException(
+            "Input column '"
+                + c
+                + "' would collide with the column '"
+                + clash
+                + "' shardscore writes (names that differ only in case collide too; it writes "
+                + String.join(", ", written)
                 + "). Rename it in the input, leave it out of scoring.passthrough, or rename the"
                 + " prediction column under model.outputs.");
       }

@@ -1,12 +1,11 @@
 package io.shardscore.job.run;
 
-import static org.apache.spark.sql.functions.col;
-
 import io.shardscore.job.commit.TaskOutcome;
 import io.shardscore.job.error.Causes;
 import io.shardscore.job.error.ScoringFailedException;
 import io.shardscore.job.plan.PartitionRouting;
 import io.shardscore.job.plan.ShardAssignment;
+import io.shardscore.job.row.ColumnNames;
 import io.shardscore.job.score.GpuStageProfile;
 import io.shardscore.job.score.PartitionScorer;
 import io.shardscore.job.score.ScoringTask;
@@ -44,9 +43,9 @@ final class ScoringStage {
       String attemptId) {
     int partitions = placement.totalPartitions();
     int[] routes = PartitionRouting.routeValues(partitions);
-    Column longKey = col(p.shards().keyColumn()).cast(DataTypes.LongType);
+    Column longKey = ColumnNames.column(p.shards().keyColumn()).cast(DataTypes.LongType);
     List<Column> columns = new ArrayList<>();
-    p.rows().dataColumns().forEach(n -> columns.add(col(n)));
+    p.rows().dataColumns().forEach(n -> columns.add(ColumnNames.column(n)));
     columns.add(
         ShardAssignment.routeValue(
                 p.shards(),
@@ -62,7 +61,7 @@ final class ScoringStage {
     Dataset<Row> routed =
         input
             .select(columns.toArray(Column[]::new))
-            .repartition(partitions, col(RowLayouts.ROUTE_COLUMN));
+            .repartition(partitions, ColumnNames.column(RowLayouts.ROUTE_COLUMN));
     ScoringTask task =
         new ScoringTask(
             p.runId(),

@@ -1,13 +1,13 @@
 package io.shardscore.job.run;
 
-import static org.apache.spark.sql.functions.col;
-
 import io.shardscore.job.error.ScoringFailedException;
 import io.shardscore.job.plan.ShardAssignment;
+import io.shardscore.job.row.ColumnNames;
 import io.shardscore.sharding.ShardPlan;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.functions;
 import org.apache.spark.sql.types.DataTypes;
 
 /** The error for rows that belong to no shard under a 'fail' policy, with their key span. */
@@ -15,12 +15,16 @@ final class StrayKeys {
   private StrayKeys() {}
 
   static ScoringFailedException error(Dataset<Row> input, ShardPlan plan, long stray) {
-    Column longKey = col(plan.keyColumn()).cast(DataTypes.LongType);
+    Column longKey = ColumnNames.column(plan.keyColumn()).cast(DataTypes.LongType);
+    Column k = ColumnNames.column("k");
     Row span =
         input
             .select(longKey.as("k"))
-            .where(ShardAssignment.shardId(plan, col("k")).equalTo(ShardPlan.NO_SHARD))
-            .selectExpr("count(*) - count(k) as nulls", "min(k)", "max(k)")
+            .where(ShardAssignment.shardId(plan, k).equalTo(ShardPlan.NO_SHARD))
+            .agg(
+                functions.count(functions.lit(1)).minus(functions.count(k)).as("nulls"),
+                functions.min(k),
+                functions.max(k))
             .first();
     long nulls = span.getLong(0);
     String keys =

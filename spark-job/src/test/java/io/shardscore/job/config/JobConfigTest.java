@@ -105,6 +105,23 @@ class JobConfigTest {
     assertTrue(error(VALID.replace("'spend[6]'", "'spend[x]'")).contains("spend[x]"));
     assertTrue(error(VALID.replace("[a, b,", "[a, a,")).contains("lists 'a' twice"));
     assertTrue(error(VALID + "  outputs: {score: run_id}\n").contains("reserved"));
+  }
+
+  @Test
+  void outputNamesThatDifferFromAWrittenColumnOnlyInCaseAreRejected() {
+    assertTrue(error(VALID + "  outputs: {score: Run_ID}\n").contains("'Run_ID' is reserved"));
+    assertTrue(error(VALID + "  outputs: {label: shard}\n").contains("'shard' is reserved"));
+    assertTrue(
+        error(VALID + "  outputs: {score: p, label: P}\n").contains("name 'P' twice"),
+        error(VALID + "  outputs: {score: p, label: P}\n"));
+  }
+
+  @Test
+  void anArrayFeatureIsNamedAsWrittenSpacesAndDotsIncluded() {
+    assertEquals(
+        new FeatureColumn("usage by month", 12, true), FeatureColumn.parse("usage by month[12]"));
+    assertEquals(new FeatureColumn("plan.tier", 1, false), FeatureColumn.parse("plan.tier"));
+    assertEquals(new FeatureColumn("a[b]", 3, true), FeatureColumn.parse(" a[b] [ 3 ] "));
     assertTrue(
         error(VALID.replace("path: m.onnx", "path: m.onnx\n  engine: TensorFlow"))
             .contains("OnnxRuntime"));

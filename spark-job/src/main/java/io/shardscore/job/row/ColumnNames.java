@@ -1,0 +1,27 @@
+package io.shardscore.job.row;
+
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.functions;
+
+/**
+ * The one place where a column's name becomes a Spark column reference. Spark parses a name given
+ * to {@code col(..)} as an attribute path ({@code plan.tier} is field {@code tier} of a struct
+ * {@code plan}), so every name is quoted first: a top-level column is found by its exact name,
+ * whatever it holds — dots, spaces, backticks, non-ASCII letters, SQL keywords.
+ */
+public final class ColumnNames {
+  private ColumnNames() {}
+
+  /** The top-level column named exactly {@code name}. */
+  public static Column column(String name) {
+    return functions.col(quoted(name));
+  }
+
+  /**
+   * {@code name} as one quoted identifier of Spark SQL: in backticks, with each backtick inside it
+   * doubled ({@code a`b} becomes {@code `a``b`}).
+   */
+  public static String quoted(String name) {
+    return "`" + name.replace("`", "``") + "`";
+  }
+}
