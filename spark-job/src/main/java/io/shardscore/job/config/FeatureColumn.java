@@ -20,7 +20,17 @@ public record FeatureColumn(String column, int length, boolean array) implements
     }
     if (text.contains("[") || text.contains("]")) {
       Matcher m = ARRAY.matcher(text);
-      int length = m.matches() ? Integer.parseInt(m.group(2)) : 0;
+      int length = m.matches() ? lengthOf(m.group(2)) : 0;
+      if (length > MAX_LENGTH) {
+        throw new JobConfigException(
+            "model.features entry '"
+                + text
+                + "' declares "
+                + m.group(2)
+                + " elements, more than one tensor row can hold ("
+                + MAX_LENGTH
+                + "); check the length in brackets.");
+      }
       if (length < 1) {
         throw new JobConfigException(
             "model.features entry '"
@@ -31,6 +41,17 @@ public record FeatureColumn(String column, int length, boolean array) implements
       return new FeatureColumn(m.group(1), length, true);
     }
     return new FeatureColumn(text.trim(), 1, false);
+  }
+
+  /** The largest array feature a row of the model's input tensor can hold. */
+  static final int MAX_LENGTH = 1 << 24;
+
+  /** The bracketed length, saturated above {@link #MAX_LENGTH} instead of overflowing. */
+  private static int lengthOf(String digits) {
+    String significant = digits.replaceFirst("^0+(?=\\d)", "");
+    return significant.length() > 9
+        ? MAX_LENGTH + 1
+        : Math.min(Integer.parseInt(significant), MAX_LENGTH + 1);
   }
 
   @Override

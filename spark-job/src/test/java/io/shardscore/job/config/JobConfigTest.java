@@ -103,6 +103,9 @@ class JobConfigTest {
   @Test
   void featureAndOutputNamesAreChecked() {
     assertTrue(error(VALID.replace("'spend[6]'", "'spend[x]'")).contains("spend[x]"));
+    assertTrue(
+        error(VALID.replace("'spend[6]'", "'spend[99999999999]'"))
+            .contains("declares 99999999999 elements, more than one tensor row can hold"));
     assertTrue(error(VALID.replace("[a, b,", "[a, a,")).contains("lists 'a' twice"));
     assertTrue(error(VALID + "  outputs: {score: run_id}\n").contains("reserved"));
   }
