@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.onnx.proto.OnnxMl.ModelProto;
 import io.shardscore.job.JobYaml;
 import io.shardscore.job.Shardscore;
 import io.shardscore.job.SparkTestSession;
@@ -72,6 +73,15 @@ class BadInputMatrixTest {
     Files.write(dir.resolve("garbage.onnx"), new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9});
     byte[] good = Files.readAllBytes(model);
     Files.write(dir.resolve("truncated.onnx"), Arrays.copyOf(good, good.length / 3));
+    // issue 18 #6: the test model as a newer ONNX would write it.
+    ModelProto proto = ModelProto.parseFrom(good);
+    Files.write(dir.resolve("ir12.onnx"), proto.toBuilder().setIrVersion(12).build().toByteArray());
+    Files.write(
+        dir.resolve("opset99.onnx"),
+        proto.toBuilder()
+            .setOpsetImport(0, proto.getOpsetImport(0).toBuilder().setVersion(99))
+            .build()
+            .toByteArray());
     Files.createDirectories(dir.resolve("foreign"));
     Files.writeString(dir.resolve("foreign/notes.txt"), "somebody else's");
     Files.writeString(dir.resolve("a-file"), "x");
@@ -333,6 +343,28 @@ class BadInputMatrixTest {
             "output.path s3a://absent-out/scores",
             "bucket 'absent-out' does not exist",
             "Create the bucket"),
+        // issue 18 #6
+        c(
+            "model of a newer ONNX IR version",
+            t -> t.replace(mdl, "path: " + dir.resolve("ir12.onnx")),
+            2,
+            true,
+            "ir12.onnx",
+            "Unsupported model IR version: 12",
+            "This build has ONNX Runtime 1.",
+            "Re-export the model",
+            "ir_version"),
+        // issue 18 #6
+        c(
+            "model of a newer ONNX opset",
+            t -> t.replace(mdl, "path: " + dir.resolve("opset99.onnx")),
+            2,
+            true,
+            "opset99.onnx",
+            "Opset 99",
+            "This build has ONNX Runtime 1.",
+            "Re-export the model",
+            "opset_version="),
         flags(
             "conflicting flags",
             List.of("--incremental", "--mode", "overwrite"),
