@@ -38,9 +38,11 @@ public record InputSource(
     return new InputSource(frame, null, null, Optional.empty());
   }
 
-  /** Reads {@code in.path}, which must exist and must not overlap the output. */
-  static InputSource read(
-      SparkSession spark, InputConfig in, Path outputRoot, String key, Configuration hadoop) {
+  /**
+   * Reads {@code in.path}, which must exist (that it lies apart from the output is checked before,
+   * by {@link io.shardscore.job.store.PathOverlap}).
+   */
+  static InputSource read(SparkSession spark, InputConfig in, String key, Configuration hadoop) {
     Path inputPath = StorePaths.qualify(in.path(), hadoop, "input.path");
     FileSystem fs = StorePaths.fileSystem(inputPath, hadoop, "input.path");
     try {
@@ -53,16 +55,7 @@ public record InputSource(
     } catch (IOException e) {
       throw new JobConfigException(StoreErrors.explain("input.path", inputPath, e, hadoop));
     }
-    String out = outputRoot.toString();
     String inp = inputPath.toString();
-    if (out.equals(inp) || out.startsWith(inp + "/") || inp.startsWith(out + "/")) {
-      throw new JobConfigException(
-          "output.path "
-              + out
-              + " overlaps input.path "
-              + inp
-              + "; choose an output outside the input.");
-    }
     Dataset<Row> frame;
     try {
       frame = spark.read().format(in.format()).load(inp);

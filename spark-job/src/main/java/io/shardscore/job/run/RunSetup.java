@@ -8,7 +8,9 @@ import io.shardscore.job.config.OutputMode;
 import io.shardscore.job.plan.ShardPlanner;
 import io.shardscore.job.score.GpuStageProfile;
 import io.shardscore.job.score.ModelBinding;
+import io.shardscore.job.store.PathOverlap;
 import io.shardscore.job.store.SessionHadoopConf;
+import io.shardscore.job.store.StorePaths;
 import io.shardscore.model.ModelEngine;
 import io.shardscore.model.ModelSpec;
 import io.shardscore.sharding.Shard;
@@ -22,9 +24,9 @@ import org.apache.spark.sql.SparkSession;
 
 /**
  * Every driver-side check of a run, once, in the order that fails cheapest first: the
- * configuration, the output and its mode, the model (loaded once to learn its widths), the input's
- * schema against the configuration, the shard plan and the shards named by {@code --shards}, and
- * only then the census over the input.
+ * configuration, the input and output apart, the output and its mode, the model (loaded once to
+ * learn its widths), the input's schema against the configuration, the shard plan and the shards
+ * named by {@code --shards}, and only then the census over the input.
  */
 public final class RunSetup {
   private RunSetup() {}
@@ -41,6 +43,13 @@ public final class RunSetup {
     Configuration hadoop = SessionHadoopConf.of(spark);
     GpuStageProfile.checkGpusRequested(cfg.scoring(), spark);
 
+    if (!frameInput) {
+      // Before the output is opened: an output that resolves into the input (or the other way
+      // round, through a symbolic link, say) is refused as such, not as a foreign folder.
+      PathOverlap.requireApart(
+          StorePaths.qualify(cfg.input().path(), hadoop, "input.path"),
+          StorePaths.qualify(cfg.output().path(), hadoop, "output.path"));
+    }
     OutputMode mode = forExecution ? cfg.output().outputMode() : OutputMode.INCREMENTAL;
     OutputLocation output = OutputLocation.open(cfg.output().path(), mode, hadoop);
 
@@ -61,7 +70,7 @@ public final class RunSetup {
     InputSource input =
         frameInput
             ? InputSource.of(options.inputFrame())
-            : InputSource.read(spark, cfg.input(), output.root(), cfg.sharding().key(), hadoop);
+            : InputSource.read(spark, cfg.input(), cfg.sharding().key(), hadoop);
     RowLayouts rows = RowLayouts.bind(cfg, input.frame(), model.outputWidth());
 
     ShardPlan plan;

@@ -9,6 +9,7 @@ import io.shardscore.job.JobYaml;
 import io.shardscore.job.Shardscore;
 import io.shardscore.job.SparkTestSession;
 import io.shardscore.job.s3.S3Server;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -73,6 +74,12 @@ class BadInputMatrixTest {
     Files.write(dir.resolve("garbage.onnx"), new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9});
     byte[] good = Files.readAllBytes(model);
     Files.write(dir.resolve("truncated.onnx"), Arrays.copyOf(good, good.length / 3));
+    // issue 18 #1: folders reached through symbolic links, on a copy of the input of their own.
+    Path linkedInput = copy(input, dir.resolve("linked-input"));
+    Files.createSymbolicLink(dir.resolve("into-linked-input"), linkedInput);
+    Files.createSymbolicLink(dir.resolve("is-linked-input"), linkedInput);
+    copy(input, dir.resolve("out-holder/customers"));
+    Files.createSymbolicLink(dir.resolve("input-link"), dir.resolve("out-holder/customers"));
     // issue 18 #6: the test model as a newer ONNX would write it.
     ModelProto proto = ModelProto.parseFrom(good);
     Files.write(dir.resolve("ir12.onnx"), proto.toBuilder().setIrVersion(12).build().toByteArray());
@@ -85,6 +92,20 @@ class BadInputMatrixTest {
     Files.createDirectories(dir.resolve("foreign"));
     Files.writeString(dir.resolve("foreign/notes.txt"), "somebody else's");
     Files.writeString(dir.resolve("a-file"), "x");
+  }
+
+  private static Path copy(Path from, Path to) throws IOException {
+    try (Stream<Path> files = Files.walk(from)) {
+      for (Path f : files.toList()) {
+        Path target = to.resolve(from.relativize(f).toString());
+        if (Files.isDirectory(f)) {
+          Files.createDirectories(target);
+        } else {
+          Files.copy(f, target);
+        }
+      }
+    }
+    return to;
   }
 
   @AfterAll
@@ -343,6 +364,47 @@ class BadInputMatrixTest {
             "output.path s3a://absent-out/scores",
             "bucket 'absent-out' does not exist",
             "Create the bucket"),
+        // issue 18 #1
+        c(
+            "output through a symbolic link into the input",
+            t ->
+                t.replace(in, "path: " + dir.resolve("linked-input"))
+                    .replace(
+                        "path: " + dir.resolve("CASE"),
+                        "path: " + dir.resolve("into-linked-input/scores")),
+            2,
+            true,
+            "output.path",
+            "into-linked-input/scores",
+            "overlaps input.path",
+            "symbolic links",
+            "inside the input",
+            "Choose an output outside the input"),
+        // issue 18 #1
+        c(
+            "output a symbolic link to the input folder",
+            t ->
+                t.replace(in, "path: " + dir.resolve("linked-input"))
+                    .replace(
+                        "path: " + dir.resolve("CASE"), "path: " + dir.resolve("is-linked-input")),
+            2,
+            true,
+            "is-linked-input",
+            "overlaps input.path",
+            "the input folder itself",
+            "Choose an output outside the input"),
+        // issue 18 #1
+        c(
+            "input through a symbolic link into the output",
+            t ->
+                t.replace(in, "path: " + dir.resolve("input-link"))
+                    .replace("path: " + dir.resolve("CASE"), "path: " + dir.resolve("out-holder")),
+            2,
+            true,
+            "input-link",
+            "overlaps input.path",
+            "inside the output",
+            "Choose an output outside the input"),
         // issue 18 #6
         c(
             "model of a newer ONNX IR version",
@@ -392,6 +454,10 @@ class BadInputMatrixTest {
     return CliRunner.run(all.toArray(String[]::new));
   }
 
+  private static Path real(Path p) throws IOException {
+    return Files.exists(p) ? p.toRealPath() : p;
+  }
+
   @ParameterizedTest(name = "{0}")
   @MethodSource("cases")
   void badInputFailsClearlyAndChangesNothing(Case c) throws Exception {
@@ -399,8 +465,14 @@ class BadInputMatrixTest {
     String job = c.edit().apply(yaml(output));
     String target = job.substring(job.indexOf("output:\n  path: ") + 16).split("\n")[0];
     boolean onS3 = target.startsWith("s3a:");
-    Path local = onS3 ? s3.folder() : Path.of(target);
+    // Where the files are: an output or input reached through a symbolic link is listed at its
+    // target.
+    Path local = onS3 ? s3.folder() : real(Path.of(target));
+    String source = job.substring(job.indexOf("input:\n  path: ") + 15).split("\n")[0];
+    Path inputFiles = source.startsWith("s3a:") ? null : real(Path.of(source));
     Map<String, String> before = SparkTestSession.listing(local);
+    Map<String, String> inputBefore =
+        inputFiles == null ? null : SparkTestSession.listing(inputFiles);
     boolean existedBefore = Files.exists(local);
     int jobsBefore = CliRunner.jobs();
     CliRunner.Run r = run(job, c.args());
@@ -414,6 +486,9 @@ class BadInputMatrixTest {
       assertEquals(jobsBefore, CliRunner.jobs(), "no Spark job ran before the error");
     }
     assertEquals(before, SparkTestSession.listing(local), "output unchanged");
+    if (inputFiles != null) {
+      assertEquals(inputBefore, SparkTestSession.listing(inputFiles), "input unchanged");
+    }
     assertFalse(
         (r.out() + r.err()).contains(S3Server.SECRET_KEY), "the S3 secret is never printed");
     if (!existedBefore) {
