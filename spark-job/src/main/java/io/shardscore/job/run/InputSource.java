@@ -10,6 +10,7 @@ import io.shardscore.job.store.StorePaths;
 import java.io.IOException;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Predicate;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -40,9 +41,16 @@ public record InputSource(
 
   /**
    * Reads {@code in.path}, which must exist (that it lies apart from the output is checked before,
-   * by {@link io.shardscore.job.store.PathOverlap}).
+   * by {@link io.shardscore.job.store.PathOverlap}). For a Parquet path the footers are read first,
+   * on the driver, and the files must agree on the type of each column the run reads ({@code
+   * columnsRead}), before Spark reads anything.
    */
-  static InputSource read(SparkSession spark, InputConfig in, String key, Configuration hadoop) {
+  static InputSource read(
+      SparkSession spark,
+      InputConfig in,
+      String key,
+      Predicate<String> columnsRead,
+      Configuration hadoop) {
     Path inputPath = StorePaths.qualify(in.path(), hadoop, "input.path");
     FileSystem fs = StorePaths.fileSystem(inputPath, hadoop, "input.path");
     try {
@@ -56,6 +64,8 @@ public record InputSource(
       throw new JobConfigException(StoreErrors.explain("input.path", inputPath, e, hadoop));
     }
     String inp = inputPath.toString();
+    Optional<InputSnapshot> snapshot = snapshot(in, key, hadoop);
+    snapshot.ifPresent(s -> InputTypes.requireOneTypePerColumn(s, columnsRead, inp));
     Dataset<Row> frame;
     try {
       frame = spark.read().format(in.format()).load(inp);
@@ -71,7 +81,7 @@ public record InputSource(
               + in.format()
               + " files.");
     }
-    return new InputSource(frame, inp, in.format(), snapshot(in, key, hadoop));
+    return new InputSource(frame, inp, in.format(), snapshot);
   }
 
   /** The input's files and key ranges when it is a Parquet path. */

@@ -1,5 +1,6 @@
 package io.shardscore.job.cli;
 
+import static org.apache.spark.sql.functions.col;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -18,6 +19,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.stream.Stream;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.junit.jupiter.api.AfterAll;
@@ -80,6 +83,9 @@ class BadInputMatrixTest {
     Files.createSymbolicLink(dir.resolve("is-linked-input"), linkedInput);
     copy(input, dir.resolve("out-holder/customers"));
     Files.createSymbolicLink(dir.resolve("input-link"), dir.resolve("out-holder/customers"));
+    // issue 18 #5: one folder, two files that disagree on the type of one column.
+    mixedTypes(spark, "mixed-feature", "age");
+    mixedTypes(spark, "mixed-key", "customer_id");
     // issue 18 #6: the test model as a newer ONNX would write it.
     ModelProto proto = ModelProto.parseFrom(good);
     Files.write(dir.resolve("ir12.onnx"), proto.toBuilder().setIrVersion(12).build().toByteArray());
@@ -106,6 +112,33 @@ class BadInputMatrixTest {
       }
     }
     return to;
+  }
+
+  /**
+   * {@code name}/part-a-int.parquet with {@code column} as int (keys below 1000) and
+   * part-b-bigint.parquet with it as bigint (the other keys).
+   */
+  private static void mixedTypes(SparkSession spark, String name, String column)
+      throws IOException {
+    Dataset<Row> rows = spark.read().parquet(input.toString());
+    Path folder = Files.createDirectories(dir.resolve(name));
+    oneFile(
+        rows.filter(col("customer_id").lt(1000))
+            .withColumn(column, col(column).cast(DataTypes.IntegerType)),
+        folder.resolve("part-a-int.parquet"));
+    oneFile(
+        rows.filter(col("customer_id").geq(1000))
+            .withColumn(column, col(column).cast(DataTypes.LongType)),
+        folder.resolve("part-b-bigint.parquet"));
+  }
+
+  private static void oneFile(Dataset<Row> rows, Path file) throws IOException {
+    Path written = dir.resolve("tmp-" + file.getParent().getFileName() + "-" + file.getFileName());
+    rows.coalesce(1).write().parquet(written.toString());
+    try (Stream<Path> parts = Files.list(written)) {
+      Path part = parts.filter(p -> p.toString().endsWith(".parquet")).findFirst().orElseThrow();
+      Files.move(part, file);
+    }
   }
 
   @AfterAll
@@ -405,6 +438,27 @@ class BadInputMatrixTest {
             "overlaps input.path",
             "inside the output",
             "Choose an output outside the input"),
+        // issue 18 #5
+        c(
+            "input files that disagree on a feature's type",
+            t -> t.replace(in, "path: " + dir.resolve("mixed-feature")),
+            2,
+            true,
+            "column 'age'",
+            "int in part-a-int.parquet",
+            "bigint in part-b-bigint.parquet",
+            "CAST(age AS BIGINT)",
+            "nothing was scored"),
+        // issue 18 #5
+        c(
+            "input files that disagree on the key's type",
+            t -> t.replace(in, "path: " + dir.resolve("mixed-key")),
+            2,
+            true,
+            "column 'customer_id'",
+            "int in part-a-int.parquet",
+            "bigint in part-b-bigint.parquet",
+            "CAST(customer_id AS BIGINT)"),
         // issue 18 #6
         c(
             "model of a newer ONNX IR version",
