@@ -27,6 +27,21 @@ public enum ModelEngine {
   }
 
   /**
+   * The runtime this build runs the engine's models on, with its version, e.g. {@code ONNX Runtime
+   * 1.21.1}: what a model must have been exported for.
+   */
+  public String runtime() {
+    String version;
+    try {
+      version = ai.onnxruntime.OrtEnvironment.getEnvironment().getVersion();
+    } catch (RuntimeException | LinkageError e) {
+      // The native library is not loadable here: the jar's own version is the build's.
+      version = ai.onnxruntime.OrtEnvironment.class.getPackage().getImplementationVersion();
+    }
+    return "ONNX Runtime " + (version == null ? "(version unknown)" : version);
+  }
+
+  /**
    * GPUs this engine can use in this JVM: 0 for a CPU-only build (the default ONNX Runtime jar) or
    * a host without the CUDA driver.
    */

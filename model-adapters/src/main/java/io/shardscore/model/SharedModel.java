@@ -57,15 +57,7 @@ final class SharedModel implements AutoCloseable {
     try {
       model = criteria.loadModel();
     } catch (ModelNotFoundException | MalformedModelException | IOException e) {
-      throw new ModelLoadException(
-          "Cannot load model "
-              + spec.location()
-              + " with "
-              + spec.engine().djlName()
-              + ": "
-              + e.getMessage()
-              + ". Check that the file is a complete ONNX model.",
-          e);
+      throw LoadFailure.explain(spec, e);
     } catch (LinkageError e) {
       throw new ModelLoadException(
           "Engine "

@@ -1,9 +1,12 @@
 package io.shardscore.model;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.onnx.proto.OnnxMl.ModelProto;
+import ai.onnxruntime.OrtEnvironment;
 import io.shardscore.model.onnx.Mlp;
 import io.shardscore.model.onnx.OnnxMlpWriter;
 import java.io.IOException;
@@ -112,6 +115,64 @@ class OnnxModelTest {
                 ModelRegistry.acquire(
                     spec(truncated, 6), () -> truncated, EngineSettings.forTaskCpus(1)));
     assertTrue(e.getMessage().contains("truncated.onnx"), e.getMessage());
+  }
+
+  /** A valid model rewritten as a newer exporter would write it: a higher IR version or opset. */
+  private static Path newerModel(Path dir, String name, long irVersion, long opset)
+      throws IOException {
+    Path good = dir.resolve("base-" + name);
+    OnnxMlpWriter.write(Mlp.seeded(5, 6, 8, 2), good);
+    ModelProto.Builder proto = ModelProto.parseFrom(Files.readAllBytes(good)).toBuilder();
+    if (irVersion > 0) {
+      proto.setIrVersion(irVersion);
+    }
+    if (opset > 0) {
+      proto.setOpsetImport(0, proto.getOpsetImport(0).toBuilder().setVersion(opset));
+    }
+    Path file = dir.resolve(name);
+    Files.write(file, proto.build().toByteArray());
+    return file;
+  }
+
+  private static ModelLoadException loadFails(Path file) {
+    return assertThrows(
+        ModelLoadException.class,
+        () -> ModelRegistry.acquire(spec(file, 6), () -> file, EngineSettings.forTaskCpus(1)));
+  }
+
+  @Test
+  void aModelOfANewerIrVersionKeepsTheEnginesReasonAndNamesTheRuntimeAndTheFix()
+      throws IOException {
+    ModelLoadException e = loadFails(newerModel(dir, "ir12.onnx", 12, 0));
+    String m = e.getMessage();
+    assertTrue(m.contains("ir12.onnx"), m);
+    assertTrue(m.contains("Unsupported model IR version: 12"), m);
+    assertTrue(m.contains("ONNX Runtime " + OrtEnvironment.getEnvironment().getVersion()), m);
+    assertTrue(m.contains("Re-export the model"), m);
+    assertTrue(m.contains("ir_version"), m);
+    assertTrue(m.contains("opset_version="), m);
+    assertFalse(m.contains("complete ONNX model"), m);
+    assertFalse(m.contains("shardscore-models"), "the user's path, not the cached copy: " + m);
+  }
+
+  @Test
+  void aModelOfANewerOpsetKeepsTheEnginesReasonAndNamesTheRuntimeAndTheFix() throws IOException {
+    ModelLoadException e = loadFails(newerModel(dir, "opset99.onnx", 0, 99));
+    String m = e.getMessage();
+    assertTrue(m.contains("opset99.onnx"), m);
+    assertTrue(m.contains("Opset 99"), m);
+    assertTrue(m.contains("ONNX Runtime " + OrtEnvironment.getEnvironment().getVersion()), m);
+    assertTrue(m.contains("Re-export the model"), m);
+    assertFalse(m.contains("complete ONNX model"), m);
+  }
+
+  @Test
+  void aFileThatIsNotAModelStillGetsTheCompleteModelAdvice() throws IOException {
+    Path garbage = dir.resolve("garbage.onnx");
+    Files.write(garbage, new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9});
+    String m = loadFails(garbage).getMessage();
+    assertTrue(m.contains("garbage.onnx") && m.contains("complete ONNX model"), m);
+    assertFalse(m.contains("Re-export"), m);
   }
 
   @Test

@@ -7,8 +7,11 @@ import io.shardscore.sharding.ShardPlan;
 import io.shardscore.sharding.ShardStrategy;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -23,22 +26,38 @@ import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.metadata.BlockMetaData;
 import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
 import org.apache.parquet.hadoop.util.HadoopInputFile;
+import org.apache.parquet.schema.MessageType;
 
 /**
- * The files of a Parquet input with their identities and key ranges, read from listings and footers
- * only (no row is read). It lets an incremental run find the shards whose files did not change
- * without reading them: a shard is unchanged by metadata when the files whose key range overlaps it
- * are the same files, by identity, as at the last commit.
+ * The files of a Parquet input with their identities, key ranges and schemas, read from listings
+ * and footers only (no row is read). It lets an incremental run find the shards whose files did not
+ * change without reading them: a shard is unchanged by metadata when the files whose key range
+ * overlaps it are the same files, by identity, as at the last commit.
  */
 public final class InputSnapshot {
   private final List<InputFile> files;
+  private final Map<MessageType, List<String>> schemas;
 
   public InputSnapshot(List<InputFile> files) {
+    this(files, Map.of());
+  }
+
+  private InputSnapshot(List<InputFile> files, Map<MessageType, List<String>> schemas) {
     this.files = List.copyOf(files);
+    this.schemas = Collections.unmodifiableMap(schemas);
   }
 
   public List<InputFile> files() {
     return files;
+  }
+
+  /**
+   * The distinct Parquet schemas of the files' footers, each with the files (relative paths, in
+   * order; the empty path when input.path is one file) that have it. Files whose footer could not
+   * be read are in none.
+   */
+  public Map<MessageType, List<String>> schemas() {
+    return schemas;
   }
 
   /** Lists the data files under {@code root} as Spark would and reads their key statistics. */
@@ -60,16 +79,24 @@ public final class InputSnapshot {
     }
     ExecutorService pool = Executors.newFixedThreadPool(Math.min(8, Math.max(1, statuses.size())));
     try {
-      List<Future<InputFile>> futures = new ArrayList<>();
+      List<Future<Footer>> futures = new ArrayList<>();
       for (FileStatus s : statuses) {
         futures.add(pool.submit(() -> read(conf, qualified, s, keyColumn)));
       }
-      List<InputFile> out = new ArrayList<>();
-      for (Future<InputFile> f : futures) {
-        out.add(f.get());
+      List<Footer> footers = new ArrayList<>();
+      for (Future<Footer> f : futures) {
+        footers.add(f.get());
       }
-      out.sort(Comparator.comparing(InputFile::path));
-      return new InputSnapshot(out);
+      footers.sort(Comparator.comparing(f -> f.file().path()));
+      List<InputFile> out = new ArrayList<>();
+      Map<MessageType, List<String>> schemas = new LinkedHashMap<>();
+      for (Footer f : footers) {
+        out.add(f.file());
+        if (f.schema() != null) {
+          schemas.computeIfAbsent(f.schema(), k -> new ArrayList<>()).add(f.file().path());
+        }
+      }
+      return new InputSnapshot(out, schemas);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted while reading footers", e);
@@ -92,14 +119,19 @@ public final class InputSnapshot {
     return false;
   }
 
-  private static InputFile read(Configuration conf, Path root, FileStatus s, String key)
+  /** One file's identity and key range, and its footer's schema (null when unreadable). */
+  private record Footer(InputFile file, MessageType schema) {}
+
+  private static Footer read(Configuration conf, Path root, FileStatus s, String key)
       throws IOException {
     String rel = root.toUri().relativize(s.getPath().toUri()).getPath();
     Long min = null;
     Long max = null;
     long nulls = 0;
     boolean complete = true;
+    MessageType schema = null;
     try (ParquetFileReader reader = ParquetFileReader.open(HadoopInputFile.fromStatus(s, conf))) {
+      schema = reader.getFooter().getFileMetaData().getSchema();
       for (BlockMetaData block : reader.getFooter().getBlocks()) {
         ColumnChunkMetaData chunk = null;
         for (ColumnChunkMetaData c : block.getColumns()) {
@@ -123,14 +155,16 @@ public final class InputSnapshot {
     } catch (RuntimeException e) {
       complete = false;
     }
+    InputFile file;
     if (!complete) {
-      return new InputFile(rel, s.getLen(), s.getModificationTime(), null, null, -1);
-    }
-    if (min == null) {
+      file = new InputFile(rel, s.getLen(), s.getModificationTime(), null, null, -1);
+    } else if (min == null) {
       // Only null keys: an empty range that overlaps no key range.
-      return new InputFile(rel, s.getLen(), s.getModificationTime(), 1L, 0L, nulls);
+      file = new InputFile(rel, s.getLen(), s.getModificationTime(), 1L, 0L, nulls);
+    } else {
+      file = new InputFile(rel, s.getLen(), s.getModificationTime(), min, max, nulls);
     }
-    return new InputFile(rel, s.getLen(), s.getModificationTime(), min, max, nulls);
+    return new Footer(file, schema);
   }
 
   /** Files that may hold rows of {@code shard}. */

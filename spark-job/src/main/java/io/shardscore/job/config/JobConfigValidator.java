@@ -49,6 +49,9 @@ public final class JobConfigValidator {
         && config.output() != null
         && !blank(config.input().path())
         && !blank(config.output().path())) {
+      // The paths as written, without touching any store, so that validate reports the plain
+      // case with the other problems; a run compares them resolved (symbolic links followed, see
+      // store.PathOverlap) before it opens the output.
       String in = normalize(config.input().path());
       String out = normalize(config.output().path());
       if (out.equals(in) || out.startsWith(in + "/") || in.startsWith(out + "/")) {

@@ -10,6 +10,7 @@ import io.shardscore.job.store.StorePaths;
 import java.io.IOException;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Predicate;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -38,9 +39,18 @@ public record InputSource(
     return new InputSource(frame, null, null, Optional.empty());
   }
 
-  /** Reads {@code in.path}, which must exist and must not overlap the output. */
+  /**
+   * Reads {@code in.path}, which must exist (that it lies apart from the output is checked before,
+   * by {@link io.shardscore.job.store.PathOverlap}). For a Parquet path the footers are read first,
+   * on the driver, and the files must agree on the type of each column the run reads ({@code
+   * columnsRead}), before Spark reads anything.
+   */
   static InputSource read(
-      SparkSession spark, InputConfig in, Path outputRoot, String key, Configuration hadoop) {
+      SparkSession spark,
+      InputConfig in,
+      String key,
+      Predicate<String> columnsRead,
+      Configuration hadoop) {
     Path inputPath = StorePaths.qualify(in.path(), hadoop, "input.path");
     FileSystem fs = StorePaths.fileSystem(inputPath, hadoop, "input.path");
     try {
@@ -53,16 +63,9 @@ public record InputSource(
     } catch (IOException e) {
       throw new JobConfigException(StoreErrors.explain("input.path", inputPath, e, hadoop));
     }
-    String out = outputRoot.toString();
     String inp = inputPath.toString();
-    if (out.equals(inp) || out.startsWith(inp + "/") || inp.startsWith(out + "/")) {
-      throw new JobConfigException(
-          "output.path "
-              + out
-              + " overlaps input.path "
-              + inp
-              + "; choose an output outside the input.");
-    }
+    Optional<InputSnapshot> snapshot = snapshot(in, key, hadoop);
+    snapshot.ifPresent(s -> InputTypes.requireOneTypePerColumn(s, columnsRead, inp));
     Dataset<Row> frame;
     try {
       frame = spark.read().format(in.format()).load(inp);
@@ -78,7 +81,7 @@ public record InputSource(
               + in.format()
               + " files.");
     }
-    return new InputSource(frame, inp, in.format(), snapshot(in, key, hadoop));
+    return new InputSource(frame, inp, in.format(), snapshot);
   }
 
   /** The input's files and key ranges when it is a Parquet path. */

@@ -8,7 +8,9 @@ import io.shardscore.job.config.OutputMode;
 import io.shardscore.job.plan.ShardPlanner;
 import io.shardscore.job.score.GpuStageProfile;
 import io.shardscore.job.score.ModelBinding;
+import io.shardscore.job.store.PathOverlap;
 import io.shardscore.job.store.SessionHadoopConf;
+import io.shardscore.job.store.StorePaths;
 import io.shardscore.model.ModelEngine;
 import io.shardscore.model.ModelSpec;
 import io.shardscore.sharding.Shard;
@@ -16,15 +18,20 @@ import io.shardscore.sharding.ShardPlan;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import java.util.UUID;
+import java.util.function.Predicate;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.SparkSession;
 
 /**
  * Every driver-side check of a run, once, in the order that fails cheapest first: the
- * configuration, the output and its mode, the model (loaded once to learn its widths), the input's
- * schema against the configuration, the shard plan and the shards named by {@code --shards}, and
- * only then the census over the input.
+ * configuration, the input and output apart, the output and its mode, the model (loaded once to
+ * learn its widths), the input files' column types (from their Parquet footers), the input's schema
+ * against the configuration, the shard plan and the shards named by {@code --shards}, and only then
+ * the census over the input.
  */
 public final class RunSetup {
   private RunSetup() {}
@@ -41,6 +48,13 @@ public final class RunSetup {
     Configuration hadoop = SessionHadoopConf.of(spark);
     GpuStageProfile.checkGpusRequested(cfg.scoring(), spark);
 
+    if (!frameInput) {
+      // Before the output is opened: an output that resolves into the input (or the other way
+      // round, through a symbolic link, say) is refused as such, not as a foreign folder.
+      PathOverlap.requireApart(
+          StorePaths.qualify(cfg.input().path(), hadoop, "input.path"),
+          StorePaths.qualify(cfg.output().path(), hadoop, "output.path"));
+    }
     OutputMode mode = forExecution ? cfg.output().outputMode() : OutputMode.INCREMENTAL;
     OutputLocation output = OutputLocation.open(cfg.output().path(), mode, hadoop);
 
@@ -61,7 +75,7 @@ public final class RunSetup {
     InputSource input =
         frameInput
             ? InputSource.of(options.inputFrame())
-            : InputSource.read(spark, cfg.input(), output.root(), cfg.sharding().key(), hadoop);
+            : InputSource.read(spark, cfg.input(), cfg.sharding().key(), columnsRead(cfg), hadoop);
     RowLayouts rows = RowLayouts.bind(cfg, input.frame(), model.outputWidth());
 
     ShardPlan plan;
@@ -112,6 +126,18 @@ public final class RunSetup {
     } finally {
       spark.sparkContext().setJobDescription(null);
     }
+  }
+
+  /** The input columns a run reads: the passthrough columns (all by default), key and features. */
+  private static Predicate<String> columnsRead(JobConfig cfg) {
+    List<String> passthrough = cfg.scoring().passthrough();
+    if (passthrough == null) {
+      return column -> true;
+    }
+    Set<String> read = new HashSet<>(passthrough);
+    read.add(cfg.sharding().key());
+    cfg.model().featureColumns().forEach(f -> read.add(f.column()));
+    return read::contains;
   }
 
   /** A name given to {@code --shards} must be a shard of the plan: checked before the census. */

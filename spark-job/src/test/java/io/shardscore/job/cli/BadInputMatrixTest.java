@@ -1,13 +1,16 @@
 package io.shardscore.job.cli;
 
+import static org.apache.spark.sql.functions.col;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import ai.onnx.proto.OnnxMl.ModelProto;
 import io.shardscore.job.JobYaml;
 import io.shardscore.job.Shardscore;
 import io.shardscore.job.SparkTestSession;
 import io.shardscore.job.s3.S3Server;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -16,6 +19,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.stream.Stream;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.junit.jupiter.api.AfterAll;
@@ -72,9 +77,68 @@ class BadInputMatrixTest {
     Files.write(dir.resolve("garbage.onnx"), new byte[] {1, 2, 3, 4, 5, 6, 7, 8, 9});
     byte[] good = Files.readAllBytes(model);
     Files.write(dir.resolve("truncated.onnx"), Arrays.copyOf(good, good.length / 3));
+    // issue 18 #1: folders reached through symbolic links, on a copy of the input of their own.
+    Path linkedInput = copy(input, dir.resolve("linked-input"));
+    Files.createSymbolicLink(dir.resolve("into-linked-input"), linkedInput);
+    Files.createSymbolicLink(dir.resolve("is-linked-input"), linkedInput);
+    copy(input, dir.resolve("out-holder/customers"));
+    Files.createSymbolicLink(dir.resolve("input-link"), dir.resolve("out-holder/customers"));
+    // issue 18 #5: one folder, two files that disagree on the type of one column.
+    mixedTypes(spark, "mixed-feature", "age");
+    mixedTypes(spark, "mixed-key", "customer_id");
+    // issue 18 #6: the test model as a newer ONNX would write it.
+    ModelProto proto = ModelProto.parseFrom(good);
+    Files.write(dir.resolve("ir12.onnx"), proto.toBuilder().setIrVersion(12).build().toByteArray());
+    Files.write(
+        dir.resolve("opset99.onnx"),
+        proto.toBuilder()
+            .setOpsetImport(0, proto.getOpsetImport(0).toBuilder().setVersion(99))
+            .build()
+            .toByteArray());
     Files.createDirectories(dir.resolve("foreign"));
     Files.writeString(dir.resolve("foreign/notes.txt"), "somebody else's");
     Files.writeString(dir.resolve("a-file"), "x");
+  }
+
+  private static Path copy(Path from, Path to) throws IOException {
+    try (Stream<Path> files = Files.walk(from)) {
+      for (Path f : files.toList()) {
+        Path target = to.resolve(from.relativize(f).toString());
+        if (Files.isDirectory(f)) {
+          Files.createDirectories(target);
+        } else {
+          Files.copy(f, target);
+        }
+      }
+    }
+    return to;
+  }
+
+  /**
+   * {@code name}/part-a-int.parquet with {@code column} as int (keys below 1000) and
+   * part-b-bigint.parquet with it as bigint (the other keys).
+   */
+  private static void mixedTypes(SparkSession spark, String name, String column)
+      throws IOException {
+    Dataset<Row> rows = spark.read().parquet(input.toString());
+    Path folder = Files.createDirectories(dir.resolve(name));
+    oneFile(
+        rows.filter(col("customer_id").lt(1000))
+            .withColumn(column, col(column).cast(DataTypes.IntegerType)),
+        folder.resolve("part-a-int.parquet"));
+    oneFile(
+        rows.filter(col("customer_id").geq(1000))
+            .withColumn(column, col(column).cast(DataTypes.LongType)),
+        folder.resolve("part-b-bigint.parquet"));
+  }
+
+  private static void oneFile(Dataset<Row> rows, Path file) throws IOException {
+    Path written = dir.resolve("tmp-" + file.getParent().getFileName() + "-" + file.getFileName());
+    rows.coalesce(1).write().parquet(written.toString());
+    try (Stream<Path> parts = Files.list(written)) {
+      Path part = parts.filter(p -> p.toString().endsWith(".parquet")).findFirst().orElseThrow();
+      Files.move(part, file);
+    }
   }
 
   @AfterAll
@@ -396,6 +460,90 @@ class BadInputMatrixTest {
             2,
             "spark.executor.memory is 'lots' in --conf, which Spark cannot read",
             "Use a value such as 1g"),
+        // issue 18 #1
+        c(
+            "output through a symbolic link into the input",
+            t ->
+                t.replace(in, "path: " + dir.resolve("linked-input"))
+                    .replace(
+                        "path: " + dir.resolve("CASE"),
+                        "path: " + dir.resolve("into-linked-input/scores")),
+            2,
+            true,
+            "output.path",
+            "into-linked-input/scores",
+            "overlaps input.path",
+            "symbolic links",
+            "inside the input",
+            "Choose an output outside the input"),
+        // issue 18 #1
+        c(
+            "output a symbolic link to the input folder",
+            t ->
+                t.replace(in, "path: " + dir.resolve("linked-input"))
+                    .replace(
+                        "path: " + dir.resolve("CASE"), "path: " + dir.resolve("is-linked-input")),
+            2,
+            true,
+            "is-linked-input",
+            "overlaps input.path",
+            "the input folder itself",
+            "Choose an output outside the input"),
+        // issue 18 #1
+        c(
+            "input through a symbolic link into the output",
+            t ->
+                t.replace(in, "path: " + dir.resolve("input-link"))
+                    .replace("path: " + dir.resolve("CASE"), "path: " + dir.resolve("out-holder")),
+            2,
+            true,
+            "input-link",
+            "overlaps input.path",
+            "inside the output",
+            "Choose an output outside the input"),
+        // issue 18 #5
+        c(
+            "input files that disagree on a feature's type",
+            t -> t.replace(in, "path: " + dir.resolve("mixed-feature")),
+            2,
+            true,
+            "column 'age'",
+            "int in part-a-int.parquet",
+            "bigint in part-b-bigint.parquet",
+            "CAST(age AS BIGINT)",
+            "nothing was scored"),
+        // issue 18 #5
+        c(
+            "input files that disagree on the key's type",
+            t -> t.replace(in, "path: " + dir.resolve("mixed-key")),
+            2,
+            true,
+            "column 'customer_id'",
+            "int in part-a-int.parquet",
+            "bigint in part-b-bigint.parquet",
+            "CAST(customer_id AS BIGINT)"),
+        // issue 18 #6
+        c(
+            "model of a newer ONNX IR version",
+            t -> t.replace(mdl, "path: " + dir.resolve("ir12.onnx")),
+            2,
+            true,
+            "ir12.onnx",
+            "Unsupported model IR version: 12",
+            "This build has ONNX Runtime 1.",
+            "Re-export the model",
+            "ir_version"),
+        // issue 18 #6
+        c(
+            "model of a newer ONNX opset",
+            t -> t.replace(mdl, "path: " + dir.resolve("opset99.onnx")),
+            2,
+            true,
+            "opset99.onnx",
+            "Opset 99",
+            "This build has ONNX Runtime 1.",
+            "Re-export the model",
+            "opset_version="),
         flags(
             "conflicting flags",
             List.of("--incremental", "--mode", "overwrite"),
@@ -423,6 +571,10 @@ class BadInputMatrixTest {
     return CliRunner.run(all.toArray(String[]::new));
   }
 
+  private static Path real(Path p) throws IOException {
+    return Files.exists(p) ? p.toRealPath() : p;
+  }
+
   @ParameterizedTest(name = "{0}")
   @MethodSource("cases")
   void badInputFailsClearlyAndChangesNothing(Case c) throws Exception {
@@ -430,8 +582,14 @@ class BadInputMatrixTest {
     String job = c.edit().apply(yaml(output));
     String target = job.substring(job.indexOf("output:\n  path: ") + 16).split("\n")[0];
     boolean onS3 = target.startsWith("s3a:");
-    Path local = onS3 ? s3.folder() : Path.of(target);
+    // Where the files are: an output or input reached through a symbolic link is listed at its
+    // target.
+    Path local = onS3 ? s3.folder() : real(Path.of(target));
+    String source = job.substring(job.indexOf("input:\n  path: ") + 15).split("\n")[0];
+    Path inputFiles = source.startsWith("s3a:") ? null : real(Path.of(source));
     Map<String, String> before = SparkTestSession.listing(local);
+    Map<String, String> inputBefore =
+        inputFiles == null ? null : SparkTestSession.listing(inputFiles);
     boolean existedBefore = Files.exists(local);
     int jobsBefore = CliRunner.jobs();
     CliRunner.Run r = run(job, c.args());
@@ -445,6 +603,9 @@ class BadInputMatrixTest {
       assertEquals(jobsBefore, CliRunner.jobs(), "no Spark job ran before the error");
     }
     assertEquals(before, SparkTestSession.listing(local), "output unchanged");
+    if (inputFiles != null) {
+      assertEquals(inputBefore, SparkTestSession.listing(inputFiles), "input unchanged");
+    }
     assertFalse(
         (r.out() + r.err()).contains(S3Server.SECRET_KEY), "the S3 secret is never printed");
     if (!existedBefore) {
