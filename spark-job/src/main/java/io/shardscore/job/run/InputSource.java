@@ -99,6 +99,11 @@ public record InputSource(
     }
   }
 
+  /** The input as messages name it: {@code input.path <path>} or the Dataset. */
+  String describe() {
+    return root == null ? "the input Dataset" : "input.path " + root;
+  }
+
   /** How many files the input has, or -1 when it is not a listed Parquet path. */
   int fileCount() {
     return snapshot.map(s -> s.files().size()).orElse(-1);

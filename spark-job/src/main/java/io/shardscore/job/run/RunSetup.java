@@ -5,6 +5,7 @@ import io.shardscore.job.config.JobConfigException;
 import io.shardscore.job.config.JobConfigValidator;
 import io.shardscore.job.config.ModelConfig;
 import io.shardscore.job.config.OutputMode;
+import io.shardscore.job.error.ShardscoreException;
 import io.shardscore.job.plan.ShardPlanner;
 import io.shardscore.job.score.GpuStageProfile;
 import io.shardscore.job.score.ModelBinding;
@@ -20,6 +21,7 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
 import java.util.function.Predicate;
@@ -123,6 +125,12 @@ public final class RunSetup {
           rows,
           plan,
           detected);
+    } catch (Exception e) { // SparkException is checked but undeclared by Scala
+      Optional<ShardscoreException> unreadable = InputReadErrors.translate(e, input.describe());
+      if (unreadable.isPresent()) {
+        throw unreadable.get();
+      }
+      throw e;
     } finally {
       spark.sparkContext().setJobDescription(null);
     }

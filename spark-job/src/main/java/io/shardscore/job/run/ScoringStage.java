@@ -3,6 +3,7 @@ package io.shardscore.job.run;
 import io.shardscore.job.commit.TaskOutcome;
 import io.shardscore.job.error.Causes;
 import io.shardscore.job.error.ScoringFailedException;
+import io.shardscore.job.error.ShardscoreException;
 import io.shardscore.job.plan.PartitionRouting;
 import io.shardscore.job.plan.ShardAssignment;
 import io.shardscore.job.row.ColumnNames;
@@ -100,8 +101,12 @@ final class ScoringStage {
     return StagedRun.of(outcomes, partitions);
   }
 
-  private static ScoringFailedException failure(
+  private static ShardscoreException failure(
       PreparedRun p, ShardPlacement placement, Set<Integer> toScore, Path staging, Exception e) {
+    Optional<ShardscoreException> unreadable = InputReadErrors.translate(e, p.input().describe());
+    if (unreadable.isPresent()) {
+      return unreadable.get();
+    }
     Optional<DeviceUnavailableException> device = Causes.find(e, DeviceUnavailableException.class);
     if (device.isPresent()) {
       return new ScoringFailedException(
