@@ -11,8 +11,11 @@ import java.util.List;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.api.java.UDF1;
 import org.apache.spark.sql.api.java.UDF2;
+import org.apache.spark.sql.types.ArrayType;
+import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.MapType;
+import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 
 /**
@@ -47,17 +50,35 @@ public final class ShardAssignment {
 
   /**
    * Spark's own deterministic 64-bit hash of {@code columns} of {@code schema}, leaving out the
-   * types Spark cannot hash (maps). Equal rows hash equally in every attempt, so a retried task
-   * receives exactly the rows of the first attempt.
+   * columns Spark cannot hash: those holding a map anywhere (a map, or a struct or array with one
+   * inside). Equal rows hash equally in every attempt, so a retried task receives exactly the rows
+   * of the first attempt.
    */
   public static Column rowHash(StructType schema, List<String> columns) {
     List<Column> hashed = new ArrayList<>();
     for (String name : columns) {
-      if (!(schema.apply(name).dataType() instanceof MapType)) {
+      if (!holdsMap(schema.apply(name).dataType())) {
         hashed.add(ColumnNames.column(name));
       }
     }
     return xxhash64(hashed.toArray(Column[]::new));
+  }
+
+  private static boolean holdsMap(DataType type) {
+    if (type instanceof MapType) {
+      return true;
+    }
+    if (type instanceof ArrayType a) {
+      return holdsMap(a.elementType());
+    }
+    if (type instanceof StructType s) {
+      for (StructField f : s.fields()) {
+        if (holdsMap(f.dataType())) {
+          return true;
+        }
+      }
+    }
+    return false;
   }
 
   private record ShardIdOf(ShardPlan plan) implements UDF1<Long, Integer> {
