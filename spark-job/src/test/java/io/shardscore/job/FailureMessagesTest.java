@@ -119,6 +119,13 @@ class FailureMessagesTest {
     String named = message.substring(at + before.length()).split("\\.\\s")[0];
     Path folder = local(named.endsWith(".") ? named.substring(0, named.length() - 1) : named);
     assertTrue(Files.isDirectory(folder), "the named folder exists: " + message);
+    try (Stream<Path> files = Files.walk(folder)) {
+      assertTrue(
+          files.anyMatch(f -> f.toString().endsWith(".parquet")),
+          "the named folder holds the rejected rows' files: " + message);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   /** A local path as messages print it: qualified ({@code file:/…}) or plain. */
