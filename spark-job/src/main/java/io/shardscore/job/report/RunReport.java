@@ -31,10 +31,13 @@ public record RunReport(
     int tasks,
     Map<String, Integer> modelLoadsByExecutor,
     Map<String, List<String>> devicesByExecutor,
-    List<ShardStatus> shards) {
+    List<ShardStatus> shards,
+    List<Phase> phases,
+    StageIo io,
+    List<ExecutorMemory> executorMemory) {
   private static final Logger LOG = LogManager.getLogger(RunReport.class);
 
-  public static RunReport of(ScoreResult r, Manifest m) {
+  public static RunReport of(ScoreResult r, Manifest m, RunObservations observed) {
     return new RunReport(
         r.runId(),
         r.manifestVersion(),
@@ -49,16 +52,20 @@ public record RunReport(
         r.tasks(),
         r.modelLoadsByExecutor(),
         r.devicesByExecutor(),
-        r.shards());
+        r.shards(),
+        observed.phases(),
+        observed.io(),
+        observed.executors());
   }
 
   /** Writes the report; a failure here is logged, never fails the committed run. */
-  public static void write(FileSystem fs, Path output, ScoreResult result, Manifest manifest) {
+  public static void write(
+      FileSystem fs, Path output, ScoreResult result, Manifest manifest, RunObservations observed) {
     // One report per commit: a run id reused by a retry or backfill never replaces a report.
     String name = result.runId() + (manifest.commitId() == null ? "" : "." + manifest.commitId());
     Path file = new Path(new OutputPaths(output).reports(), name + ".json");
     try {
-      JsonFiles.create(fs, file, of(result, manifest), () -> {});
+      JsonFiles.create(fs, file, of(result, manifest, observed), () -> {});
     } catch (IOException e) {
       LOG.warn("Committed, but could not write the run report {}: {}", file, e.toString());
     }

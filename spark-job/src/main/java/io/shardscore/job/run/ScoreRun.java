@@ -10,6 +10,7 @@ import io.shardscore.job.commit.PendingRun;
 import io.shardscore.job.commit.ShardCommitter;
 import io.shardscore.job.config.OutputMode;
 import io.shardscore.job.error.ScoringFailedException;
+import io.shardscore.job.report.RunObservations;
 import io.shardscore.job.report.RunReport;
 import io.shardscore.job.result.ScoreResult;
 import io.shardscore.job.store.FaultInjection;
@@ -103,7 +104,7 @@ public final class ScoreRun {
 
     ScoreResult result = RunResults.of(p, next, staged, true, spark);
     try {
-      RunReport.write(out.fs(), out.root(), result, next);
+      RunReport.write(out.fs(), out.root(), result, next, RunObservations.NONE);
     } catch (RuntimeException e) {
       LOG.warn("Committed, but could not write the run report: {}", e.toString());
     }
