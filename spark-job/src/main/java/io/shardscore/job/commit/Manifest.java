@@ -2,6 +2,7 @@ package io.shardscore.job.commit;
 
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -102,8 +103,17 @@ public record Manifest(
   /**
    * The input files this commit was made from, for the metadata fast path of the next incremental
    * run; null when the input was a Dataset rather than Parquet files.
+   *
+   * @param options the reader options the files were read with; null in manifests written before
+   *     options were recorded (read as none)
    */
-  public record InputEntry(String root, List<io.shardscore.job.commit.InputFile> files) {}
+  public record InputEntry(
+      String root, List<io.shardscore.job.commit.InputFile> files, Map<String, String> options) {
+    /** The options, none when the manifest predates them. */
+    public Map<String, String> readOptions() {
+      return options == null ? Map.of() : options;
+    }
+  }
 
   public Manifest {
     shards = List.copyOf(shards);

@@ -63,6 +63,9 @@ public final class JobConfigValidator {
                 + "'; a run would read its own results. Choose an output outside the input.");
       }
     }
+    if (config.input() != null) {
+      problems.addAll(InputOptions.problems(config.input().format(), config.input().options()));
+    }
     validateSharding(config.sharding(), problems);
     validateModel(config.model(), problems);
     if (!problems.isEmpty()) {

@@ -23,7 +23,14 @@ public final class Settings {
   public static final Setting<String> INPUT_FORMAT =
       Setting.of("input.format", ValueType.TEXT)
           .defaultValue("parquet")
-          .doc("Spark data source name")
+          .doc(
+              "Spark data source name: `parquet`, `csv`, `json`, `orc`, or any source on the classpath")
+          .build();
+  public static final Setting<Map<String, String>> INPUT_OPTIONS =
+      Setting.of("input.options", ValueType.MAP)
+          .doc(
+              "options for Spark's reader, e.g. `{header: true, inferSchema: true, delimiter: ';'}`"
+                  + " for CSV; names checked for the built-in formats; shown by `plan`")
           .build();
 
   public static final Setting<String> OUTPUT_PATH =
@@ -209,6 +216,7 @@ public final class Settings {
       List.of(
           INPUT_PATH,
           INPUT_FORMAT,
+          INPUT_OPTIONS,
           OUTPUT_PATH,
           OUTPUT_MODE,
           OUTPUT_RETENTION,

@@ -136,7 +136,9 @@ public record ChangeDetection(
         census,
         changes,
         scoringInput(c, changes),
-        snapshot.map(x -> new Manifest.InputEntry(c.input().root(), x.files())).orElse(null));
+        snapshot
+            .map(x -> new Manifest.InputEntry(c.input().root(), x.files(), c.input().options()))
+            .orElse(null));
   }
 
   /** The whole input, or only the files that overlap a shard this run scores. */
@@ -161,8 +163,9 @@ public record ChangeDetection(
   /**
    * Fingerprints of shards whose overlapping input files are, by identity, the files their
    * committed fingerprint was taken over, with the same columns and the same plan: these shards
-   * need not be read. Any difference in the plan (ranges, policies, roles) or the input root
-   * disables the fast path, so that every row is counted again.
+   * need not be read. Any difference in the plan (ranges, policies, roles), the input root or the
+   * reader options (which may change the values read from the same files, e.g. {@code
+   * datetimeRebaseMode}) disables the fast path, so that every row is counted again.
    */
   private static Map<Integer, ShardFingerprint> unchangedByMetadata(Context c) {
     Optional<InputSnapshot> snapshot = c.input().snapshot();
@@ -172,6 +175,7 @@ public record ChangeDetection(
     Manifest prev = c.previous().get();
     ShardPlan plan = c.shards();
     if (!prev.input().root().equals(c.input().root())
+        || !prev.input().readOptions().equals(c.input().options())
         || !PlanCodec.planEntry(plan).equals(prev.plan())) {
       return Map.of();
     }

@@ -8,6 +8,7 @@ import io.shardscore.job.error.Causes;
 import io.shardscore.job.store.StoreErrors;
 import io.shardscore.job.store.StorePaths;
 import java.io.IOException;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Predicate;
@@ -28,15 +29,20 @@ import org.apache.spark.sql.SparkSession;
  * @param frame every input row
  * @param root the qualified input path, or null for a Dataset input
  * @param format the Spark source name for a path input
+ * @param options the reader options for a path input ({@code input.options})
  * @param snapshot the input's files and footers, for Parquet paths
  */
 public record InputSource(
-    Dataset<Row> frame, String root, String format, Optional<InputSnapshot> snapshot) {
+    Dataset<Row> frame,
+    String root,
+    String format,
+    Map<String, String> options,
+    Optional<InputSnapshot> snapshot) {
   private static final Logger LOG = LogManager.getLogger(InputSource.class);
 
   /** A Dataset handed to the job: no files to know about. */
   static InputSource of(Dataset<Row> frame) {
-    return new InputSource(frame, null, null, Optional.empty());
+    return new InputSource(frame, null, null, Map.of(), Optional.empty());
   }
 
   /**
@@ -68,20 +74,23 @@ public record InputSource(
     snapshot.ifPresent(s -> InputTypes.requireOneTypePerColumn(s, columnsRead, inp));
     Dataset<Row> frame;
     try {
-      frame = spark.read().format(in.format()).load(inp);
+      frame = spark.read().format(in.format()).options(in.options()).load(inp);
     } catch (Exception e) { // SparkException is checked but undeclared by Scala
       throw new JobConfigException(
           "Cannot read input.path "
               + inputPath
               + " as "
               + in.format()
+              + (in.options().isEmpty() ? "" : " with input.options " + in.options())
               + ": "
               + Causes.rootMessage(e)
               + ". Check that it holds "
               + in.format()
-              + " files.");
+              + " files"
+              + (in.options().isEmpty() ? "" : " and that Spark accepts each option's value")
+              + ".");
     }
-    return new InputSource(frame, inp, in.format(), snapshot);
+    return new InputSource(frame, inp, in.format(), in.options(), snapshot);
   }
 
   /** The input's files and key ranges when it is a Parquet path. */
@@ -113,10 +122,16 @@ public record InputSource(
   Dataset<Row> readFiles(SparkSession spark, Set<InputFile> files) {
     if (files.size() == 1 && files.iterator().next().path().isEmpty()) {
       // input.path is a single file: read it as it is (a basePath must be a folder).
-      return spark.read().schema(frame.schema()).format(format).load(root);
+      return spark.read().schema(frame.schema()).format(format).options(options).load(root);
     }
     String base = root.endsWith("/") ? root : root + "/";
     String[] paths = files.stream().map(f -> base + f.path()).toArray(String[]::new);
-    return spark.read().schema(frame.schema()).option("basePath", root).format(format).load(paths);
+    return spark
+        .read()
+        .schema(frame.schema())
+        .format(format)
+        .options(options)
+        .option("basePath", root)
+        .load(paths);
   }
 }
