@@ -64,6 +64,14 @@ final class PlanCommand implements Callable<Integer> {
 
   /** The input as the run reads it: path, format and reader options. */
   static String inputLine(InputConfig in) {
+    if (in.isTable()) {
+      return "input: table "
+          + in.table()
+          + (in.version() == null ? " (current snapshot)" : " (version " + in.version() + ")")
+          + (in.where() == null ? "" : " where " + in.where())
+          + (in.options().isEmpty() ? "" : ", options " + in.options())
+          + "\n\n";
+    }
     return "input: "
         + in.path()
         + " ("
@@ -101,8 +109,14 @@ final class PlanCommand implements Callable<Integer> {
   static String toJson(ChangePlan plan, InputConfig in) throws Exception {
     Map<String, Object> out = new LinkedHashMap<>();
     Map<String, Object> input = new LinkedHashMap<>();
-    input.put("path", in.path());
-    input.put("format", in.format());
+    if (in.isTable()) {
+      input.put("table", in.table());
+      input.put("version", in.version());
+      input.put("where", in.where());
+    } else {
+      input.put("path", in.path());
+      input.put("format", in.format());
+    }
     input.put("options", in.options());
     out.put("input", input);
     out.put("replanned", plan.replanned());

@@ -18,13 +18,29 @@ public final class Settings {
       Setting.of("input.path", ValueType.TEXT)
           .required("set it to the data to score, e.g. 'data/customers'")
           .flag("--input", "PATH")
-          .doc("data to score; `file:`, `hdfs:`, `s3a:` or a plain path")
+          .doc("data to score; `file:`, `hdfs:`, `s3a:` or a plain path (or set `input.table`)")
           .build();
   public static final Setting<String> INPUT_FORMAT =
       Setting.of("input.format", ValueType.TEXT)
           .defaultValue("parquet")
           .doc(
               "Spark data source name: `parquet`, `csv`, `json`, `orc`, or any source on the classpath")
+          .build();
+  public static final Setting<String> INPUT_TABLE =
+      Setting.of("input.table", ValueType.TEXT)
+          .doc(
+              "a table of the session's catalogs instead of a path: `catalog.db.table` (Iceberg,"
+                  + " Delta, Hive...)")
+          .build();
+  public static final Setting<String> INPUT_WHERE =
+      Setting.of("input.where", ValueType.TEXT)
+          .doc("a SQL filter on the table's rows, e.g. `region = 'emea'`; tables only")
+          .build();
+  public static final Setting<String> INPUT_VERSION =
+      Setting.of("input.version", ValueType.TEXT)
+          .doc(
+              "the table snapshot/version to read (`versionAsOf`); default the current one,"
+                  + " recorded in the manifest")
           .build();
   public static final Setting<Map<String, String>> INPUT_OPTIONS =
       Setting.of("input.options", ValueType.MAP)
@@ -217,6 +233,9 @@ public final class Settings {
           INPUT_PATH,
           INPUT_FORMAT,
           INPUT_OPTIONS,
+          INPUT_TABLE,
+          INPUT_WHERE,
+          INPUT_VERSION,
           OUTPUT_PATH,
           OUTPUT_MODE,
           OUTPUT_RETENTION,

@@ -115,7 +115,9 @@ public record ChangeDetection(
       throw new ScoringFailedException(
           ScoringFailedException.Reason.EMPTY_INPUT,
           "The input "
-              + (c.input().root() == null ? "Dataset" : c.input().root())
+              + (c.input().table() != null
+                  ? "table " + c.input().table()
+                  : c.input().root() == null ? "Dataset" : c.input().root())
               + " has no rows, so there is nothing to score and nothing was committed. Check"
               + " input.path and the upstream job that writes it.");
     }
@@ -132,13 +134,7 @@ public record ChangeDetection(
             c.batchSize(),
             c.input().fileCount(),
             filesRead);
-    return new ChangeDetection(
-        census,
-        changes,
-        scoringInput(c, changes),
-        snapshot
-            .map(x -> new Manifest.InputEntry(c.input().root(), x.files(), c.input().options()))
-            .orElse(null));
+    return new ChangeDetection(census, changes, scoringInput(c, changes), c.input().entry());
   }
 
   /** The whole input, or only the files that overlap a shard this run scores. */
@@ -169,7 +165,10 @@ public record ChangeDetection(
    */
   private static Map<Integer, ShardFingerprint> unchangedByMetadata(Context c) {
     Optional<InputSnapshot> snapshot = c.input().snapshot();
-    if (c.previous().isEmpty() || snapshot.isEmpty() || c.previous().get().input() == null) {
+    if (c.previous().isEmpty()
+        || snapshot.isEmpty()
+        || c.previous().get().input() == null
+        || c.previous().get().input().version() != null) {
       return Map.of();
     }
     Manifest prev = c.previous().get();

@@ -2,12 +2,15 @@ package io.shardscore.job.run;
 
 import io.shardscore.job.change.InputSnapshot;
 import io.shardscore.job.commit.InputFile;
+import io.shardscore.job.commit.Manifest;
 import io.shardscore.job.config.InputConfig;
 import io.shardscore.job.config.JobConfigException;
 import io.shardscore.job.error.Causes;
+import io.shardscore.job.row.ColumnNames;
 import io.shardscore.job.store.StoreErrors;
 import io.shardscore.job.store.StorePaths;
 import java.io.IOException;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -17,6 +20,7 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
+import org.apache.spark.sql.DataFrameReader;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -31,18 +35,22 @@ import org.apache.spark.sql.SparkSession;
  * @param format the Spark source name for a path input
  * @param options the reader options for a path input ({@code input.options})
  * @param snapshot the input's files and footers, for Parquet paths
+ * @param table the table name for a table input, else null
+ * @param version the table snapshot/version the run reads, null when the table does not say
  */
 public record InputSource(
     Dataset<Row> frame,
     String root,
     String format,
     Map<String, String> options,
-    Optional<InputSnapshot> snapshot) {
+    Optional<InputSnapshot> snapshot,
+    String table,
+    String version) {
   private static final Logger LOG = LogManager.getLogger(InputSource.class);
 
   /** A Dataset handed to the job: no files to know about. */
   static InputSource of(Dataset<Row> frame) {
-    return new InputSource(frame, null, null, Map.of(), Optional.empty());
+    return new InputSource(frame, null, null, Map.of(), Optional.empty(), null, null);
   }
 
   /**
@@ -90,7 +98,7 @@ public record InputSource(
               + (in.options().isEmpty() ? "" : " and that Spark accepts each option's value")
               + ".");
     }
-    return new InputSource(frame, inp, in.format(), in.options(), snapshot);
+    return new InputSource(frame, inp, in.format(), in.options(), snapshot, null, null);
   }
 
   /** The input's files and key ranges when it is a Parquet path. */
@@ -108,8 +116,43 @@ public record InputSource(
     }
   }
 
-  /** The input as messages name it: {@code input.path <path>} or the Dataset. */
+  /**
+   * Reads the table {@code in.table()} of the session's catalogs, at {@code in.version()} or, when
+   * the table names its current snapshot (Iceberg does), pinned to that one so that the census and
+   * the scoring stage read the same rows; filtered by {@code in.where()}.
+   */
+  static InputSource table(SparkSession spark, InputConfig in) {
+    String version = in.version() != null ? in.version() : TableSnapshot.current(spark, in.table());
+    Dataset<Row> frame;
+    try {
+      DataFrameReader reader = spark.read().options(in.options());
+      if (version != null) {
+        reader = reader.option("versionAsOf", version);
+      }
+      frame = reader.table(in.table());
+      if (in.where() != null) {
+        frame = frame.where(ColumnNames.sqlPredicate(in.where()));
+      }
+      frame.schema(); // resolves the table, the version and the filter now
+    } catch (Exception e) { // AnalysisException is checked but undeclared by Scala
+      throw new JobConfigException(TableSnapshot.explain(spark, in, version, e));
+    }
+    return new InputSource(frame, null, null, in.options(), Optional.empty(), in.table(), version);
+  }
+
+  /** What the manifest records of the input; null for a Dataset or files in another format. */
+  Manifest.InputEntry entry() {
+    if (table != null) {
+      return new Manifest.InputEntry(table, List.of(), options, version);
+    }
+    return snapshot.map(s -> new Manifest.InputEntry(root, s.files(), options, null)).orElse(null);
+  }
+
+  /** The input as messages name it: {@code input.path <path>}, the table or the Dataset. */
   String describe() {
+    if (table != null) {
+      return "input.table " + table + (version == null ? "" : " (version " + version + ")");
+    }
     return root == null ? "the input Dataset" : "input.path " + root;
   }
 

@@ -53,7 +53,7 @@ public final class RunSetup {
     Configuration hadoop = SessionHadoopConf.of(spark);
     GpuStageProfile.checkGpusRequested(cfg.scoring(), spark);
 
-    if (!frameInput) {
+    if (!frameInput && !cfg.input().isTable()) {
       // Before the output is opened: an output that resolves into the input (or the other way
       // round, through a symbolic link, say) is refused as such, not as a foreign folder.
       PathOverlap.requireApart(
@@ -80,7 +80,10 @@ public final class RunSetup {
     InputSource input =
         frameInput
             ? InputSource.of(options.inputFrame())
-            : InputSource.read(spark, cfg.input(), cfg.sharding().key(), columnsRead(cfg), hadoop);
+            : cfg.input().isTable()
+                ? InputSource.table(spark, cfg.input())
+                : InputSource.read(
+                    spark, cfg.input(), cfg.sharding().key(), columnsRead(cfg), hadoop);
     RowLayouts rows = RowLayouts.bind(cfg, input.frame(), model.outputWidth());
 
     ShardPlan plan;
