@@ -11,11 +11,17 @@ import io.shardscore.job.Shardscore;
 import io.shardscore.job.config.OutputMode;
 import io.shardscore.job.demo.DemoData;
 import io.shardscore.job.demo.DemoModel;
+import io.shardscore.job.metrics.ScoringMetrics;
+import io.shardscore.job.plugin.ShardscorePlugin;
 import io.shardscore.job.result.ScoreResult;
 import io.shardscore.job.s3.S3Server;
 import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,6 +34,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -256,6 +264,68 @@ class ClusterIT {
     } catch (java.io.IOException e) {
       return "";
     }
+  }
+
+  /**
+   * The plugin's live metrics, summed on the driver from every executor's task reports, read over
+   * HTTP from the running driver's Prometheus endpoint once the job returned (every task reported
+   * before returning its result): they equal the committed counts.
+   */
+  @Test
+  void theDriversPrometheusEndpointShowsTheLiveCountsOfTheRun() throws Exception {
+    Map<String, String> conf = new LinkedHashMap<>();
+    conf.put("spark.plugins", ShardscorePlugin.class.getName());
+    conf.put("spark.ui.enabled", "true");
+    conf.put("spark.ui.port", "0");
+    conf.put("spark.driver.bindAddress", "127.0.0.1");
+    conf.put(
+        "spark.metrics.conf.*.sink.prometheusServlet.class",
+        "org.apache.spark.metrics.sink.PrometheusServlet");
+    conf.put("spark.metrics.conf.*.sink.prometheusServlet.path", "/metrics/prometheus");
+    SparkSession spark = driver("shardscore-metrics", conf);
+    try {
+      ScoreResult r = score(spark, "s3a://lake/metrics-scores");
+      String url = spark.sparkContext().uiWebUrl().get() + "/metrics/prometheus/";
+      HttpResponse<String> response =
+          HttpClient.newHttpClient()
+              .send(
+                  HttpRequest.newBuilder(URI.create(url)).build(),
+                  HttpResponse.BodyHandlers.ofString());
+      assertEquals(200, response.statusCode(), url);
+      String text = response.body();
+      String prefix =
+          "metrics_"
+              + spark.sparkContext().applicationId().replaceAll("[^a-zA-Z0-9]", "_")
+              + "_driver_plugin_"
+              + ShardscorePlugin.class.getName().replace('.', '_')
+              + "_";
+      long loads = r.modelLoadsByExecutor().values().stream().mapToLong(Integer::longValue).sum();
+      System.out.printf(
+          "observed: driver metrics %s: rows scored %d, rejected %d, batches %d, loads %d%n",
+          url,
+          counter(text, prefix, ScoringMetrics.ROWS_SCORED),
+          counter(text, prefix, ScoringMetrics.ROWS_REJECTED),
+          counter(text, prefix, ScoringMetrics.BATCHES),
+          counter(text, prefix, ScoringMetrics.MODEL_LOADS));
+      assertTrue(r.rowsRejected() > 0, r.toString());
+      assertEquals(r.rowsScored(), counter(text, prefix, ScoringMetrics.ROWS_SCORED));
+      assertEquals(r.rowsRejected(), counter(text, prefix, ScoringMetrics.ROWS_REJECTED));
+      assertEquals(r.batches(), counter(text, prefix, ScoringMetrics.BATCHES));
+      assertEquals(r.tasks(), counter(text, prefix, ScoringMetrics.TASKS));
+      assertEquals(loads, counter(text, prefix, ScoringMetrics.MODEL_LOADS));
+      assertEquals(0, counter(text, prefix, ScoringMetrics.OOM_HALVINGS));
+    } finally {
+      StandaloneCluster.stopSession(spark);
+    }
+  }
+
+  /** The value of counter {@code name} in Prometheus text, failing with the text if absent. */
+  private static long counter(String text, String prefix, String name) {
+    Matcher m =
+        Pattern.compile("(?m)^" + Pattern.quote(prefix + name + "_Count") + "\\{[^}]*\\} (\\d+)$")
+            .matcher(text);
+    assertTrue(m.find(), "no counter " + prefix + name + "_Count in:\n" + text);
+    return Long.parseLong(m.group(1));
   }
 
   @Test
