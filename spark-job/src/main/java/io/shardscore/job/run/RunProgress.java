@@ -80,6 +80,7 @@ final class RunProgress extends SparkListener implements AutoCloseable {
   private long bytesWritten;
   private final Map<String, long[]> memory = new TreeMap<>();
   private boolean closed;
+  private String bar = "";
 
   /** One finished scoring task, from its end event. */
   private record Finished(int shardId, long rows, long rejected, long launch, long finish) {}
@@ -146,7 +147,7 @@ final class RunProgress extends SparkListener implements AutoCloseable {
     } finally {
       sc.removeSparkListener(this);
       synchronized (this) {
-        if (terminal != null && lastLineMillis != Long.MIN_VALUE) {
+        if (terminal != null && !bar.isEmpty()) {
           terminal.println();
           terminal.flush();
         }
@@ -342,8 +343,8 @@ final class RunProgress extends SparkListener implements AutoCloseable {
       LOG.info("progress (live): {}", figures);
     } else {
       int filled = Math.min(BAR_WIDTH, percent * BAR_WIDTH / 100);
-      terminal.print(
-          "\r\u001b[K[" + "#".repeat(filled) + ".".repeat(BAR_WIDTH - filled) + "] " + figures);
+      bar = "[" + "#".repeat(filled) + ".".repeat(BAR_WIDTH - filled) + "] " + figures;
+      terminal.print("\r\u001b[K" + bar);
       terminal.flush();
     }
   }
@@ -353,7 +354,8 @@ final class RunProgress extends SparkListener implements AutoCloseable {
     if (terminal == null) {
       LOG.info(text);
     } else {
-      terminal.print("\r\u001b[K" + text + System.lineSeparator());
+      // Above the bar: the bar is drawn again below the line.
+      terminal.print("\r\u001b[K" + text + System.lineSeparator() + bar);
       terminal.flush();
     }
   }
