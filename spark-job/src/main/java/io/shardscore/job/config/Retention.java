@@ -32,9 +32,14 @@ public final class Retention {
    * setting or flag in the message when the text is none of them.
    */
   public static Duration parse(String text, String key) {
+    return parse(text, key, FIX);
+  }
+
+  /** As {@link #parse(String, String)}, with {@code fix} saying how to write a good value. */
+  static Duration parse(String text, String key, String fix) {
     Matcher m = DURATION.matcher(text == null ? "" : text.trim().toLowerCase(Locale.ROOT));
     if (!m.matches()) {
-      throw new JobConfigException(key + " is '" + text + "'; " + FIX + ".");
+      throw new JobConfigException(key + " is '" + text + "'; " + fix + ".");
     }
     long n = Long.parseLong(m.group(1));
     String unit = m.group(2) == null ? "s" : m.group(2);

@@ -18,7 +18,8 @@ public record ScoringConfig(
     String batching,
     Integer queueMaxRows,
     Integer queueMaxWaitMs,
-    Double gpusPerTask)
+    Double gpusPerTask,
+    String progressInterval)
     implements Serializable {
   public ScoringConfig {
     batchSize = Settings.BATCH_SIZE.orDefault(batchSize);
@@ -28,10 +29,11 @@ public record ScoringConfig(
     batching = Settings.BATCHING.orDefault(batching);
     queueMaxRows = Settings.QUEUE_MAX_ROWS.orDefault(queueMaxRows);
     queueMaxWaitMs = Settings.QUEUE_MAX_WAIT_MS.orDefault(queueMaxWaitMs);
+    progressInterval = Settings.PROGRESS_INTERVAL.orDefault(progressInterval);
   }
 
   public ScoringConfig(Integer batchSize, List<String> passthrough, Double maxErrorFraction) {
-    this(batchSize, passthrough, maxErrorFraction, null, null, null, null, null);
+    this(batchSize, passthrough, maxErrorFraction, null, null, null, null, null, null);
   }
 
   public static ScoringConfig defaults() {
@@ -47,7 +49,14 @@ public record ScoringConfig(
         mode,
         queueMaxRows,
         queueMaxWaitMs,
-        gpusPerTask);
+        gpusPerTask,
+        progressInterval);
+  }
+
+  /** The progress interval; throws a {@link JobConfigException} when it is not a duration. */
+  public java.time.Duration progressEvery() {
+    return Retention.parse(
+        progressInterval, Settings.PROGRESS_INTERVAL.key(), Settings.PROGRESS_FIX);
   }
 
   /** The device policy; throws a {@link JobConfigException} when {@code device} names none. */

@@ -221,6 +221,20 @@ public final class Settings {
                   + " GPUs per task, e.g. `0.25`")
           .build();
 
+  /** How to write a progress interval, as every message about one says it. */
+  static final String PROGRESS_FIX =
+      "use a duration such as 0 (a line at every finished task), 10s, 30s or 5m";
+
+  public static final Setting<String> PROGRESS_INTERVAL =
+      Setting.of("scoring.progress-interval", ValueType.TEXT)
+          .defaultValue("30s")
+          .fix(PROGRESS_FIX)
+          .check((key, value) -> Retention.parse(value, key, PROGRESS_FIX))
+          .doc(
+              "how often the driver prints a progress line while the scoring stage runs (`10s`,"
+                  + " `5m`); `0` prints one at every finished task — see [Progress](#progress)")
+          .build();
+
   /** The job's {@code spark:} map (Spark and Hadoop settings), as a whole. */
   public static final Setting<Map<String, String>> SPARK =
       Setting.of("spark.*", ValueType.MAP)
@@ -261,6 +275,7 @@ public final class Settings {
           QUEUE_MAX_ROWS,
           QUEUE_MAX_WAIT_MS,
           GPUS_PER_TASK,
+          PROGRESS_INTERVAL,
           SPARK);
 
   private Settings() {}

@@ -4,6 +4,7 @@ import io.shardscore.job.result.TextTable.Column;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.StringJoiner;
 
 /** The human-readable summary printed after a run. */
 public final class RunSummary {
@@ -51,6 +52,10 @@ public final class RunSummary {
             r.rowsPerSecond(),
             r.modelMillis() / 1000.0,
             r.tasks()));
+    String phases = phaseLine(r);
+    if (!phases.isEmpty()) {
+      sb.append("time by phase: ").append(phases).append(System.lineSeparator());
+    }
     sb.append(
         String.format(Locale.ROOT, "model loads per executor JVM: %s%n", r.modelLoadsByExecutor()));
     if (!r.devicesByExecutor().isEmpty()) {
@@ -66,5 +71,18 @@ public final class RunSummary {
             r.manifestVersion(),
             r.runId()));
     return sb.toString();
+  }
+
+  /** {@code setup 1.2 s · census 3.4 s · …}: the phases that took any time, in order. */
+  private static String phaseLine(ScoreResult r) {
+    StringJoiner line = new StringJoiner(" · ");
+    r.phaseMillis()
+        .forEach(
+            (name, millis) -> {
+              if (millis > 0) {
+                line.add(String.format(Locale.ROOT, "%s %.1f s", name, millis / 1000.0));
+              }
+            });
+    return line.toString();
   }
 }

@@ -1,6 +1,8 @@
 package io.shardscore.job.result;
 
 import io.shardscore.job.change.ShardChange;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -43,6 +45,7 @@ public final class ScoreResult {
   private final List<ShardChange> changes;
   private final boolean committed;
   private final SparkSession session;
+  private final Map<String, Long> phaseMillis;
 
   /** A result read with {@code session} (the session the job ran on), or the active one if null. */
   public ScoreResult(
@@ -63,6 +66,46 @@ public final class ScoreResult {
       List<ShardChange> changes,
       boolean committed,
       SparkSession session) {
+    this(
+        runId,
+        manifestVersion,
+        output,
+        rowsIn,
+        rowsScored,
+        rowsRejected,
+        rowsProcessed,
+        batches,
+        shards,
+        elapsedMillis,
+        modelMillis,
+        modelLoadsByExecutor,
+        devicesByExecutor,
+        tasks,
+        changes,
+        committed,
+        session,
+        Map.of());
+  }
+
+  private ScoreResult(
+      String runId,
+      long manifestVersion,
+      String output,
+      long rowsIn,
+      long rowsScored,
+      long rowsRejected,
+      long rowsProcessed,
+      long batches,
+      List<ShardStatus> shards,
+      long elapsedMillis,
+      long modelMillis,
+      Map<String, Integer> modelLoadsByExecutor,
+      Map<String, List<String>> devicesByExecutor,
+      int tasks,
+      List<ShardChange> changes,
+      boolean committed,
+      SparkSession session,
+      Map<String, Long> phaseMillis) {
     this.runId = runId;
     this.manifestVersion = manifestVersion;
     this.output = output;
@@ -80,6 +123,42 @@ public final class ScoreResult {
     this.changes = List.copyOf(changes);
     this.committed = committed;
     this.session = session;
+    this.phaseMillis = Collections.unmodifiableMap(new LinkedHashMap<>(phaseMillis));
+  }
+
+  /**
+   * The same result with the wall time of each phase of the run, in the order they ran (see the run
+   * report's {@code phases}).
+   */
+  public ScoreResult withPhaseMillis(Map<String, Long> millisByPhase) {
+    return new ScoreResult(
+        runId,
+        manifestVersion,
+        output,
+        rowsIn,
+        rowsScored,
+        rowsRejected,
+        rowsProcessed,
+        batches,
+        shards,
+        elapsedMillis,
+        modelMillis,
+        modelLoadsByExecutor,
+        devicesByExecutor,
+        tasks,
+        changes,
+        committed,
+        session,
+        millisByPhase);
+  }
+
+  /**
+   * Wall time per phase of the run ({@code setup}, {@code census}, … {@code commit}), adding up to
+   * {@link #elapsedMillis()}; empty for a result made without them. Timings observed by the driver,
+   * left out of equality like the session.
+   */
+  public Map<String, Long> phaseMillis() {
+    return phaseMillis;
   }
 
   public String runId() {

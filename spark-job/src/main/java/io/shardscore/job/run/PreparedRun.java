@@ -24,6 +24,8 @@ import org.apache.hadoop.conf.Configuration;
  * @param rows the row layouts and the digests over them
  * @param shards the shard plan
  * @param detected the census and what happens to each shard
+ * @param censusStartedMillis when the checks were done and planning and the census began
+ * @param preparedMillis when preparing ended
  */
 public record PreparedRun(
     JobConfig config,
@@ -37,7 +39,9 @@ public record PreparedRun(
     InputSource input,
     RowLayouts rows,
     ShardPlan shards,
-    ChangeDetection detected) {
+    ChangeDetection detected,
+    long censusStartedMillis,
+    long preparedMillis) {
 
   /** What the run does with each shard. */
   public ChangePlan changes() {

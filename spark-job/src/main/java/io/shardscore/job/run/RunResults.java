@@ -14,8 +14,14 @@ import org.apache.spark.sql.SparkSession;
 final class RunResults {
   private RunResults() {}
 
+  /** The result of a run that ended at {@code endedMillis}. */
   static ScoreResult of(
-      PreparedRun p, Manifest m, StagedRun staged, boolean committed, SparkSession spark) {
+      PreparedRun p,
+      Manifest m,
+      StagedRun staged,
+      boolean committed,
+      SparkSession spark,
+      long endedMillis) {
     Map<String, Manifest.ShardEntry> entries = new HashMap<>();
     m.shards().forEach(e -> entries.put(e.name(), e));
     List<ShardStatus> statuses = new ArrayList<>();
@@ -57,7 +63,7 @@ final class RunResults {
         staged.rowsIn(),
         staged.batches(),
         statuses,
-        System.currentTimeMillis() - p.startedMillis(),
+        endedMillis - p.startedMillis(),
         staged.modelNanos() / 1_000_000,
         staged.modelLoadsByExecutor(),
         staged.devicesByExecutor(),

@@ -86,6 +86,7 @@ public final class RunSetup {
                     spark, cfg.input(), cfg.sharding().key(), columnsRead(cfg), hadoop);
     RowLayouts rows = RowLayouts.bind(cfg, input.frame(), model.outputWidth());
 
+    long censusStarted = System.currentTimeMillis();
     ShardPlan plan;
     try {
       spark.sparkContext().setJobDescription("shardscore " + run + ": plan shards");
@@ -130,7 +131,9 @@ public final class RunSetup {
           input,
           rows,
           plan,
-          detected);
+          detected,
+          censusStarted,
+          System.currentTimeMillis());
     } catch (Exception e) { // SparkException is checked but undeclared by Scala
       Optional<ShardscoreException> unreadable = InputReadErrors.translate(e, input.describe());
       if (unreadable.isPresent()) {

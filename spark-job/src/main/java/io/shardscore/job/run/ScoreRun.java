@@ -10,6 +10,7 @@ import io.shardscore.job.commit.PendingRun;
 import io.shardscore.job.commit.ShardCommitter;
 import io.shardscore.job.config.OutputMode;
 import io.shardscore.job.error.ScoringFailedException;
+import io.shardscore.job.report.Phase;
 import io.shardscore.job.report.RunObservations;
 import io.shardscore.job.report.RunReport;
 import io.shardscore.job.result.ScoreResult;
@@ -17,8 +18,10 @@ import io.shardscore.job.store.FaultInjection;
 import io.shardscore.sharding.ShardPlacement;
 import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -38,6 +41,15 @@ public final class ScoreRun {
   private ScoreRun() {}
 
   public static ScoreResult execute(SparkSession spark, PreparedRun p) {
+    RunProgress progress = RunProgress.start(spark.sparkContext(), p);
+    try {
+      return execute(spark, p, progress);
+    } finally {
+      progress.close();
+    }
+  }
+
+  private static ScoreResult execute(SparkSession spark, PreparedRun p, RunProgress progress) {
     OutputLocation out = p.output();
     ShardCommitter committer = out.committer();
     PendingJournal journal = out.journal();
@@ -60,7 +72,21 @@ public final class ScoreRun {
           "Nothing changed since version {} of {}; nothing scored, nothing committed",
           current.version(),
           out.root());
-      return RunResults.of(p, current, StagedRun.NOTHING, false, spark);
+      long ended = System.currentTimeMillis();
+      RunPhases phases =
+          new RunPhases(
+              p.startedMillis(),
+              p.censusStartedMillis(),
+              p.preparedMillis(),
+              ended,
+              ended,
+              ended,
+              ended,
+              ended,
+              0,
+              0);
+      return RunResults.of(p, current, StagedRun.NOTHING, false, spark, ended)
+          .withPhaseMillis(millisByPhase(phases.phases()));
     }
 
     // Resume: shards an earlier attempt finished with the same inputs are taken over, not scored.
@@ -86,13 +112,17 @@ public final class ScoreRun {
         ShardPlacement.plan(rowsPerShard, p.config().sharding().maxRowsPerPartition());
     PendingRun own = null;
     StagedRun staged = StagedRun.NOTHING;
+    long scoringStarted = System.currentTimeMillis();
     if (placement.totalPartitions() > 0) {
       own =
           resume.record(
               journal, p.runId(), attemptId, out.baseVersion(), placement, toScore, staging);
       FaultInjection.check(FaultInjection.AFTER_JOURNAL);
-      staged = ScoringStage.run(spark, p, placement, toScore, staging, attemptId);
+      scoringStarted = System.currentTimeMillis();
+      staged = ScoringStage.run(spark, p, placement, toScore, staging, attemptId, progress);
     }
+    long scoringDone = System.currentTimeMillis();
+    long[] taskTime = taskTime(staged);
     staged = staged.plusResumed(resumed.outcomes());
     FaultInjection.check(FaultInjection.AFTER_STAGING);
 
@@ -100,11 +130,30 @@ public final class ScoreRun {
     requireRowsAddUp(p, staged, journal, own);
     requireWithinBudget(p, staged, staging);
     Manifest next = NextManifest.build(p, staged, attemptId);
+    long commitStarted = System.currentTimeMillis();
     committer.commit(next, consumedJournals(p, journal, resumed, own));
 
-    ScoreResult result = RunResults.of(p, next, staged, true, spark);
+    progress.close(); // every event of the run seen: its figures are complete
+    long ended = System.currentTimeMillis();
+    RunPhases phases =
+        new RunPhases(
+            p.startedMillis(),
+            p.censusStartedMillis(),
+            p.preparedMillis(),
+            scoringStarted,
+            progress.placementDoneMillis(),
+            scoringDone,
+            commitStarted,
+            ended,
+            taskTime[0],
+            taskTime[1]);
+    RunObservations observed =
+        new RunObservations(phases.phases(), progress.io(), progress.executorMemory());
+    ScoreResult result =
+        RunResults.of(p, next, staged, true, spark, ended)
+            .withPhaseMillis(millisByPhase(observed.phases()));
     try {
-      RunReport.write(out.fs(), out.root(), result, next, RunObservations.NONE);
+      RunReport.write(out.fs(), out.root(), result, next, observed);
     } catch (RuntimeException e) {
       LOG.warn("Committed, but could not write the run report: {}", e.toString());
     }
@@ -118,6 +167,25 @@ public final class ScoreRun {
         staged.rowsRejected(),
         result.elapsedMillis());
     return result;
+  }
+
+  /** Model time and whole task time of this attempt's tasks (resumed shards ran earlier). */
+  private static long[] taskTime(StagedRun staged) {
+    long[] nanos = new long[2];
+    staged.byShard().values().stream()
+        .flatMap(List::stream)
+        .forEach(
+            o -> {
+              nanos[0] += o.modelNanos();
+              nanos[1] += o.taskNanos();
+            });
+    return nanos;
+  }
+
+  private static Map<String, Long> millisByPhase(List<Phase> phases) {
+    Map<String, Long> out = new LinkedHashMap<>();
+    phases.forEach(ph -> out.put(ph.name(), ph.millis()));
+    return out;
   }
 
   /**

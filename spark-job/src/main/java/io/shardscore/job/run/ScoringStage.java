@@ -41,7 +41,8 @@ final class ScoringStage {
       ShardPlacement placement,
       Set<Integer> toScore,
       Path staging,
-      String attemptId) {
+      String attemptId,
+      RunProgress progress) {
     int partitions = placement.totalPartitions();
     int[] routes = PartitionRouting.routeValues(partitions);
     Column longKey = ColumnNames.column(p.shards().keyColumn()).cast(DataTypes.LongType);
@@ -79,12 +80,14 @@ final class ScoringStage {
             p.startedMillis() * 1000L,
             new HadoopConf(p.hadoop()),
             p.config().scoring().devicePolicy(),
-            p.config().scoring().queueSettings());
+            p.config().scoring().queueSettings(),
+            progress.counters());
     spark
         .sparkContext()
         .setJobDescription("shardscore " + p.runId() + ": score " + partitions + " partitions");
-    TaskDrain drain =
-        new TaskDrain(spark.sparkContext(), "shardscore-" + p.runId() + "-" + attemptId);
+    String group = "shardscore-" + p.runId() + "-" + attemptId;
+    progress.scoring(group, placement, toScore);
+    TaskDrain drain = new TaskDrain(spark.sparkContext(), group);
     List<TaskOutcome> outcomes;
     try {
       JavaRDD<TaskOutcome> scoring =

@@ -122,6 +122,7 @@ public final class PartitionScorer implements FlatMapFunction<Iterator<InternalR
       }
       WrittenFile data = dataWriter.finish();
       WrittenFile rejected = errorWriter.finish();
+      reportToDriver(context, counters.rowsIn, data, rejected);
       FaultInjection.checkTask(partition);
       // Before the result: once the job returns, the driver has every finished task's counts.
       ScoringMetrics.taskDone(
@@ -150,6 +151,22 @@ public final class PartitionScorer implements FlatMapFunction<Iterator<InternalR
               device == null ? null : device.describe());
       PendingJournal.markDone(root.getFileSystem(task.hadoopConf().get()), root, outcome);
       return List.of(outcome).iterator();
+    }
+  }
+
+  /**
+   * Spark's output metrics (its UI and listeners see the bytes and rows this task wrote; shardscore
+   * writes its files itself, so Spark cannot count them) and the live counters of the progress
+   * lines.
+   */
+  private void reportToDriver(
+      TaskContext context, long rowsIn, WrittenFile data, WrittenFile rejected) {
+    long bytes = (data == null ? 0 : data.bytes()) + (rejected == null ? 0 : rejected.bytes());
+    // private[spark] in Scala, public in the bytecode.
+    context.taskMetrics().outputMetrics().setBytesWritten(bytes);
+    context.taskMetrics().outputMetrics().setRecordsWritten(rowsIn);
+    if (task.live() != null) {
+      task.live().report(rowsIn, rejected == null ? 0 : rejected.rows());
     }
   }
 

@@ -19,6 +19,7 @@ import java.io.Serializable;
  * @param scoredAtMicros the run's start time, written as {@code scored_at}
  * @param device where the model runs (see {@link DeviceSelection})
  * @param queue the per-device batching queue's settings, or null for per-task model calls
+ * @param live where each task reports its counts for the driver's progress lines, or null
  */
 public record ScoringTask(
     String runId,
@@ -35,7 +36,8 @@ public record ScoringTask(
     long scoredAtMicros,
     HadoopConf hadoopConf,
     DevicePolicy device,
-    BatchingSettings queue)
+    BatchingSettings queue,
+    LiveCounters live)
     implements Serializable {
 
   /** Engine threads for a task that Spark gave {@code taskCpus} cores. */

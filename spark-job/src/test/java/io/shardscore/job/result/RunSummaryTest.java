@@ -158,4 +158,26 @@ class RunSummaryTest {
     }
     return Files.readAllLines(dir.resolve("README.md"));
   }
+
+  @Test
+  void theTimeByPhaseLineListsThePhasesThatTookTimeInTheirOrderAndLeavesEqualityAlone() {
+    ScoreResult plain = result(List.of(shard("a", "0-9", "scored", 90, 10, 1)));
+    Map<String, Long> phases = new java.util.LinkedHashMap<>();
+    phases.put("setup", 1_200L);
+    phases.put("census", 3_400L);
+    phases.put("resume", 0L);
+    phases.put("placement", 2_050L);
+    phases.put("commit", 400L);
+    ScoreResult timed = plain.withPhaseMillis(phases);
+    List<String> lines = timed.summary().lines().toList();
+    assertTrue(
+        lines.contains(
+            "time by phase: setup 1.2 s · census 3.4 s · placement 2.1 s · commit 0.4 s"),
+        timed.summary());
+    assertEquals(List.copyOf(phases.keySet()), List.copyOf(timed.phaseMillis().keySet()));
+    assertTrue(plain.summary().lines().noneMatch(l -> l.startsWith("time by phase")));
+    // Wall-clock observations, like the session, are not part of a result's value.
+    assertEquals(plain, timed);
+    assertEquals(plain.hashCode(), timed.hashCode());
+  }
 }
