@@ -104,7 +104,7 @@ public final class ScoreRun {
 
     ScoreResult result = RunResults.of(p, next, staged, true, spark);
     try {
-      RunReport.write(out.fs(), out.root(), result, next, RunObservations.NONE);
+      RunReport.write(out.fs(), out.root(), result, next, RunObservations.NONE, p.config());
     } catch (RuntimeException e) {
       LOG.warn("Committed, but could not write the run report: {}", e.toString());
     }
