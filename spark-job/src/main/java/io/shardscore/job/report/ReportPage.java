@@ -73,7 +73,7 @@ public final class ReportPage {
         .append("</h1><div class=\"meta\">")
         .append(meta("output", r.output()))
         .append(meta("version", "v" + r.manifestVersion()))
-        .append(r.committedAt() == null ? "" : meta("committed", r.committedAt()))
+        .append(r.committedAt() == null ? "" : meta("committed", when(r.committedAt())))
         .append(meta("model", shortDigest(r.modelDigest())))
         .append("</div></header>\n");
   }
@@ -131,9 +131,12 @@ public final class ReportPage {
     long max = shards.stream().mapToLong(ShardStatus::rows).max().orElse(0);
     int n = shards.size();
     boolean labels = n <= 32;
+    int longest = shards.stream().mapToInt(s -> s.name().length()).max().orElse(0);
+    // Labels stand upright under their bars when they fit, else slanted (with room on the left).
+    boolean upright = longest * 6.6 + 6 < (CHART_WIDTH - 8) / n;
     double top = 22;
-    double bottom = labels ? 70 : 12;
-    double left = 8;
+    double bottom = !labels ? 12 : upright ? 30 : Math.min(120, 18 + longest * 5.6);
+    double left = labels && !upright ? Math.min(90, longest * 5.6) : 8;
     double slot = (CHART_WIDTH - left) / n;
     double width = Math.max(1, slot * 0.72);
     double height = top + CHART_HEIGHT + bottom;
@@ -182,11 +185,13 @@ public final class ReportPage {
             .append(fmt(y - 5))
             .append("\">")
             .append(escape(compact(s.rows())))
-            .append("</text><text class=\"lbl\" transform=\"translate(")
+            .append("</text><text class=\"lbl")
+            .append(upright ? " up" : "")
+            .append("\" transform=\"translate(")
             .append(fmt(cx))
             .append(' ')
-            .append(fmt(top + CHART_HEIGHT + 12))
-            .append(") rotate(-30)\">")
+            .append(fmt(top + CHART_HEIGHT + (upright ? 17 : 12)))
+            .append(upright ? ")\">" : ") rotate(-30)\">")
             .append(escape(s.name()))
             .append("</text>");
       }
@@ -337,7 +342,7 @@ public final class ReportPage {
       out.append("<table><thead><tr><th class=\"n\">rows</th><th>reason</th>")
           .append("<th>sample keys</th></tr></thead><tbody>");
       for (ErrorReason e : r.errorReasons()) {
-        List<String> keys = new ArrayList<>();
+        Set<String> keys = new LinkedHashSet<>();
         e.sampleKeys().forEach(k -> keys.add(k == null ? "null" : k));
         out.append("<tr data-reason=\"")
             .append(escape(e.reason()))
@@ -560,6 +565,17 @@ public final class ReportPage {
     return status == null ? "other" : status.replaceAll("[^a-z]", "");
   }
 
+  /** An ISO instant as {@code 2026-12-02 16:20:17 UTC}; other text as it is. */
+  static String when(String instant) {
+    try {
+      return java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss 'UTC'", Locale.ROOT)
+          .withZone(java.time.ZoneOffset.UTC)
+          .format(java.time.Instant.parse(instant));
+    } catch (java.time.DateTimeException e) {
+      return instant;
+    }
+  }
+
   private static String shortDigest(String digest) {
     if (digest == null) {
       return "";
@@ -626,11 +642,11 @@ public final class ReportPage {
       .meta b{color:var(--ink);font-weight:600}
       section{background:var(--card);border:1px solid var(--line);border-radius:10px;
         padding:16px 18px;margin:0 0 14px}
-      section.cards{display:grid;grid-template-columns:repeat(auto-fill,minmax(128px,1fr));gap:10px;
+      section.cards{display:grid;grid-template-columns:repeat(auto-fit,minmax(116px,1fr));gap:10px;
         background:none;border:0;padding:0}
       .card{background:var(--card);border:1px solid var(--line);border-radius:10px;padding:10px 12px}
       .card .label{font-size:11px;text-transform:uppercase;letter-spacing:.06em;color:var(--dim)}
-      .card .value{font-size:21px;font-weight:650;margin-top:2px;font-variant-numeric:tabular-nums}
+      .card .value{font-size:19px;font-weight:650;margin-top:2px;font-variant-numeric:tabular-nums}
       .card .note{font-size:11.5px;color:var(--dim)}
       .card.bad .value{color:var(--bad)}
       svg{display:block;width:100%;height:auto}
@@ -638,6 +654,7 @@ public final class ReportPage {
       .axis{stroke:#c9d1db;stroke-width:1}
       .val{font-size:11px;fill:var(--dim);text-anchor:middle}
       .lbl{font-size:11px;fill:var(--ink);text-anchor:end}
+      .lbl.up{text-anchor:middle}
       .legend{display:flex;flex-wrap:wrap;gap:4px 16px;margin-top:8px;font-size:12.5px;color:var(--dim)}
       .legend i{display:inline-block;width:10px;height:10px;border-radius:2px;margin-right:5px;
         vertical-align:-1px}

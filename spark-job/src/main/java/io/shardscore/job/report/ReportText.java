@@ -16,7 +16,7 @@ public final class ReportText {
         .append(r.runId())
         .append("   version v")
         .append(r.manifestVersion())
-        .append(r.committedAt() == null ? "" : "   committed " + r.committedAt())
+        .append(r.committedAt() == null ? "" : "   committed " + ReportPage.when(r.committedAt()))
         .append(nl)
         .append("output ")
         .append(r.output())
@@ -66,7 +66,7 @@ public final class ReportText {
     if (!r.errorReasons().isEmpty()) {
       sb.append(nl).append("errors by reason:").append(nl);
       for (ErrorReason e : r.errorReasons()) {
-        List<String> keys = new ArrayList<>();
+        java.util.Set<String> keys = new java.util.LinkedHashSet<>();
         e.sampleKeys().forEach(k -> keys.add(k == null ? "null" : k));
         sb.append(String.format(java.util.Locale.ROOT, "  %,8d  ", e.rows()))
             .append(e.reason())
