@@ -9,7 +9,8 @@ import java.util.List;
  *
  * @param reason the {@code error_reason} text
  * @param rows how many committed error rows carry it
- * @param sampleKeys a few of their shard keys (smallest first; {@code null} for a null key)
+ * @param sampleKeys the smallest and the largest of their shard keys ({@code null} when all are
+ *     null)
  */
 public record ErrorReason(String reason, long rows, List<String> sampleKeys) {
   public ErrorReason {

@@ -103,6 +103,7 @@ public record RunReport(
       Manifest manifest,
       RunObservations observed,
       JobConfig config) {
+    long t0 = System.nanoTime();
     ReportFiles files = new ReportFiles(fs, output);
     String name = ReportFiles.baseName(result.runId(), manifest.commitId());
     Path json = files.json(name);
@@ -121,7 +122,7 @@ public record RunReport(
     }
     try {
       Path page = files.writePage(name, report, manifest);
-      LOG.info("Run report: {}", page);
+      LOG.info("Run report: {} (written in {} ms)", page, (System.nanoTime() - t0) / 1_000_000);
     } catch (IOException | RuntimeException e) {
       LOG.warn(
           "Committed, but could not write the run report page {}: {}",

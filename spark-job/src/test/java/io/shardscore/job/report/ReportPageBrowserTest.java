@@ -1,7 +1,6 @@
 package io.shardscore.job.report;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
@@ -21,6 +20,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -100,10 +100,25 @@ class ReportPageBrowserTest {
     }
     // Errors by reason add up to the committed error rows, with sample keys.
     assertTrue(second.rowsRejected() > 0);
+    Map<String, List<Long>> keysByReason = new HashMap<>();
+    for (org.apache.spark.sql.Row row : second.errors().collectAsList()) {
+      keysByReason
+          .computeIfAbsent(row.getAs("error_reason"), k -> new ArrayList<>())
+          .add(row.getAs("customer_id"));
+    }
     long reasonRows = 0;
     for (ErrorReason e : report.report().errorReasons()) {
       reasonRows += e.rows();
-      assertFalse(e.sampleKeys().isEmpty(), e.reason());
+      List<Long> keys = keysByReason.get(e.reason());
+      assertEquals(keys.size(), e.rows(), e.reason());
+      List<String> expected = new ArrayList<>();
+      Long smallest = keys.stream().filter(Objects::nonNull).min(Long::compare).orElse(null);
+      Long largest = keys.stream().filter(Objects::nonNull).max(Long::compare).orElse(null);
+      expected.add(smallest == null ? null : String.valueOf(smallest));
+      if (largest != null && !largest.equals(smallest)) {
+        expected.add(String.valueOf(largest));
+      }
+      assertEquals(expected, e.sampleKeys(), e.reason());
       assertTrue(dom.contains("data-reason=\"" + serializedAttribute(e.reason()) + "\""), dom);
     }
     assertEquals(second.rowsRejected(), reasonRows);
