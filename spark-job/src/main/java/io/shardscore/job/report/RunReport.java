@@ -109,8 +109,8 @@ public record RunReport(
     Path json = files.json(name);
     List<ErrorReason> reasons = List.of();
     try {
-      reasons = ErrorReasons.of(result, config.sharding().key());
-    } catch (RuntimeException e) {
+      reasons = ErrorReasons.of(fs, output, result, manifest, config.sharding().key());
+    } catch (IOException | RuntimeException e) {
       LOG.warn("Committed; the run report lists no error reasons: {}", e.toString());
     }
     RunReport report = of(result, manifest, observed, EffectiveConfig.of(config), reasons);

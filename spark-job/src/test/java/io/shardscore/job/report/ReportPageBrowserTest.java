@@ -122,6 +122,13 @@ class ReportPageBrowserTest {
       assertTrue(dom.contains("data-reason=\"" + serializedAttribute(e.reason()) + "\""), dom);
     }
     assertEquals(second.rowsRejected(), reasonRows);
+    // Read on the driver (errors are few) or added up by Spark: the same reasons.
+    FileSystem fs = FileSystem.getLocal(new org.apache.hadoop.conf.Configuration());
+    org.apache.hadoop.fs.Path root = new org.apache.hadoop.fs.Path(second.output());
+    io.shardscore.job.commit.Manifest m =
+        new io.shardscore.job.commit.ManifestStore(fs, root).current().orElseThrow();
+    assertEquals(
+        report.report().errorReasons(), ErrorReasons.of(fs, root, second, m, "customer_id", 0));
   }
 
   @Test
