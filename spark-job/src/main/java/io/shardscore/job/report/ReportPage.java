@@ -340,7 +340,7 @@ public final class ReportPage {
           .append(" committed error rows; their reasons could not be read for this report.</p>");
     } else {
       out.append("<table><thead><tr><th class=\"n\">rows</th><th>reason</th>")
-          .append("<th>sample keys</th></tr></thead><tbody>");
+          .append("<th>keys (smallest, largest)</th></tr></thead><tbody>");
       for (ErrorReason e : r.errorReasons()) {
         Set<String> keys = new LinkedHashSet<>();
         e.sampleKeys().forEach(k -> keys.add(k == null ? "null" : k));
