@@ -26,6 +26,7 @@ import org.apache.logging.log4j.Logger;
 public final class DeviceBatcher implements AutoCloseable {
   private static final Logger LOG = LogManager.getLogger(DeviceBatcher.class);
   private static final long POLL_MILLIS = 50;
+  private static final AtomicInteger QUEUED = new AtomicInteger();
 
   private final SharedModel model;
   private final Predictor<FeatureBatch, ModelOutput> predictor;
@@ -76,6 +77,7 @@ public final class DeviceBatcher implements AutoCloseable {
     Request r =
         new Request(copy, batch.rows(), batch.features(), new CompletableFuture<>(), cancelled);
     pending.incrementAndGet();
+    QUEUED.incrementAndGet();
     requests.incrementAndGet();
     try {
       queue.add(r);
@@ -107,6 +109,7 @@ public final class DeviceBatcher implements AutoCloseable {
       }
     } finally {
       pending.decrementAndGet();
+      QUEUED.decrementAndGet();
     }
   }
 
@@ -117,6 +120,11 @@ public final class DeviceBatcher implements AutoCloseable {
 
   public long batches() {
     return requests.get();
+  }
+
+  /** Batches handed in and not yet answered, over every batching queue of this JVM. */
+  public static int queuedBatches() {
+    return QUEUED.get();
   }
 
   public BatchingSettings settings() {
@@ -206,11 +214,13 @@ public final class DeviceBatcher implements AutoCloseable {
   private void score(List<Request> group) {
     if (group.size() == 1) {
       Request r = group.get(0);
+      ModelEvents.current().coalesced(1, r.rows());
       complete(r, () -> call(new FeatureBatch(r.values(), r.rows(), r.features())));
       return;
     }
     int features = group.get(0).features();
     int rows = group.stream().mapToInt(Request::rows).sum();
+    ModelEvents.current().coalesced(group.size(), rows);
     float[] all = new float[rows * features];
     int at = 0;
     for (Request r : group) {

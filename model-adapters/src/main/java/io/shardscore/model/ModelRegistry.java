@@ -279,6 +279,7 @@ public final class ModelRegistry {
     }
     SharedModel model = SharedModel.load(spec, file, settings, choice);
     int loads = LOADS.incrementAndGet();
+    ModelEvents.current().modelLoaded(model.loadMillis());
     LOG.info(
         "Loaded model {} ({}) on {} {} in {} ms, intra-op threads {} (loads in this JVM: {})",
         spec.location(),

@@ -68,6 +68,7 @@ public final class OomBackoff {
     int features = batch.features();
     int chunk = Math.max(1, rows / 2);
     HALVINGS.incrementAndGet();
+    ModelEvents.current().halved(rows);
     LOG.warn(
         "Model {} ran out of memory on a batch of {} rows; retrying in batches of {} ({})",
         where,
@@ -92,6 +93,7 @@ public final class OomBackoff {
         }
         chunk = Math.max(1, n / 2);
         HALVINGS.incrementAndGet();
+        ModelEvents.current().halved(n);
         LOG.warn("Model {} still out of memory at {} rows; retrying with {}", where, n, chunk);
         continue;
       }

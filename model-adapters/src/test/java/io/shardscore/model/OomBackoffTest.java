@@ -42,8 +42,28 @@ class OomBackoffTest {
     LoadedModel model = cliff(mlp, 4, "cliff-4.onnx");
     float[] x = rows(64, 6, 9);
     long before = OomBackoff.halvings();
+    List<Integer> halved = new ArrayList<>();
+    ModelEvents.listen(
+        new ModelEvents.Listener() {
+          @Override
+          public void modelLoaded(long millis) {}
+
+          @Override
+          public void coalesced(int batches, int rows) {}
+
+          @Override
+          public void halved(int rows) {
+            halved.add(rows);
+          }
+        });
     try (ScoringSession session = model.newSession()) {
-      ModelOutput out = session.predict(new FeatureBatch(x, 64, 6));
+      ModelOutput out;
+      try {
+        out = session.predict(new FeatureBatch(x, 64, 6));
+      } finally {
+        ModelEvents.listen(null);
+      }
+      assertEquals(List.of(64, 32, 16, 8), halved, "the listener hears each halving");
       assertEquals(64, out.rows());
       for (int r = 0; r < 64; r++) {
         float[] row = new float[6];

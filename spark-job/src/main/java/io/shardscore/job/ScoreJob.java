@@ -67,6 +67,19 @@ public final class ScoreJob {
     return this;
   }
 
+  /**
+   * Reads {@code path} as {@code format} with Spark reader {@code options}, e.g. {@code
+   * input("data/customers.csv", "csv", Map.of("header", "true", "inferSchema", "true"))}.
+   */
+  public ScoreJob input(String path, String format, Map<String, String> options) {
+    config =
+        config
+            .with(Settings.INPUT_PATH, path)
+            .with(Settings.INPUT_FORMAT, format)
+            .with(Settings.INPUT_OPTIONS, options);
+    return this;
+  }
+
   public ScoreJob output(String path) {
     config = config.with(Settings.OUTPUT_PATH, path);
     return this;

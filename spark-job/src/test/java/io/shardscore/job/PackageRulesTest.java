@@ -72,6 +72,7 @@ class PackageRulesTest {
             "io.shardscore.job.change..",
             "io.shardscore.job.cli..",
             "io.shardscore.job.commit..",
+            "io.shardscore.job.metrics..",
             "io.shardscore.job.plan..",
             "io.shardscore.job.plugin..",
             "io.shardscore.job.report..",

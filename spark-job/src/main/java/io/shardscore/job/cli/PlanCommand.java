@@ -4,6 +4,7 @@ import io.shardscore.job.ScoreJob;
 import io.shardscore.job.Shardscore;
 import io.shardscore.job.change.ChangePlan;
 import io.shardscore.job.change.ShardChange;
+import io.shardscore.job.config.InputConfig;
 import io.shardscore.job.config.JobConfig;
 import io.shardscore.job.result.TextTable;
 import io.shardscore.job.result.TextTable.Column;
@@ -57,8 +58,26 @@ final class PlanCommand implements Callable<Integer> {
     SparkSession spark = session.create(job);
     ScoreJob action = change.applyTo(Shardscore.job(spark, job));
     ChangePlan plan = action.plan();
-    System.out.print(json ? toJson(plan) : toText(plan));
+    System.out.print(json ? toJson(plan, job.input()) : inputLine(job.input()) + toText(plan));
     return ExitCode.OK;
+  }
+
+  /** The input as the run reads it: path, format and reader options. */
+  static String inputLine(InputConfig in) {
+    if (in.isTable()) {
+      return "input: table "
+          + in.table()
+          + (in.version() == null ? " (current snapshot)" : " (version " + in.version() + ")")
+          + (in.where() == null ? "" : " where " + in.where())
+          + (in.options().isEmpty() ? "" : ", options " + in.options())
+          + "\n\n";
+    }
+    return "input: "
+        + in.path()
+        + " ("
+        + in.format()
+        + (in.options().isEmpty() ? "" : ", options " + in.options())
+        + ")\n\n";
   }
 
   static String toText(ChangePlan plan) {
@@ -87,8 +106,19 @@ final class PlanCommand implements Callable<Integer> {
     return sb.toString();
   }
 
-  static String toJson(ChangePlan plan) throws Exception {
+  static String toJson(ChangePlan plan, InputConfig in) throws Exception {
     Map<String, Object> out = new LinkedHashMap<>();
+    Map<String, Object> input = new LinkedHashMap<>();
+    if (in.isTable()) {
+      input.put("table", in.table());
+      input.put("version", in.version());
+      input.put("where", in.where());
+    } else {
+      input.put("path", in.path());
+      input.put("format", in.format());
+    }
+    input.put("options", in.options());
+    out.put("input", input);
     out.put("replanned", plan.replanned());
     out.put("shardsToScore", plan.shardsToScore());
     out.put("rowsToScore", plan.rowsToScore());

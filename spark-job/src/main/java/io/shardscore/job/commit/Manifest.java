@@ -2,6 +2,7 @@ package io.shardscore.job.commit;
 
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -100,10 +101,26 @@ public record Manifest(
   }
 
   /**
-   * The input files this commit was made from, for the metadata fast path of the next incremental
-   * run; null when the input was a Dataset rather than Parquet files.
+   * The input this commit was made from: the Parquet files, for the metadata fast path of the next
+   * incremental run, or the table and the snapshot read; null when the input was a Dataset or files
+   * in another format.
+   *
+   * @param root the qualified input path, or for a table input its name
+   * @param options the reader options the files were read with; null in manifests written before
+   *     options were recorded (read as none)
+   * @param version for a table input, the snapshot/version read; null for files, or when the table
+   *     does not say which snapshot is current
    */
-  public record InputEntry(String root, List<io.shardscore.job.commit.InputFile> files) {}
+  public record InputEntry(
+      String root,
+      List<io.shardscore.job.commit.InputFile> files,
+      Map<String, String> options,
+      String version) {
+    /** The options, none when the manifest predates them. */
+    public Map<String, String> readOptions() {
+      return options == null ? Map.of() : options;
+    }
+  }
 
   public Manifest {
     shards = List.copyOf(shards);

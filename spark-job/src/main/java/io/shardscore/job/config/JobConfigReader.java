@@ -1,9 +1,11 @@
 package io.shardscore.job.config;
 
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.PropertyNamingStrategies;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
@@ -15,6 +17,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
 
@@ -51,10 +54,12 @@ public final class JobConfigReader {
     List<String> duplicates;
     try {
       duplicates = DuplicateKeys.in(yaml, source);
-      tree = YAML.readTree(yaml);
+      tree = onlyDocument(yaml, source);
     } catch (JsonProcessingException e) {
       throw new JobConfigException(
           source + " is not valid YAML: " + e.getOriginalMessage() + " (" + location(e) + ").");
+    } catch (IOException e) {
+      throw new JobConfigException(source + " cannot be read: " + e.getMessage());
     }
     if (!duplicates.isEmpty()) {
       throw new JobConfigException(duplicates);
@@ -63,6 +68,7 @@ public final class JobConfigReader {
       throw new JobConfigException(
           source + " is empty or not a mapping; start from the example in README.md.");
     }
+    requireSparkValues((ObjectNode) tree, source);
     normalizeRanges((ObjectNode) tree);
     try {
       return YAML.treeToValue(tree, JobConfig.class);
@@ -98,6 +104,57 @@ public final class JobConfigReader {
           source + " cannot be read: " + e.getOriginalMessage() + " (" + location(e) + ").");
     } catch (IllegalArgumentException e) {
       throw new JobConfigException(source + " cannot be read: " + e.getMessage());
+    }
+  }
+
+  /**
+   * The one YAML document of a job file. Jackson reads the first document and ignores the rest, so
+   * a second document after {@code ---} (a pasted second job, or a section meant for this one)
+   * would pass silently; it is refused instead.
+   */
+  private static JsonNode onlyDocument(String yaml, String source) throws IOException {
+    try (MappingIterator<JsonNode> docs = YAML.readerFor(JsonNode.class).readValues(yaml)) {
+      JsonNode first = docs.hasNextValue() ? docs.nextValue() : null;
+      if (docs.hasNextValue()) {
+        JsonNode second = docs.nextValue();
+        if (second != null && !second.isNull() && !second.isMissingNode()) {
+          throw new JobConfigException(
+              source
+                  + " holds more than one YAML document (a second one starts after '---' near "
+                  + location(docs.getCurrentLocation())
+                  + "). A job file is one document: merge the keys into the first one, or put the"
+                  + " second job in a file of its own.");
+        }
+      }
+      return first;
+    }
+  }
+
+  /**
+   * Every {@code spark:} setting needs a value: {@code spark.executor.memory:} alone is refused.
+   */
+  private static void requireSparkValues(ObjectNode root, String source) {
+    JsonNode spark = root.get("spark");
+    if (!(spark instanceof ObjectNode settings)) {
+      return;
+    }
+    List<String> empty = new ArrayList<>();
+    settings
+        .fields()
+        .forEachRemaining(
+            e -> {
+              if (e.getValue() == null || e.getValue().isNull()) {
+                empty.add(e.getKey());
+              }
+            });
+    if (!empty.isEmpty()) {
+      throw new JobConfigException(
+          "Spark setting "
+              + String.join(", ", empty)
+              + " under 'spark:' in "
+              + source
+              + " has no value. Give each Spark setting under 'spark:' a value (e.g."
+              + " 'spark.executor.memory: 4g'), or remove the key.");
     }
   }
 
@@ -141,8 +198,10 @@ public final class JobConfigReader {
   }
 
   private static String location(JsonProcessingException e) {
-    return e.getLocation() == null
-        ? "unknown position"
-        : "line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr();
+    return location(e.getLocation());
+  }
+
+  private static String location(JsonLocation l) {
+    return l == null ? "unknown position" : "line " + l.getLineNr() + ", column " + l.getColumnNr();
   }
 }

@@ -40,8 +40,9 @@ public final class JobConfigValidator {
         config
             .withInput(config.input() == null ? new InputConfig(null, null) : config.input())
             .withOutput(config.output() == null ? new OutputConfig(null, null) : config.output());
+    boolean table = config.input() != null && config.input().isTable();
     for (Setting<?> setting : Settings.all()) {
-      if (!(inputGiven && setting == Settings.INPUT_PATH)) {
+      if (!((inputGiven || table) && setting == Settings.INPUT_PATH)) {
         problems.addAll(setting.problems(probe));
       }
     }
@@ -61,6 +62,27 @@ public final class JobConfigValidator {
                 + "' overlaps input.path '"
                 + config.input().path()
                 + "'; a run would read its own results. Choose an output outside the input.");
+      }
+    }
+    if (config.input() != null) {
+      InputConfig in = config.input();
+      if (in.isTable() && !blank(in.path())) {
+        problems.add(
+            "input sets both path ("
+                + in.path()
+                + ") and table ("
+                + in.table()
+                + "); set one: input.path for files, input.table for a catalog table.");
+      }
+      if (!in.isTable() && (in.where() != null || in.version() != null)) {
+        problems.add(
+            "input."
+                + (in.where() != null ? "where" : "version")
+                + " applies to a table; set input.table, or for files choose them by input.path"
+                + " (a Delta folder takes input.options {versionAsOf: N}).");
+      }
+      if (!in.isTable()) {
+        problems.addAll(InputOptions.problems(in.format(), in.options()));
       }
     }
     validateSharding(config.sharding(), problems);

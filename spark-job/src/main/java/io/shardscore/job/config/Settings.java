@@ -18,12 +18,35 @@ public final class Settings {
       Setting.of("input.path", ValueType.TEXT)
           .required("set it to the data to score, e.g. 'data/customers'")
           .flag("--input", "PATH")
-          .doc("data to score; `file:`, `hdfs:`, `s3a:` or a plain path")
+          .doc("data to score; `file:`, `hdfs:`, `s3a:` or a plain path (or set `input.table`)")
           .build();
   public static final Setting<String> INPUT_FORMAT =
       Setting.of("input.format", ValueType.TEXT)
           .defaultValue("parquet")
-          .doc("Spark data source name")
+          .doc(
+              "Spark data source name: `parquet`, `csv`, `json`, `orc`, or any source on the classpath")
+          .build();
+  public static final Setting<String> INPUT_TABLE =
+      Setting.of("input.table", ValueType.TEXT)
+          .doc(
+              "a table of the session's catalogs instead of a path: `catalog.db.table` (Iceberg,"
+                  + " Delta, Hive...)")
+          .build();
+  public static final Setting<String> INPUT_WHERE =
+      Setting.of("input.where", ValueType.TEXT)
+          .doc("a SQL filter on the table's rows, e.g. `region = 'emea'`; tables only")
+          .build();
+  public static final Setting<String> INPUT_VERSION =
+      Setting.of("input.version", ValueType.TEXT)
+          .doc(
+              "the table snapshot/version to read (`versionAsOf`); default the current one,"
+                  + " recorded in the manifest")
+          .build();
+  public static final Setting<Map<String, String>> INPUT_OPTIONS =
+      Setting.of("input.options", ValueType.MAP)
+          .doc(
+              "options for Spark's reader, e.g. `{header: true, inferSchema: true, delimiter: ';'}`"
+                  + " for CSV; names checked for the built-in formats; shown by `plan`")
           .build();
 
   public static final Setting<String> OUTPUT_PATH =
@@ -209,6 +232,10 @@ public final class Settings {
       List.of(
           INPUT_PATH,
           INPUT_FORMAT,
+          INPUT_OPTIONS,
+          INPUT_TABLE,
+          INPUT_WHERE,
+          INPUT_VERSION,
           OUTPUT_PATH,
           OUTPUT_MODE,
           OUTPUT_RETENTION,

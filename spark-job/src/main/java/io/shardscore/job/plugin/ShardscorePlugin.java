@@ -1,5 +1,8 @@
 package io.shardscore.job.plugin;
 
+import io.shardscore.job.metrics.ClusterMetrics;
+import io.shardscore.job.metrics.ScoringMetrics;
+import io.shardscore.job.metrics.TaskMetrics;
 import io.shardscore.job.score.ModelBinding;
 import io.shardscore.job.store.HadoopModelSource;
 import io.shardscore.model.DeviceChoice;
@@ -16,6 +19,7 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 import org.apache.spark.SparkConf;
+import org.apache.spark.SparkContext;
 import org.apache.spark.api.plugin.DriverPlugin;
 import org.apache.spark.api.plugin.ExecutorPlugin;
 import org.apache.spark.api.plugin.PluginContext;
@@ -34,6 +38,11 @@ import org.apache.spark.resource.ResourceInformation;
  *   <li>{@code spark.shardscore.warmup.device} — {@code cpu} (default), {@code gpu} or {@code
  *       auto}: with gpu/auto, the model is loaded on each GPU Spark gave the executor
  * </ul>
+ *
+ * <p>It also publishes live scoring metrics ({@link ScoringMetrics}): each executor in its own
+ * metrics source (for the executor's sinks), and the driver the sum over all executors (for the
+ * driver's sinks, such as the Prometheus servlet of its UI). Executors report each scoring task to
+ * the driver before the task returns its result.
  */
 public final class ShardscorePlugin implements SparkPlugin {
   public static final String WARMUP_MODEL = "spark.shardscore.warmup.model";
@@ -42,7 +51,29 @@ public final class ShardscorePlugin implements SparkPlugin {
 
   @Override
   public DriverPlugin driverPlugin() {
-    return null;
+    return new Driver();
+  }
+
+  /** The driver side: sums the executors' reports into cluster-wide live metrics. */
+  static final class Driver implements DriverPlugin {
+    private ClusterMetrics metrics;
+
+    @Override
+    public Map<String, String> init(SparkContext sc, PluginContext ctx) {
+      metrics = new ClusterMetrics(ctx.metricRegistry());
+      return Map.of();
+    }
+
+    @Override
+    public Object receive(Object message) {
+      TaskMetrics t = TaskMetrics.decode(message);
+      if (t == null) {
+        throw new IllegalArgumentException(
+            "ShardscorePlugin's driver got a message it does not know: " + message);
+      }
+      metrics.add(t);
+      return Boolean.TRUE;
+    }
   }
 
   @Override
@@ -53,9 +84,12 @@ public final class ShardscorePlugin implements SparkPlugin {
   /** The executor side: warm up, then clean up. */
   static final class Executor implements ExecutorPlugin {
     private static final Logger LOG = LogManager.getLogger(ShardscorePlugin.class);
+    private ScoringMetrics metrics;
 
     @Override
     public void init(PluginContext ctx, Map<String, String> extraConf) {
+      // ask, not send: the report has reached the driver when the task returns its result.
+      metrics = ScoringMetrics.install(ctx.metricRegistry(), t -> report(ctx, t));
       SparkConf conf = ctx.conf();
       String model = conf.get(WARMUP_MODEL, null);
       if (model == null) {
@@ -66,6 +100,14 @@ public final class ShardscorePlugin implements SparkPlugin {
       } catch (RuntimeException | IOException e) {
         // A failed warm-up costs only time: the first task loads the model (and fails clearly).
         LOG.warn("Could not warm up model {} on executor {}: {}", model, ctx.executorID(), e);
+      }
+    }
+
+    private static void report(PluginContext ctx, TaskMetrics t) {
+      try {
+        ctx.ask(t.encode());
+      } catch (Exception e) {
+        throw new IllegalStateException("the driver did not take the report: " + e, e);
       }
     }
 
@@ -112,6 +154,9 @@ public final class ShardscorePlugin implements SparkPlugin {
 
     @Override
     public void shutdown() {
+      if (metrics != null) {
+        metrics.uninstall();
+      }
       ModelRegistry.closeAll();
     }
   }

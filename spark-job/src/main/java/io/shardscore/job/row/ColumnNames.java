@@ -18,6 +18,14 @@ public final class ColumnNames {
   }
 
   /**
+   * A filter the user wrote in SQL ({@code input.where}), parsed as SQL on purpose: the one place
+   * where text from the job file is an expression rather than a name.
+   */
+  public static Column sqlPredicate(String sql) {
+    return functions.expr(sql);
+  }
+
+  /**
    * {@code name} as one quoted identifier of Spark SQL: in backticks, with each backtick inside it
    * doubled ({@code a`b} becomes {@code `a``b`}).
    */

@@ -115,7 +115,9 @@ public record ChangeDetection(
       throw new ScoringFailedException(
           ScoringFailedException.Reason.EMPTY_INPUT,
           "The input "
-              + (c.input().root() == null ? "Dataset" : c.input().root())
+              + (c.input().table() != null
+                  ? "table " + c.input().table()
+                  : c.input().root() == null ? "Dataset" : c.input().root())
               + " has no rows, so there is nothing to score and nothing was committed. Check"
               + " input.path and the upstream job that writes it.");
     }
@@ -132,11 +134,7 @@ public record ChangeDetection(
             c.batchSize(),
             c.input().fileCount(),
             filesRead);
-    return new ChangeDetection(
-        census,
-        changes,
-        scoringInput(c, changes),
-        snapshot.map(x -> new Manifest.InputEntry(c.input().root(), x.files())).orElse(null));
+    return new ChangeDetection(census, changes, scoringInput(c, changes), c.input().entry());
   }
 
   /** The whole input, or only the files that overlap a shard this run scores. */
@@ -161,17 +159,22 @@ public record ChangeDetection(
   /**
    * Fingerprints of shards whose overlapping input files are, by identity, the files their
    * committed fingerprint was taken over, with the same columns and the same plan: these shards
-   * need not be read. Any difference in the plan (ranges, policies, roles) or the input root
-   * disables the fast path, so that every row is counted again.
+   * need not be read. Any difference in the plan (ranges, policies, roles), the input root or the
+   * reader options (which may change the values read from the same files, e.g. {@code
+   * datetimeRebaseMode}) disables the fast path, so that every row is counted again.
    */
   private static Map<Integer, ShardFingerprint> unchangedByMetadata(Context c) {
     Optional<InputSnapshot> snapshot = c.input().snapshot();
-    if (c.previous().isEmpty() || snapshot.isEmpty() || c.previous().get().input() == null) {
+    if (c.previous().isEmpty()
+        || snapshot.isEmpty()
+        || c.previous().get().input() == null
+        || c.previous().get().input().version() != null) {
       return Map.of();
     }
     Manifest prev = c.previous().get();
     ShardPlan plan = c.shards();
     if (!prev.input().root().equals(c.input().root())
+        || !prev.input().readOptions().equals(c.input().options())
         || !PlanCodec.planEntry(plan).equals(prev.plan())) {
       return Map.of();
     }

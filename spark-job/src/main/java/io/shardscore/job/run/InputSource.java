@@ -2,12 +2,16 @@ package io.shardscore.job.run;
 
 import io.shardscore.job.change.InputSnapshot;
 import io.shardscore.job.commit.InputFile;
+import io.shardscore.job.commit.Manifest;
 import io.shardscore.job.config.InputConfig;
 import io.shardscore.job.config.JobConfigException;
 import io.shardscore.job.error.Causes;
+import io.shardscore.job.row.ColumnNames;
 import io.shardscore.job.store.StoreErrors;
 import io.shardscore.job.store.StorePaths;
 import java.io.IOException;
+import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Predicate;
@@ -16,6 +20,7 @@ import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
+import org.apache.spark.sql.DataFrameReader;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -28,15 +33,24 @@ import org.apache.spark.sql.SparkSession;
  * @param frame every input row
  * @param root the qualified input path, or null for a Dataset input
  * @param format the Spark source name for a path input
+ * @param options the reader options for a path input ({@code input.options})
  * @param snapshot the input's files and footers, for Parquet paths
+ * @param table the table name for a table input, else null
+ * @param version the table snapshot/version the run reads, null when the table does not say
  */
 public record InputSource(
-    Dataset<Row> frame, String root, String format, Optional<InputSnapshot> snapshot) {
+    Dataset<Row> frame,
+    String root,
+    String format,
+    Map<String, String> options,
+    Optional<InputSnapshot> snapshot,
+    String table,
+    String version) {
   private static final Logger LOG = LogManager.getLogger(InputSource.class);
 
   /** A Dataset handed to the job: no files to know about. */
   static InputSource of(Dataset<Row> frame) {
-    return new InputSource(frame, null, null, Optional.empty());
+    return new InputSource(frame, null, null, Map.of(), Optional.empty(), null, null);
   }
 
   /**
@@ -68,20 +82,23 @@ public record InputSource(
     snapshot.ifPresent(s -> InputTypes.requireOneTypePerColumn(s, columnsRead, inp));
     Dataset<Row> frame;
     try {
-      frame = spark.read().format(in.format()).load(inp);
+      frame = spark.read().format(in.format()).options(in.options()).load(inp);
     } catch (Exception e) { // SparkException is checked but undeclared by Scala
       throw new JobConfigException(
           "Cannot read input.path "
               + inputPath
               + " as "
               + in.format()
+              + (in.options().isEmpty() ? "" : " with input.options " + in.options())
               + ": "
               + Causes.rootMessage(e)
               + ". Check that it holds "
               + in.format()
-              + " files.");
+              + " files"
+              + (in.options().isEmpty() ? "" : " and that Spark accepts each option's value")
+              + ".");
     }
-    return new InputSource(frame, inp, in.format(), snapshot);
+    return new InputSource(frame, inp, in.format(), in.options(), snapshot, null, null);
   }
 
   /** The input's files and key ranges when it is a Parquet path. */
@@ -99,8 +116,43 @@ public record InputSource(
     }
   }
 
-  /** The input as messages name it: {@code input.path <path>} or the Dataset. */
+  /**
+   * Reads the table {@code in.table()} of the session's catalogs, at {@code in.version()} or, when
+   * the table names its current snapshot (Iceberg does), pinned to that one so that the census and
+   * the scoring stage read the same rows; filtered by {@code in.where()}.
+   */
+  static InputSource table(SparkSession spark, InputConfig in) {
+    String version = in.version() != null ? in.version() : TableSnapshot.current(spark, in.table());
+    Dataset<Row> frame;
+    try {
+      DataFrameReader reader = spark.read().options(in.options());
+      if (version != null) {
+        reader = reader.option("versionAsOf", version);
+      }
+      frame = reader.table(in.table());
+      if (in.where() != null) {
+        frame = frame.where(ColumnNames.sqlPredicate(in.where()));
+      }
+      frame.schema(); // resolves the table, the version and the filter now
+    } catch (Exception e) { // AnalysisException is checked but undeclared by Scala
+      throw new JobConfigException(TableSnapshot.explain(spark, in, version, e));
+    }
+    return new InputSource(frame, null, null, in.options(), Optional.empty(), in.table(), version);
+  }
+
+  /** What the manifest records of the input; null for a Dataset or files in another format. */
+  Manifest.InputEntry entry() {
+    if (table != null) {
+      return new Manifest.InputEntry(table, List.of(), options, version);
+    }
+    return snapshot.map(s -> new Manifest.InputEntry(root, s.files(), options, null)).orElse(null);
+  }
+
+  /** The input as messages name it: {@code input.path <path>}, the table or the Dataset. */
   String describe() {
+    if (table != null) {
+      return "input.table " + table + (version == null ? "" : " (version " + version + ")");
+    }
     return root == null ? "the input Dataset" : "input.path " + root;
   }
 
@@ -113,10 +165,16 @@ public record InputSource(
   Dataset<Row> readFiles(SparkSession spark, Set<InputFile> files) {
     if (files.size() == 1 && files.iterator().next().path().isEmpty()) {
       // input.path is a single file: read it as it is (a basePath must be a folder).
-      return spark.read().schema(frame.schema()).format(format).load(root);
+      return spark.read().schema(frame.schema()).format(format).options(options).load(root);
     }
     String base = root.endsWith("/") ? root : root + "/";
     String[] paths = files.stream().map(f -> base + f.path()).toArray(String[]::new);
-    return spark.read().schema(frame.schema()).option("basePath", root).format(format).load(paths);
+    return spark
+        .read()
+        .schema(frame.schema())
+        .format(format)
+        .options(options)
+        .option("basePath", root)
+        .load(paths);
   }
 }

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.Predicate;
@@ -49,6 +50,9 @@ final class InputTypes {
     Map<String, DataType> typeNamed = new LinkedHashMap<>();
     // The mapping Spark's Parquet reader applies, with the session's settings (binaryAsString...).
     ParquetToSparkSchemaConverter converter = new ParquetToSparkSchemaConverter(SQLConf.get());
+    // Spark matches file columns to the read schema ignoring case unless spark.sql.caseSensitive is
+    // set: Amount in one file and amount in another are the same column to it.
+    boolean caseSensitive = SQLConf.get().caseSensitiveAnalysis();
     for (Map.Entry<MessageType, List<String>> schema : snapshot.schemas().entrySet()) {
       StructField[] fields;
       try {
@@ -61,7 +65,9 @@ final class InputTypes {
           String type = f.dataType().simpleString();
           typeNamed.putIfAbsent(type, f.dataType());
           columns
-              .computeIfAbsent(f.name(), c -> new TreeMap<>())
+              .computeIfAbsent(
+                  caseSensitive ? f.name() : f.name().toLowerCase(Locale.ROOT),
+                  c -> new TreeMap<>())
               .computeIfAbsent(type, t -> new ArrayList<>())
               .addAll(schema.getValue());
         }

@@ -21,12 +21,15 @@ import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.internal.SQLConf;
 
 /**
  * Every driver-side check of a run, once, in the order that fails cheapest first: the
@@ -50,7 +53,7 @@ public final class RunSetup {
     Configuration hadoop = SessionHadoopConf.of(spark);
     GpuStageProfile.checkGpusRequested(cfg.scoring(), spark);
 
-    if (!frameInput) {
+    if (!frameInput && !cfg.input().isTable()) {
       // Before the output is opened: an output that resolves into the input (or the other way
       // round, through a symbolic link, say) is refused as such, not as a foreign folder.
       PathOverlap.requireApart(
@@ -77,7 +80,10 @@ public final class RunSetup {
     InputSource input =
         frameInput
             ? InputSource.of(options.inputFrame())
-            : InputSource.read(spark, cfg.input(), cfg.sharding().key(), columnsRead(cfg), hadoop);
+            : cfg.input().isTable()
+                ? InputSource.table(spark, cfg.input())
+                : InputSource.read(
+                    spark, cfg.input(), cfg.sharding().key(), columnsRead(cfg), hadoop);
     RowLayouts rows = RowLayouts.bind(cfg, input.frame(), model.outputWidth());
 
     ShardPlan plan;
@@ -142,10 +148,14 @@ public final class RunSetup {
     if (passthrough == null) {
       return column -> true;
     }
-    Set<String> read = new HashSet<>(passthrough);
-    read.add(cfg.sharding().key());
-    cfg.model().featureColumns().forEach(f -> read.add(f.column()));
-    return read::contains;
+    // Spark resolves column names ignoring case unless spark.sql.caseSensitive is set.
+    boolean caseSensitive = SQLConf.get().caseSensitiveAnalysis();
+    Function<String, String> key = caseSensitive ? n -> n : n -> n.toLowerCase(Locale.ROOT);
+    Set<String> read = new HashSet<>();
+    passthrough.forEach(c -> read.add(key.apply(c)));
+    read.add(key.apply(cfg.sharding().key()));
+    cfg.model().featureColumns().forEach(f -> read.add(key.apply(f.column())));
+    return column -> read.contains(key.apply(column));
   }
 
   /** A name given to {@code --shards} must be a shard of the plan: checked before the census. */

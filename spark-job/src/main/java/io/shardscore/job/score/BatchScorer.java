@@ -1,5 +1,6 @@
 package io.shardscore.job.score;
 
+import io.shardscore.job.metrics.ScoringMetrics;
 import io.shardscore.model.BatchModel;
 import io.shardscore.model.FeatureBatch;
 import io.shardscore.model.ModelOutput;
@@ -30,6 +31,7 @@ public final class BatchScorer {
   private final JoinedRow joined = new JoinedRow();
   private long batches;
   private long modelNanos;
+  private long rejectedUnreported;
 
   public BatchScorer(
       FeatureLayout features,
@@ -89,8 +91,11 @@ public final class BatchScorer {
       if (n == batchSize || (!more && n > 0)) {
         long t0 = System.nanoTime();
         ModelOutput out = session.predict(new FeatureBatch(values, n, width));
-        modelNanos += System.nanoTime() - t0;
+        long nanos = System.nanoTime() - t0;
+        modelNanos += nanos;
         batches++;
+        ScoringMetrics.batch(n, nanos);
+        reportRejected();
         for (int r = 0; r < n; r++) {
           int k = 0;
           if (!p.probabilities().isEmpty()) {
@@ -110,6 +115,7 @@ public final class BatchScorer {
         n = 0;
       }
       if (!more) {
+        reportRejected();
         return rowsIn;
       }
     }
@@ -119,6 +125,13 @@ public final class BatchScorer {
   public void reject(InternalRow row, String reason, RowSink errors) throws IOException {
     errorExtras.update(0, UTF8String.fromString(reason));
     errors.write(errorProjection.apply(joined.apply(row, errorExtras)));
+    rejectedUnreported++;
+  }
+
+  /** Adds the rows rejected since the last call to the live metrics (once per batch, not row). */
+  public void reportRejected() {
+    ScoringMetrics.rejected(rejectedUnreported);
+    rejectedUnreported = 0;
   }
 
   /** Model calls made so far. */

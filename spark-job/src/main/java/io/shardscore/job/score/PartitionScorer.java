@@ -5,6 +5,7 @@ import io.shardscore.job.commit.OutputPaths;
 import io.shardscore.job.commit.PendingJournal;
 import io.shardscore.job.commit.TaskOutcome;
 import io.shardscore.job.commit.WrittenFile;
+import io.shardscore.job.metrics.ScoringMetrics;
 import io.shardscore.job.store.FaultInjection;
 import io.shardscore.model.BatchModel;
 import io.shardscore.model.DeviceChoice;
@@ -100,7 +101,11 @@ public final class PartitionScorer implements FlatMapFunction<Iterator<InternalR
           check.accept(row);
           counters.rowsIn++;
           scorer.reject(row, shard.rejectReason(), errorWriter::write);
+          if ((counters.rowsIn & 0xFFF) == 0) {
+            scorer.reportRejected();
+          }
         }
+        scorer.reportRejected();
       } else {
         LoadedModel model =
             ModelRegistry.acquire(
@@ -118,6 +123,13 @@ public final class PartitionScorer implements FlatMapFunction<Iterator<InternalR
       WrittenFile data = dataWriter.finish();
       WrittenFile rejected = errorWriter.finish();
       FaultInjection.checkTask(partition);
+      // Before the result: once the job returns, the driver has every finished task's counts.
+      ScoringMetrics.taskDone(
+          data == null ? 0 : data.rows(),
+          rejected == null ? 0 : rejected.rows(),
+          counters.batches,
+          counters.modelNanos,
+          device == null ? null : device.device());
       TaskOutcome outcome =
           new TaskOutcome(
               partition,

@@ -11,11 +11,17 @@ import io.shardscore.job.Shardscore;
 import io.shardscore.job.config.OutputMode;
 import io.shardscore.job.demo.DemoData;
 import io.shardscore.job.demo.DemoModel;
+import io.shardscore.job.metrics.ScoringMetrics;
+import io.shardscore.job.plugin.ShardscorePlugin;
 import io.shardscore.job.result.ScoreResult;
 import io.shardscore.job.s3.S3Server;
 import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,6 +34,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
@@ -38,6 +46,7 @@ import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerExecutorAdded;
 import org.apache.spark.scheduler.SparkListenerExecutorRemoved;
 import org.apache.spark.scheduler.SparkListenerStageSubmitted;
+import org.apache.spark.scheduler.SparkListenerTaskEnd;
 import org.apache.spark.scheduler.SparkListenerTaskStart;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -258,6 +267,79 @@ class ClusterIT {
     }
   }
 
+  /** The plugin, with the driver's Prometheus endpoint on its UI (on a free port of 127.0.0.1). */
+  private static Map<String, String> liveMetrics() {
+    Map<String, String> conf = new LinkedHashMap<>();
+    conf.put("spark.plugins", ShardscorePlugin.class.getName());
+    conf.put("spark.ui.enabled", "true");
+    conf.put("spark.ui.port", "0");
+    conf.put("spark.driver.bindAddress", "127.0.0.1");
+    conf.put(
+        "spark.metrics.conf.*.sink.prometheusServlet.class",
+        "org.apache.spark.metrics.sink.PrometheusServlet");
+    conf.put("spark.metrics.conf.*.sink.prometheusServlet.path", "/metrics/prometheus");
+    return conf;
+  }
+
+  /**
+   * The plugin's live metrics, summed on the driver from every executor's task reports, read over
+   * HTTP from the running driver's Prometheus endpoint once the job returned (every task reported
+   * before returning its result): in a run without failed tasks or resubmitted stages they equal
+   * the committed counts; after {@code retries} (an executor that dynamic allocation removed while
+   * its shuffle files were still read) they may only exceed them.
+   */
+  private static void assertLiveMetrics(SparkSession spark, ScoreResult r, List<String> retries)
+      throws Exception {
+    String url = spark.sparkContext().uiWebUrl().get() + "/metrics/prometheus/";
+    HttpResponse<String> response =
+        HttpClient.newHttpClient()
+            .send(
+                HttpRequest.newBuilder(URI.create(url)).build(),
+                HttpResponse.BodyHandlers.ofString());
+    assertEquals(200, response.statusCode(), url);
+    String text = response.body();
+    String prefix =
+        "metrics_"
+            + spark.sparkContext().applicationId().replaceAll("[^a-zA-Z0-9]", "_")
+            + "_driver_plugin_"
+            + ShardscorePlugin.class.getName().replace('.', '_')
+            + "_";
+    long loads = r.modelLoadsByExecutor().values().stream().mapToLong(Integer::longValue).sum();
+    System.out.printf(
+        "observed: driver metrics %s: rows scored %d, rejected %d, batches %d, loads %d%n",
+        url,
+        counter(text, prefix, ScoringMetrics.ROWS_SCORED),
+        counter(text, prefix, ScoringMetrics.ROWS_REJECTED),
+        counter(text, prefix, ScoringMetrics.BATCHES),
+        counter(text, prefix, ScoringMetrics.MODEL_LOADS));
+    assertTrue(r.rowsRejected() > 0, r.toString());
+    assertEquals(0, counter(text, prefix, ScoringMetrics.OOM_HALVINGS));
+    long[][] liveAndCommitted = {
+      {counter(text, prefix, ScoringMetrics.ROWS_SCORED), r.rowsScored()},
+      {counter(text, prefix, ScoringMetrics.ROWS_REJECTED), r.rowsRejected()},
+      {counter(text, prefix, ScoringMetrics.BATCHES), r.batches()},
+      {counter(text, prefix, ScoringMetrics.TASKS), r.tasks()},
+      {counter(text, prefix, ScoringMetrics.MODEL_LOADS), loads}
+    };
+    for (long[] c : liveAndCommitted) {
+      if (retries.isEmpty()) {
+        assertEquals(c[1], c[0], "live count equals the committed count");
+      } else {
+        System.out.println("observed: retries " + retries + ": live counts may exceed");
+        assertTrue(c[0] >= c[1], "live " + c[0] + " >= committed " + c[1] + "; " + retries);
+      }
+    }
+  }
+
+  /** The value of counter {@code name} in Prometheus text, failing with the text if absent. */
+  private static long counter(String text, String prefix, String name) {
+    Matcher m =
+        Pattern.compile("(?m)^" + Pattern.quote(prefix + name + "_Count") + "\\{[^}]*\\} (\\d+)$")
+            .matcher(text);
+    assertTrue(m.find(), "no counter " + prefix + name + "_Count in:\n" + text);
+    return Long.parseLong(m.group(1));
+  }
+
   @Test
   void aKilledExecutorCostsNoRowAndDuplicatesNone() throws Exception {
     Set<Integer> scoringStages = ConcurrentHashMap.newKeySet();
@@ -318,13 +400,18 @@ class ClusterIT {
     }
   }
 
+  /**
+   * Also reads the plugin's live metrics from the driver while the application runs, here to spend
+   * no extra job on them.
+   */
   @Test
   void executorsComeWithTheBacklogAndGoWhenIdle() throws Exception {
     AtomicInteger live = new AtomicInteger();
     AtomicInteger peak = new AtomicInteger();
     List<String> events = new CopyOnWriteArrayList<>();
     Object removal = new Object();
-    Map<String, String> dynamic = new LinkedHashMap<>();
+    List<String> retries = new CopyOnWriteArrayList<>();
+    Map<String, String> dynamic = liveMetrics();
     dynamic.put("spark.dynamicAllocation.enabled", "true");
     dynamic.put("spark.dynamicAllocation.shuffleTracking.enabled", "true");
     dynamic.put("spark.dynamicAllocation.shuffleTracking.timeout", "5s");
@@ -349,6 +436,20 @@ class ClusterIT {
                 }
 
                 @Override
+                public void onStageSubmitted(SparkListenerStageSubmitted e) {
+                  if (e.stageInfo().attemptNumber() > 0) {
+                    retries.add("stage " + e.stageInfo().stageId() + " resubmitted");
+                  }
+                }
+
+                @Override
+                public void onTaskEnd(SparkListenerTaskEnd e) {
+                  if (!e.taskInfo().successful()) {
+                    retries.add("task " + e.taskInfo().id() + ": " + e.reason());
+                  }
+                }
+
+                @Override
                 public void onExecutorRemoved(SparkListenerExecutorRemoved e) {
                   events.add("-" + e.executorId() + "=" + live.decrementAndGet());
                   synchronized (removal) {
@@ -358,8 +459,10 @@ class ClusterIT {
               });
       assertEquals(0, live.get(), "no executors before the job");
       long start = System.nanoTime();
-      score(spark, "s3a://lake/elastic-scores");
+      ScoreResult r = score(spark, "s3a://lake/elastic-scores");
       long scored = System.nanoTime();
+      ListenerEvents.drain(spark.sparkContext());
+      assertLiveMetrics(spark, r, retries);
       long deadline = scored + TimeUnit.SECONDS.toNanos(90);
       // Woken by each removal (no polling); the deadline only ends a wait that would fail.
       synchronized (removal) {

@@ -240,4 +240,23 @@ class JobConfigTest {
             () -> JobConfigReader.read(java.nio.file.Path.of("nope.yaml")));
     assertTrue(e.getMessage().contains("--config"));
   }
+
+  @Test
+  void aSecondYamlDocumentIsRefusedNotIgnored() {
+    String message = error(VALID + "---\nmodel: {path: other.onnx, features: [a]}\n");
+    assertTrue(message.contains("more than one YAML document"), message);
+    assertTrue(message.contains("merge the keys into the first one"), message);
+  }
+
+  @Test
+  void aTrailingDocumentMarkerAloneIsFine() {
+    assertEquals("m.onnx", parse(VALID + "---\n").model().path());
+  }
+
+  @Test
+  void aSparkSettingWithoutValueNamesTheKey() {
+    String message = error(VALID + "spark:\n  spark.executor.memory:\n");
+    assertTrue(message.contains("spark.executor.memory"), message);
+    assertTrue(message.contains("has no value"), message);
+  }
 }
