@@ -34,6 +34,11 @@ public final class EffectiveConfig {
         out.putAll(new TreeMap<>(config.spark()));
         continue;
       }
+      // A map (reader options, say) shows one entry per key, so each is masked by its own name.
+      if (s.get(config) instanceof Map<?, ?> map) {
+        new TreeMap<>(map).forEach((k, v) -> out.put(s.key() + "." + k, String.valueOf(v)));
+        continue;
+      }
       String text = s.text(config);
       if (text != null) {
         out.put(s.key(), text);

@@ -102,6 +102,7 @@ class ReportPageTest {
     JobConfig config =
         SparkTestSession.job(dir, dir, dir.resolve("out"), "0-9", "")
             .with(Settings.INPUT_PATH, "s3a://AKIAKEY:SECRETVALUE@bucket/data")
+            .with(Settings.INPUT_OPTIONS, Map.of("password", "OPTIONPASS", "header", "true"))
             .with(
                 Settings.SPARK,
                 Map.of(
@@ -113,12 +114,14 @@ class ReportPageTest {
                     "spark.executor.memory", "2g"));
     Map<String, String> shown = EffectiveConfig.of(config);
     String all = shown.toString();
-    for (String secret : List.of("AKIAKEY", "SECRETVALUE", "TOKENVALUE", "PASSVALUE", "/k.json")) {
+    for (String secret :
+        List.of("AKIAKEY", "SECRETVALUE", "TOKENVALUE", "PASSVALUE", "/k.json", "OPTIONPASS")) {
       assertFalse(all.contains(secret), secret + " in " + all);
     }
     assertEquals("2g", shown.get("spark.executor.memory"));
     assertEquals("s3a://" + EffectiveConfig.MASK + "@bucket/data", shown.get("input.path"));
     assertEquals("1024", shown.get("scoring.batch-size"));
+    assertEquals("true", shown.get("input.options.header"));
     assertEquals(EffectiveConfig.MASK, shown.get("spark.hadoop.fs.s3a.secret.key"));
   }
 }
