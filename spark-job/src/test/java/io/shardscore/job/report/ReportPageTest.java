@@ -61,6 +61,22 @@ class ReportPageTest {
   }
 
   @Test
+  void thePageFetchesNothing() {
+    String html =
+        ReportPage.render(
+            report(
+                List.of(new Phase("scoring", 5)),
+                new StageIo(1, 2, 3, 4),
+                List.of(new ExecutorMemory("1", 1, 1)),
+                Map.of("k", "v")),
+            report(List.of(), StageIo.NONE, List.of(), Map.of()));
+    for (String fetching : List.of("src=", "href=", "<script", "<link", "@import", "url(")) {
+      assertFalse(html.contains(fetching), fetching);
+    }
+    assertTrue(html.contains("<style>") && html.contains("<svg"));
+  }
+
+  @Test
   void sectionsOfObservationsAreLeftOutWhenEmptyAndShownWhenPresent() {
     String empty = ReportPage.render(report(List.of(), StageIo.NONE, List.of(), Map.of()), null);
     assertFalse(empty.contains("id=\"phases-chart\""));
