@@ -6,7 +6,10 @@ import io.shardscore.sharding.ShardingException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-/** The {@code shardscore} command: {@code run}, {@code plan}, {@code validate}, {@code demo}. */
+/**
+ * The {@code shardscore} command: {@code run}, {@code plan}, {@code validate}, {@code report},
+ * {@code demo}.
+ */
 @Command(
     name = "shardscore",
     description = {
@@ -23,6 +26,7 @@ import picocli.CommandLine.Command;
       PlanCommand.class,
       SyncCommand.class,
       ValidateCommand.class,
+      ReportCommand.class,
       DemoCommand.class
     })
 public final class ShardscoreCommand implements Runnable {

@@ -142,6 +142,12 @@ public final class Setting<T> {
     return type.raw().cast(ConfigRecords.get(config, path));
   }
 
+  /** The value in {@code config} as text, as a flag would give it; null when absent. */
+  public String text(JobConfig config) {
+    T value = get(config);
+    return value == null ? null : type.format(value);
+  }
+
   /**
    * Reads {@code text} as this setting's value (a number, a comma-separated list, ...). Only the
    * type is checked here; ranges and choices are checked with the whole config by the validator.

@@ -1,11 +1,12 @@
 package io.shardscore.job.report;
 
+import io.shardscore.job.change.ShardChange;
 import io.shardscore.job.commit.Manifest;
-import io.shardscore.job.commit.OutputPaths;
+import io.shardscore.job.config.JobConfig;
 import io.shardscore.job.result.ScoreResult;
 import io.shardscore.job.result.ShardStatus;
-import io.shardscore.job.store.JsonFiles;
 import java.io.IOException;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.fs.FileSystem;
@@ -14,8 +15,15 @@ import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
 /**
- * The run report written to {@code _shardscore/reports/<run id>.json} after a commit: what a
- * scheduler or a person needs to judge the run without Spark's UI.
+ * The run report written to {@code _shardscore/reports/<run id>.<commit id>.json} after a commit,
+ * with its page ({@code .html}, {@link ReportPage}) next to it: what a scheduler or a person needs
+ * to judge the run without Spark's UI. Fields a newer writer added read as empty from an older
+ * report.
+ *
+ * @param committedAt when the commit was made (the manifest's time)
+ * @param config the effective settings, secrets masked ({@link EffectiveConfig})
+ * @param errorReasons the committed error rows by reason, with sample keys ({@link ErrorReasons})
+ * @param changes what the run decided for every shard, and why
  */
 public record RunReport(
     String runId,
@@ -34,10 +42,31 @@ public record RunReport(
     List<ShardStatus> shards,
     List<Phase> phases,
     StageIo io,
-    List<ExecutorMemory> executorMemory) {
+    List<ExecutorMemory> executorMemory,
+    String committedAt,
+    Map<String, String> config,
+    List<ErrorReason> errorReasons,
+    List<ShardChange> changes) {
   private static final Logger LOG = LogManager.getLogger(RunReport.class);
 
-  public static RunReport of(ScoreResult r, Manifest m, RunObservations observed) {
+  public RunReport {
+    modelLoadsByExecutor = modelLoadsByExecutor == null ? Map.of() : modelLoadsByExecutor;
+    devicesByExecutor = devicesByExecutor == null ? Map.of() : devicesByExecutor;
+    shards = shards == null ? List.of() : List.copyOf(shards);
+    phases = phases == null ? List.of() : List.copyOf(phases);
+    io = io == null ? StageIo.NONE : io;
+    executorMemory = executorMemory == null ? List.of() : List.copyOf(executorMemory);
+    config = config == null ? Map.of() : new LinkedHashMap<>(config);
+    errorReasons = errorReasons == null ? List.of() : List.copyOf(errorReasons);
+    changes = changes == null ? List.of() : List.copyOf(changes);
+  }
+
+  public static RunReport of(
+      ScoreResult r,
+      Manifest m,
+      RunObservations observed,
+      Map<String, String> config,
+      List<ErrorReason> errorReasons) {
     return new RunReport(
         r.runId(),
         r.manifestVersion(),
@@ -55,19 +84,50 @@ public record RunReport(
         r.shards(),
         observed.phases(),
         observed.io(),
-        observed.executors());
+        observed.executors(),
+        m.committedAt(),
+        config,
+        errorReasons,
+        r.changes());
   }
 
-  /** Writes the report; a failure here is logged, never fails the committed run. */
+  /**
+   * Writes the report and its page; a failure here is logged, never fails the committed run. The
+   * error reasons are read back from the committed {@code _errors} files (only when there are any),
+   * the comparison from the previous report of the output.
+   */
   public static void write(
-      FileSystem fs, Path output, ScoreResult result, Manifest manifest, RunObservations observed) {
-    // One report per commit: a run id reused by a retry or backfill never replaces a report.
-    String name = result.runId() + (manifest.commitId() == null ? "" : "." + manifest.commitId());
-    Path file = new Path(new OutputPaths(output).reports(), name + ".json");
+      FileSystem fs,
+      Path output,
+      ScoreResult result,
+      Manifest manifest,
+      RunObservations observed,
+      JobConfig config) {
+    long t0 = System.nanoTime();
+    ReportFiles files = new ReportFiles(fs, output);
+    String name = ReportFiles.baseName(result.runId(), manifest.commitId());
+    Path json = files.json(name);
+    List<ErrorReason> reasons = List.of();
     try {
-      JsonFiles.create(fs, file, of(result, manifest, observed), () -> {});
-    } catch (IOException e) {
-      LOG.warn("Committed, but could not write the run report {}: {}", file, e.toString());
+      reasons = ErrorReasons.of(fs, output, result, manifest, config.sharding().key());
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("Committed; the run report lists no error reasons: {}", e.toString());
+    }
+    RunReport report = of(result, manifest, observed, EffectiveConfig.of(config), reasons);
+    try {
+      files.writeJson(json, report);
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("Committed, but could not write the run report {}: {}", json, e.toString());
+      return;
+    }
+    try {
+      Path page = files.writePage(name, report, manifest);
+      LOG.info("Run report: {} (written in {} ms)", page, (System.nanoTime() - t0) / 1_000_000);
+    } catch (IOException | RuntimeException e) {
+      LOG.warn(
+          "Committed, but could not write the run report page {}: {}",
+          files.html(name),
+          e.toString());
     }
   }
 }

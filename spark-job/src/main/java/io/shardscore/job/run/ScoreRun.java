@@ -153,7 +153,7 @@ public final class ScoreRun {
         RunResults.of(p, next, staged, true, spark, ended)
             .withPhaseMillis(millisByPhase(observed.phases()));
     try {
-      RunReport.write(out.fs(), out.root(), result, next, observed);
+      RunReport.write(out.fs(), out.root(), result, next, observed, p.config());
     } catch (RuntimeException e) {
       LOG.warn("Committed, but could not write the run report: {}", e.toString());
     }
