@@ -88,6 +88,7 @@ final class DemoCommand implements Callable<Integer> {
         .orderBy(ColumnNames.column(JobConfigValidator.ERROR_REASON_COLUMN))
         .collectAsList()
         .forEach(r -> System.out.printf(Locale.ROOT, "  %,8d  %s%n", r.getLong(1), r.getString(0)));
+    System.out.print(ReportCommand.pageLine(spark, result));
     spark.stop();
     return ExitCode.OK;
   }

@@ -4,6 +4,7 @@ import io.shardscore.job.error.ErrorKind;
 import io.shardscore.job.error.ShardscoreException;
 import io.shardscore.job.report.ReportFiles;
 import io.shardscore.job.report.ReportText;
+import io.shardscore.job.result.ScoreResult;
 import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -87,6 +88,26 @@ final class ReportCommand implements Callable<Integer> {
       System.out.println("report page: " + page);
     }
     return ExitCode.OK;
+  }
+
+  /**
+   * The line the run command prints after its summary: where this run's report page is, or nothing
+   * when the run committed nothing (or its report could not be written, which it logged).
+   */
+  static String pageLine(org.apache.spark.sql.SparkSession spark, ScoreResult result) {
+    if (!result.committed()) {
+      return "";
+    }
+    try {
+      Path root = new Path(result.output());
+      FileSystem fs = root.getFileSystem(spark.sparkContext().hadoopConfiguration());
+      return new ReportFiles(fs, root)
+          .named(result.runId())
+          .map(found -> "report: " + shown(fs.makeQualified(found.html())) + "\n")
+          .orElse("");
+    } catch (IOException | RuntimeException e) {
+      return "";
+    }
   }
 
   /** A local file as a plain path (for a browser or xdg-open), anything else as its URI. */

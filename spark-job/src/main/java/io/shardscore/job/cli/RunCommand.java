@@ -43,6 +43,7 @@ final class RunCommand implements Callable<Integer> {
     change.applyTo(action);
     ScoreResult result = action.execute();
     System.out.print(RunSummary.format(result));
+    System.out.print(ReportCommand.pageLine(spark, result));
     return ExitCode.OK;
   }
 }
