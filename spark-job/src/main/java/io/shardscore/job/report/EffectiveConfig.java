@@ -7,13 +7,16 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
  * The settings a run ran with (defaults applied), one {@code key: value} per setting and per {@code
  * spark.*} entry, with secrets masked: a value whose key names a secret, password, token,
- * credentials or an S3 key is replaced by {@link #MASK}, and the user information of a URI ({@code
- * s3a://KEY:SECRET@bucket/}) is dropped. What it returns is safe to write into a report.
+ * credentials, an S3 or Azure account key or a SAS token is replaced by {@link #MASK}, the user
+ * information of a URI ({@code s3a://KEY:SECRET@bucket/}) is dropped, and so is the value of a URL
+ * query or JDBC parameter whose name names a secret ({@code ?user=u&password=PW}). What it returns
+ * is safe to write into a report.
  */
 public final class EffectiveConfig {
   public static final String MASK = "••••••";
@@ -21,8 +24,12 @@ public final class EffectiveConfig {
   private static final Pattern SECRET_KEY =
       Pattern.compile(
           "secret|passw|token|credential|access[._-]?key|private[._-]?key|\\bkey[._-]?id|s3.*\\.key$"
-              + "|signature|\\bauth");
+              + "|account[._-]?key|\\bsas\\b|signature|\\bauth");
   private static final Pattern URI_USER_INFO = Pattern.compile("(?<=://)[^/@\\s]+@");
+  // A parameter inside a value: a URL query (?password=..&), or a JDBC property list
+  // (;password=..).
+  private static final Pattern PARAMETER =
+      Pattern.compile("([?&;]\\s*)([^=?&;#\\s]+)=([^&;#\\s]*)");
 
   private EffectiveConfig() {}
 
@@ -57,7 +64,14 @@ public final class EffectiveConfig {
     if (isSecret(key)) {
       return MASK;
     }
-    return URI_USER_INFO.matcher(value).replaceAll(MASK + "@");
+    String noUserInfo = URI_USER_INFO.matcher(value).replaceAll(MASK + "@");
+    return PARAMETER
+        .matcher(noUserInfo)
+        .replaceAll(
+            m ->
+                isSecret(m.group(2))
+                    ? Matcher.quoteReplacement(m.group(1) + m.group(2) + "=" + MASK)
+                    : Matcher.quoteReplacement(m.group()));
   }
 
   /** True when {@code key} names a secret, e.g. {@code spark.hadoop.fs.s3a.secret.key}. */

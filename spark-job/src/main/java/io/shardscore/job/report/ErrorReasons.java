@@ -66,7 +66,18 @@ public final class ErrorReasons {
         return read;
       }
     }
-    return withSpark(result, keyColumn);
+    try {
+      return withSpark(result, keyColumn);
+    } catch (RuntimeException e) {
+      throw e;
+    } catch (Exception e) { // SparkException is checked but undeclared by Scala
+      throw new IOException(
+          "could not add up the error reasons of version "
+              + manifest.version()
+              + " with Spark: "
+              + e.getMessage(),
+          e);
+    }
   }
 
   /** The reasons read on the driver; null for a key the driver does not read (not INT32/INT64). */

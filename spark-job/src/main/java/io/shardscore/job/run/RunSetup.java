@@ -39,6 +39,9 @@ import org.apache.spark.sql.internal.SQLConf;
  * the census over the input.
  */
 public final class RunSetup {
+  /** Spark's local property behind {@code setJobDescription}: a run puts the caller's back. */
+  static final String JOB_DESCRIPTION = "spark.job.description";
+
   private RunSetup() {}
 
   /**
@@ -88,6 +91,7 @@ public final class RunSetup {
 
     long censusStarted = System.currentTimeMillis();
     ShardPlan plan;
+    String callersDescription = spark.sparkContext().getLocalProperty(JOB_DESCRIPTION);
     try {
       spark.sparkContext().setJobDescription("shardscore " + run + ": plan shards");
       plan =
@@ -141,7 +145,7 @@ public final class RunSetup {
       }
       throw e;
     } finally {
-      spark.sparkContext().setJobDescription(null);
+      spark.sparkContext().setJobDescription(callersDescription); // a notebook's, say
     }
   }
 

@@ -82,6 +82,7 @@ final class ScoringStage {
             p.config().scoring().devicePolicy(),
             p.config().scoring().queueSettings(),
             progress.counters());
+    String callersDescription = spark.sparkContext().getLocalProperty(RunSetup.JOB_DESCRIPTION);
     spark
         .sparkContext()
         .setJobDescription("shardscore " + p.runId() + ": score " + partitions + " partitions");
@@ -99,7 +100,7 @@ final class ScoringStage {
       throw failure(p, placement, toScore, staging, e);
     } finally {
       drain.restore();
-      spark.sparkContext().setJobDescription(null);
+      spark.sparkContext().setJobDescription(callersDescription); // a notebook's, say
     }
     return StagedRun.of(outcomes, partitions);
   }

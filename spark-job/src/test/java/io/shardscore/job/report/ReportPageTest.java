@@ -140,4 +140,33 @@ class ReportPageTest {
     assertEquals("true", shown.get("input.options.header"));
     assertEquals(EffectiveConfig.MASK, shown.get("spark.hadoop.fs.s3a.secret.key"));
   }
+
+  @Test
+  void azureKeysSasTokensAndPasswordsInAUrlQueryAreMasked() {
+    Path dir = Path.of("target", "does-not-exist");
+    JobConfig config =
+        SparkTestSession.job(dir, dir, dir.resolve("out"), "0-9", "")
+            .with(
+                Settings.INPUT_OPTIONS,
+                Map.of(
+                    "url", "jdbc:postgresql://db:5432/shop?user=reader&password=URLPASS&ssl=true",
+                    "dbtable", "customers"))
+            .with(
+                Settings.SPARK,
+                Map.of(
+                    "spark.hadoop.fs.azure.account.key.acct.dfs.core.windows.net", "AZUREKEY",
+                    "spark.hadoop.fs.azure.sas.box.acct.blob.core.windows.net", "SASVALUE",
+                    "spark.hadoop.fs.s3a.endpoint", "https://s3.example.com/?X-Amz-Credential=C1",
+                    "spark.executor.memory", "2g"));
+    Map<String, String> shown = EffectiveConfig.of(config);
+    String all = shown.toString();
+    for (String secret : List.of("AZUREKEY", "SASVALUE", "URLPASS", "C1")) {
+      assertFalse(all.contains(secret), secret + " in " + all);
+    }
+    assertEquals(
+        "jdbc:postgresql://db:5432/shop?user=reader&password=" + EffectiveConfig.MASK + "&ssl=true",
+        shown.get("input.options.url"));
+    assertEquals("customers", shown.get("input.options.dbtable"));
+    assertEquals("2g", shown.get("spark.executor.memory"));
+  }
 }
