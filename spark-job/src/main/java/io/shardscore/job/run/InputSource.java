@@ -4,6 +4,7 @@ import io.shardscore.job.change.InputSnapshot;
 import io.shardscore.job.commit.InputFile;
 import io.shardscore.job.commit.Manifest;
 import io.shardscore.job.config.InputConfig;
+import io.shardscore.job.config.InputOptions;
 import io.shardscore.job.config.JobConfigException;
 import io.shardscore.job.error.Causes;
 import io.shardscore.job.row.ColumnNames;
@@ -122,11 +123,19 @@ public record InputSource(
    * the scoring stage read the same rows; filtered by {@code in.where()}.
    */
   static InputSource table(SparkSession spark, InputConfig in) {
-    String version = in.version() != null ? in.version() : TableSnapshot.current(spark, in.table());
+    // A snapshot chosen by the reader options (versionAsOf, timestampAsOf) is as fixed as one
+    // chosen by input.version: no pin on top of it, which Spark would refuse as a second choice.
+    String travel = InputOptions.timeTravel(in.options());
+    String version =
+        in.version() != null
+            ? in.version()
+            : travel != null
+                ? (travel.equalsIgnoreCase("versionAsOf") ? in.options().get(travel) : null)
+                : TableSnapshot.current(spark, in.table());
     Dataset<Row> frame;
     try {
       DataFrameReader reader = spark.read().options(in.options());
-      if (version != null) {
+      if (version != null && travel == null) {
         reader = reader.option("versionAsOf", version);
       }
       frame = reader.table(in.table());
