@@ -169,6 +169,23 @@ class InputFormatsTest {
     assertEquals(0, changed.shardsToScore(), "the rows read the same");
   }
 
+  @Test
+  void optionNamesThatDifferOnlyInCaseKeepTheFastPath() {
+    String out = "out-option-case";
+    Shardscore.job(spark, job("parquet", "{mergeSchema: false}", out).withOutput(incremental(out)))
+        .execute();
+    ChangePlan plan =
+        Shardscore.job(
+                spark, job("parquet", "{MergeSchema: false}", out).withOutput(incremental(out)))
+            .plan();
+    assertEquals(0, plan.filesRead(), "the same option to Spark, spelled in another case");
+    ChangePlan other =
+        Shardscore.job(
+                spark, job("parquet", "{mergeSchema: true}", out).withOutput(incremental(out)))
+            .plan();
+    assertEquals(other.inputFiles(), other.filesRead(), "another value: every file is read");
+  }
+
   private static io.shardscore.job.config.OutputConfig incremental(String out) {
     return new io.shardscore.job.config.OutputConfig(dir.resolve(out).toString(), "incremental");
   }
