@@ -189,4 +189,23 @@ class TableInputOptionsTest {
           "failed but committed: " + e);
     }
   }
+
+  @Test
+  void aNarrowerFilterInAnIncrementalRunEmptiesTheShardsItNoLongerSelects() throws Exception {
+    String table = CATALOG + ".db.narrowed";
+    rows(0, 500).writeTo(table).using("iceberg").create();
+    JobYaml wide =
+        yaml(table, "out-narrowed")
+            .set("output.mode", "incremental")
+            .set("input.where", JobYaml.quoted("customer_id < 500"));
+    assertEquals(500, Shardscore.job(spark, job(wide)).execute().rowsIn());
+    JobYaml narrow = wide.set("input.where", JobYaml.quoted("customer_id < 300"));
+    io.shardscore.job.change.ChangePlan plan = Shardscore.job(spark, job(narrow)).plan();
+    assertEquals(2, plan.shardsToScore(), plan.toString());
+    ScoreResult r = Shardscore.job(spark, job(narrow)).execute();
+    assertEquals(0, r.rowsProcessed(), "the two shards now hold no rows");
+    Manifest m = manifest("out-narrowed");
+    assertEquals(300, m.totalRows() + m.totalErrorRows(), "the output is the filtered input");
+    assertEquals(300, r.dataset().count());
+  }
 }
