@@ -49,6 +49,9 @@ public record InputSource(
     String version) {
   private static final Logger LOG = LogManager.getLogger(InputSource.class);
 
+  /** Spark's file source option naming the folder partition discovery starts from. */
+  private static final String BASE_PATH = "basePath";
+
   /** A Dataset handed to the job: no files to know about. */
   static InputSource of(Dataset<Row> frame) {
     return new InputSource(frame, null, null, Map.of(), Optional.empty(), null, null);
@@ -178,12 +181,12 @@ public record InputSource(
     }
     String base = root.endsWith("/") ? root : root + "/";
     String[] paths = files.stream().map(f -> base + f.path()).toArray(String[]::new);
-    return spark
-        .read()
-        .schema(frame.schema())
-        .format(format)
-        .options(options)
-        .option("basePath", root)
-        .load(paths);
+    DataFrameReader reader = spark.read().schema(frame.schema()).format(format).options(options);
+    // A basePath of the user's (above input.path) gives the rows partition columns of folders above
+    // the input; replacing it with the root would read those columns as null.
+    if (options.keySet().stream().noneMatch(BASE_PATH::equalsIgnoreCase)) {
+      reader = reader.option(BASE_PATH, root);
+    }
+    return reader.load(paths);
   }
 }
