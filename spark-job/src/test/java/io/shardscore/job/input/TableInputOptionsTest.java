@@ -208,4 +208,30 @@ class TableInputOptionsTest {
     assertEquals(300, m.totalRows() + m.totalErrorRows(), "the output is the filtered input");
     assertEquals(300, r.dataset().count());
   }
+
+  @Test
+  void aVersionOfATableWithoutSnapshotsIsAConfigErrorNotIgnored() throws Exception {
+    rows(0, 300)
+        .write()
+        .format("parquet")
+        .option("path", dir.resolve("plain").toString())
+        .saveAsTable("default.plain_attack");
+    JobConfigException e =
+        assertThrows(
+            JobConfigException.class,
+            () ->
+                Shardscore.job(
+                        spark,
+                        job(
+                            yaml("spark_catalog.default.plain_attack", "out-plain-version")
+                                .set("input.version", "1")))
+                    .execute());
+    assertTrue(e.getMessage().contains("input.version 1 of input.table"), e.getMessage());
+    assertTrue(!Files.exists(dir.resolve("out-plain-version")));
+    ScoreResult r =
+        Shardscore.job(spark, job(yaml("spark_catalog.default.plain_attack", "out-plain")))
+            .execute();
+    assertEquals(300, r.rowsIn());
+    assertEquals(null, manifest("out-plain").input().version(), "no snapshot to record");
+  }
 }
