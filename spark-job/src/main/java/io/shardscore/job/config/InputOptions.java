@@ -31,25 +31,35 @@ import scala.jdk.javaapi.CollectionConverters;
 public final class InputOptions {
   private InputOptions() {}
 
-  /** The problems with {@code options} for {@code format}, each naming the fix; empty when none. */
-  static List<String> problems(String format, Map<String, String> options) {
-    List<String> problems = new ArrayList<>();
-    Map<String, String> seen = new HashMap<>();
-    for (Map.Entry<String, String> o : options.entrySet()) {
-      String name = o.getKey();
-      String other = seen.put(name.toLowerCase(Locale.ROOT), name);
-      if (other != null) {
-        problems.add(
-            "input.options sets '"
-                + other
-                + "' and '"
-                + name
-                + "', one option to Spark (names ignore case); keep one.");
-      }
-      if (o.getValue() == null) {
-        problems.add("input.options." + name + " has no value; give it one or remove it.");
+  /** Spark's time-travel reader options, which choose the snapshot of a table a run reads. */
+  static final List<String> TIME_TRAVEL = List.of("versionAsOf", "timestampAsOf");
+
+  /**
+   * The time-travel option {@code options} sets ({@code versionAsOf} or {@code timestampAsOf}, in
+   * any case), or null when none.
+   */
+  public static String timeTravel(Map<String, String> options) {
+    for (String name : options.keySet()) {
+      for (String t : TIME_TRAVEL) {
+        if (t.equalsIgnoreCase(name)) {
+          return name;
+        }
       }
     }
+    return null;
+  }
+
+  /**
+   * The problems with {@code options} for a table, whose source alone knows its option names: each
+   * needs a value, and a name is given once.
+   */
+  static List<String> problemsForTable(Map<String, String> options) {
+    return named(options);
+  }
+
+  /** The problems with {@code options} for {@code format}, each naming the fix; empty when none. */
+  static List<String> problems(String format, Map<String, String> options) {
+    List<String> problems = named(options);
     Set<String> known = known(format);
     if (known.isEmpty()) {
       return problems;
@@ -68,6 +78,28 @@ public final class InputOptions {
                 + " Options it reads: "
                 + String.join(", ", new TreeSet<>(known))
                 + ".");
+      }
+    }
+    return problems;
+  }
+
+  /** Every option needs a value, and a name (ignoring case, as Spark does) is given once. */
+  private static List<String> named(Map<String, String> options) {
+    List<String> problems = new ArrayList<>();
+    Map<String, String> seen = new HashMap<>();
+    for (Map.Entry<String, String> o : options.entrySet()) {
+      String name = o.getKey();
+      String other = seen.put(name.toLowerCase(Locale.ROOT), name);
+      if (other != null) {
+        problems.add(
+            "input.options sets '"
+                + other
+                + "' and '"
+                + name
+                + "', one option to Spark (names ignore case); keep one.");
+      }
+      if (o.getValue() == null) {
+        problems.add("input.options." + name + " has no value; give it one or remove it.");
       }
     }
     return problems;

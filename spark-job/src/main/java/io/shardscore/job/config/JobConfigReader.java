@@ -115,7 +115,9 @@ public final class JobConfigReader {
   private static JsonNode onlyDocument(String yaml, String source) throws IOException {
     try (MappingIterator<JsonNode> docs = YAML.readerFor(JsonNode.class).readValues(yaml)) {
       JsonNode first = docs.hasNextValue() ? docs.nextValue() : null;
-      if (docs.hasNextValue()) {
+      // Every later document must be empty (a trailing '---'); an empty one in between must not
+      // hide a job after it.
+      while (docs.hasNextValue()) {
         JsonNode second = docs.nextValue();
         if (second != null && !second.isNull() && !second.isMissingNode()) {
           throw new JobConfigException(

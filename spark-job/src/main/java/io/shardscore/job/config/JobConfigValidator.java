@@ -83,6 +83,17 @@ public final class JobConfigValidator {
       }
       if (!in.isTable()) {
         problems.addAll(InputOptions.problems(in.format(), in.options()));
+      } else {
+        problems.addAll(InputOptions.problemsForTable(in.options()));
+        String travel = InputOptions.timeTravel(in.options());
+        if (travel != null && in.version() != null) {
+          problems.add(
+              "input sets both version ("
+                  + in.version()
+                  + ") and options."
+                  + travel
+                  + "; both choose the snapshot to read: keep one.");
+        }
       }
     }
     validateSharding(config.sharding(), problems);

@@ -157,6 +157,20 @@ public record ChangeDetection(
   }
 
   /**
+   * True when Spark reads {@code a} and {@code b} as the same options: names ignore case (as in
+   * Spark's reader), values are compared as written.
+   */
+  static boolean sameOptions(Map<String, String> a, Map<String, String> b) {
+    return byLowerName(a).equals(byLowerName(b));
+  }
+
+  private static Map<String, String> byLowerName(Map<String, String> options) {
+    Map<String, String> out = new HashMap<>();
+    options.forEach((k, v) -> out.put(k.toLowerCase(java.util.Locale.ROOT), v));
+    return out;
+  }
+
+  /**
    * Fingerprints of shards whose overlapping input files are, by identity, the files their
    * committed fingerprint was taken over, with the same columns and the same plan: these shards
    * need not be read. Any difference in the plan (ranges, policies, roles), the input root or the
@@ -174,7 +188,7 @@ public record ChangeDetection(
     Manifest prev = c.previous().get();
     ShardPlan plan = c.shards();
     if (!prev.input().root().equals(c.input().root())
-        || !prev.input().readOptions().equals(c.input().options())
+        || !sameOptions(prev.input().readOptions(), c.input().options())
         || !PlanCodec.planEntry(plan).equals(prev.plan())) {
       return Map.of();
     }

@@ -4,6 +4,7 @@ import io.shardscore.job.change.InputSnapshot;
 import io.shardscore.job.commit.InputFile;
 import io.shardscore.job.commit.Manifest;
 import io.shardscore.job.config.InputConfig;
+import io.shardscore.job.config.InputOptions;
 import io.shardscore.job.config.JobConfigException;
 import io.shardscore.job.error.Causes;
 import io.shardscore.job.row.ColumnNames;
@@ -47,6 +48,9 @@ public record InputSource(
     String table,
     String version) {
   private static final Logger LOG = LogManager.getLogger(InputSource.class);
+
+  /** Spark's file source option naming the folder partition discovery starts from. */
+  private static final String BASE_PATH = "basePath";
 
   /** A Dataset handed to the job: no files to know about. */
   static InputSource of(Dataset<Row> frame) {
@@ -122,11 +126,19 @@ public record InputSource(
    * the scoring stage read the same rows; filtered by {@code in.where()}.
    */
   static InputSource table(SparkSession spark, InputConfig in) {
-    String version = in.version() != null ? in.version() : TableSnapshot.current(spark, in.table());
+    // A snapshot chosen by the reader options (versionAsOf, timestampAsOf) is as fixed as one
+    // chosen by input.version: no pin on top of it, which Spark would refuse as a second choice.
+    String travel = InputOptions.timeTravel(in.options());
+    String version =
+        in.version() != null
+            ? in.version()
+            : travel != null
+                ? (travel.equalsIgnoreCase("versionAsOf") ? in.options().get(travel) : null)
+                : TableSnapshot.current(spark, in.table());
     Dataset<Row> frame;
     try {
       DataFrameReader reader = spark.read().options(in.options());
-      if (version != null) {
+      if (version != null && travel == null) {
         reader = reader.option("versionAsOf", version);
       }
       frame = reader.table(in.table());
@@ -169,12 +181,12 @@ public record InputSource(
     }
     String base = root.endsWith("/") ? root : root + "/";
     String[] paths = files.stream().map(f -> base + f.path()).toArray(String[]::new);
-    return spark
-        .read()
-        .schema(frame.schema())
-        .format(format)
-        .options(options)
-        .option("basePath", root)
-        .load(paths);
+    DataFrameReader reader = spark.read().schema(frame.schema()).format(format).options(options);
+    // A basePath of the user's (above input.path) gives the rows partition columns of folders above
+    // the input; replacing it with the root would read those columns as null.
+    if (options.keySet().stream().noneMatch(BASE_PATH::equalsIgnoreCase)) {
+      reader = reader.option(BASE_PATH, root);
+    }
+    return reader.load(paths);
   }
 }

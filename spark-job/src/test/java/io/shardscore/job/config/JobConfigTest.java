@@ -242,6 +242,18 @@ class JobConfigTest {
   }
 
   @Test
+  void aThirdYamlDocumentAfterAnEmptyOneIsRefusedNotIgnored() {
+    String message = error(VALID + "---\n---\nmodel: {path: other.onnx, features: [a]}\n");
+    assertTrue(message.contains("more than one YAML document"), message);
+  }
+
+  @Test
+  void aLeadingDocumentMarkerAndATrailingOneAreOneDocument() {
+    JobConfig c = JobConfigReader.parse("---\n" + VALID + "---\n", "test job");
+    assertTrue(c.input() != null);
+  }
+
+  @Test
   void aSecondYamlDocumentIsRefusedNotIgnored() {
     String message = error(VALID + "---\nmodel: {path: other.onnx, features: [a]}\n");
     assertTrue(message.contains("more than one YAML document"), message);

@@ -169,6 +169,48 @@ class InputFormatsTest {
     assertEquals(0, changed.shardsToScore(), "the rows read the same");
   }
 
+  @Test
+  void optionNamesThatDifferOnlyInCaseKeepTheFastPath() {
+    String out = "out-option-case";
+    Shardscore.job(spark, job("parquet", "{mergeSchema: false}", out).withOutput(incremental(out)))
+        .execute();
+    ChangePlan plan =
+        Shardscore.job(
+                spark, job("parquet", "{MergeSchema: false}", out).withOutput(incremental(out)))
+            .plan();
+    assertEquals(0, plan.filesRead(), "the same option to Spark, spelled in another case");
+    ChangePlan other =
+        Shardscore.job(
+                spark, job("parquet", "{mergeSchema: true}", out).withOutput(incremental(out)))
+            .plan();
+    assertEquals(other.inputFiles(), other.filesRead(), "another value: every file is read");
+  }
+
+  @Test
+  void aManifestFromBeforeOptionsWereRecordedKeepsTheFastPath() throws Exception {
+    String out = "out-old-manifest";
+    Shardscore.job(spark, job("parquet", "", out).withOutput(incremental(out))).execute();
+    // The previous release wrote no "options" in the manifest's input entry.
+    java.nio.file.Path manifest =
+        new io.shardscore.job.commit.OutputPaths(
+                new org.apache.hadoop.fs.Path(dir.resolve(out).toUri()))
+            .manifestVersion(1)
+            .toUri()
+            .getPath()
+            .transform(java.nio.file.Path::of);
+    com.fasterxml.jackson.databind.ObjectMapper json =
+        new com.fasterxml.jackson.databind.ObjectMapper();
+    com.fasterxml.jackson.databind.node.ObjectNode tree =
+        (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(manifest.toFile());
+    ((com.fasterxml.jackson.databind.node.ObjectNode) tree.get("input")).remove("options");
+    java.nio.file.Files.writeString(manifest, json.writeValueAsString(tree));
+    assertEquals(
+        null, Shardscore.manifest(spark, dir.resolve(out).toString()).get().input().options());
+    ChangePlan plan =
+        Shardscore.job(spark, job("parquet", "", out).withOutput(incremental(out))).plan();
+    assertEquals(0, plan.filesRead(), "no options then, none now: the footers decide");
+  }
+
   private static io.shardscore.job.config.OutputConfig incremental(String out) {
     return new io.shardscore.job.config.OutputConfig(dir.resolve(out).toString(), "incremental");
   }
