@@ -99,7 +99,11 @@ public final class InputOptions {
                 + "', one option to Spark (names ignore case); keep one.");
       }
       if (o.getValue() == null) {
-        problems.add("input.options." + name + " has no value; give it one or remove it.");
+        problems.add(
+            "input.options."
+                + name
+                + " has no value; give it one or remove it (YAML reads a bare null, NULL or ~ as"
+                + " no value: quote it, e.g. 'NULL', to pass the text).");
       }
     }
     return problems;
