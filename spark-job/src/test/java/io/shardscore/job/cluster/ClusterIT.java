@@ -235,8 +235,12 @@ class ClusterIT {
             dir.resolve("spark-submit.log"),
             args);
 
-    List<String> reports = files("s3a://lake/scores/_shardscore/reports");
-    assertEquals(1, reports.size(), reports.toString());
+    // One commit: one JSON report and its HTML page, side by side.
+    List<String> written = files("s3a://lake/scores/_shardscore/reports");
+    List<String> reports = written.stream().filter(f -> f.endsWith(".json")).toList();
+    assertEquals(1, reports.size(), written.toString());
+    assertTrue(
+        written.contains(reports.get(0).replaceAll("\\.json$", ".html")), written.toString());
     String reportText = read(reports.get(0));
     JsonNode report = new ObjectMapper().readTree(reportText);
     assertEquals(ROWS, report.path("rowsIn").asLong());
