@@ -47,11 +47,7 @@ class TableInputOptionsTest {
   static void setUp() {
     spark = SparkTestSession.get();
     model = SparkTestSession.model(dir);
-    spark.conf().set("spark.sql.catalog." + CATALOG, "org.apache.iceberg.spark.SparkCatalog");
-    spark.conf().set("spark.sql.catalog." + CATALOG + ".type", "hadoop");
-    spark
-        .conf()
-        .set("spark.sql.catalog." + CATALOG + ".warehouse", dir.resolve("warehouse").toString());
+    IcebergCatalog.hadoop(spark, CATALOG, dir.resolve("warehouse"));
     List<String> r = new ArrayList<>();
     for (int s = 0; s < SHARDS; s++) {
       r.add(s * PER_SHARD + "-" + ((s + 1) * PER_SHARD - 1));

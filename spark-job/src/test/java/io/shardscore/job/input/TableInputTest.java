@@ -52,11 +52,7 @@ class TableInputTest {
   static void table() throws Exception {
     spark = SparkTestSession.get();
     model = SparkTestSession.model(dir);
-    spark.conf().set("spark.sql.catalog." + CATALOG, "org.apache.iceberg.spark.SparkCatalog");
-    spark.conf().set("spark.sql.catalog." + CATALOG + ".type", "hadoop");
-    spark
-        .conf()
-        .set("spark.sql.catalog." + CATALOG + ".warehouse", dir.resolve("warehouse").toString());
+    IcebergCatalog.hadoop(spark, CATALOG, dir.resolve("warehouse"));
     List<String> r = new ArrayList<>();
     for (int s = 0; s < SHARDS; s++) {
       r.add(s * PER_SHARD + "-" + ((s + 1) * PER_SHARD - 1));
@@ -129,9 +125,7 @@ class TableInputTest {
     Path appended = dir.resolve("appended-warehouse");
     String catalog = CATALOG + "_inc";
     String table = catalog + ".db.customers";
-    spark.conf().set("spark.sql.catalog." + catalog, "org.apache.iceberg.spark.SparkCatalog");
-    spark.conf().set("spark.sql.catalog." + catalog + ".type", "hadoop");
-    spark.conf().set("spark.sql.catalog." + catalog + ".warehouse", appended.toString());
+    IcebergCatalog.hadoop(spark, catalog, appended);
     rows(0, (SHARDS - 1) * PER_SHARD).writeTo(table).using("iceberg").create();
     JobYaml yaml = yaml(out).set("input.table", table).set("output.mode", "incremental");
     Shardscore.job(spark, job(yaml)).execute();
@@ -155,11 +149,7 @@ class TableInputTest {
     // A second snapshot: the table grows; reading the first one sees the rows it had then.
     String catalog = CATALOG + "_ver";
     String table = catalog + ".db.customers";
-    spark.conf().set("spark.sql.catalog." + catalog, "org.apache.iceberg.spark.SparkCatalog");
-    spark.conf().set("spark.sql.catalog." + catalog + ".type", "hadoop");
-    spark
-        .conf()
-        .set("spark.sql.catalog." + catalog + ".warehouse", dir.resolve("ver-wh").toString());
+    IcebergCatalog.hadoop(spark, catalog, dir.resolve("ver-wh"));
     rows(0, 500).writeTo(table).using("iceberg").create();
     String v1 =
         spark.sql("SELECT snapshot_id FROM " + table + ".snapshots").first().get(0).toString();
