@@ -35,6 +35,24 @@ record RunPhases(
     long modelNanos,
     long taskNanos) {
 
+  /**
+   * An incremental run that found nothing to do: setup and census, then everything after the
+   * preparation counted as resume (the check of the last commit), no scoring, no commit.
+   */
+  static RunPhases nothingToDo(PreparedRun p, long ended) {
+    return new RunPhases(
+        p.startedMillis(),
+        p.censusStartedMillis(),
+        p.preparedMillis(),
+        ended,
+        ended,
+        ended,
+        ended,
+        ended,
+        0,
+        0);
+  }
+
   /** The phases, in the order they ran; all ≥ 0, adding up to {@code ended - started}. */
   List<Phase> phases() {
     long[] marks = {

@@ -73,20 +73,8 @@ public final class ScoreRun {
           current.version(),
           out.root());
       long ended = System.currentTimeMillis();
-      RunPhases phases =
-          new RunPhases(
-              p.startedMillis(),
-              p.censusStartedMillis(),
-              p.preparedMillis(),
-              ended,
-              ended,
-              ended,
-              ended,
-              ended,
-              0,
-              0);
       return RunResults.of(p, current, StagedRun.NOTHING, false, spark, ended)
-          .withPhaseMillis(millisByPhase(phases.phases()));
+          .withPhaseMillis(millisByPhase(RunPhases.nothingToDo(p, ended).phases()));
     }
 
     // Resume: shards an earlier attempt finished with the same inputs are taken over, not scored.
