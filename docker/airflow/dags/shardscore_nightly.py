@@ -80,6 +80,18 @@ def run_shardscore(command):
         f"shardscore exited {code}; Airflow retries it and the rerun resumes the shards that finished")
 
 
+def spark_submit_run(task_id, name, output_root):
+    """A SparkSubmitOperator that runs `shardscore run` for one run date into output_root."""
+    return SparkSubmitOperator(
+        task_id=task_id,
+        application=APP_JAR,
+        java_class="io.shardscore.job.cli.ShardscoreCommand",
+        name=name,
+        conf=SPARK_CONF,
+        application_args=run_args(output_root),
+    )
+
+
 def nightly_dag(dag_id, description):
     return DAG(
         dag_id=dag_id,
@@ -94,14 +106,7 @@ def nightly_dag(dag_id, description):
 
 
 with nightly_dag("shardscore_nightly", "Score one run date with spark-submit") as nightly:
-    SparkSubmitOperator(
-        task_id="score",
-        application=APP_JAR,
-        java_class="io.shardscore.job.cli.ShardscoreCommand",
-        name="shardscore-{{ ds }}",
-        conf=SPARK_CONF,
-        application_args=run_args(OUTPUT_ROOT),
-    )
+    spark_submit_run("score", "shardscore-{{ ds }}", OUTPUT_ROOT)
 
 with nightly_dag("shardscore_nightly_no_provider",
                  "Score one run date without the Spark provider") as nightly_no_provider:
@@ -114,14 +119,7 @@ with nightly_dag("shardscore_nightly_no_provider",
 CLOUD_ROOT = os.environ.get("SHARDSCORE_CLOUD_ROOT", "s3a://burst/churn-scores")
 
 with nightly_dag("shardscore_burst", "Score in the cloud store, sync the result on-prem") as burst:
-    score_in_cloud = SparkSubmitOperator(
-        task_id="score_in_cloud",
-        application=APP_JAR,
-        java_class="io.shardscore.job.cli.ShardscoreCommand",
-        name="shardscore-burst-{{ ds }}",
-        conf=SPARK_CONF,
-        application_args=run_args(CLOUD_ROOT),
-    )
+    score_in_cloud = spark_submit_run("score_in_cloud", "shardscore-burst-{{ ds }}", CLOUD_ROOT)
     sync_back = PythonOperator(
         task_id="sync_back",
         python_callable=run_shardscore,
