@@ -1,7 +1,6 @@
 package io.shardscore.model;
 
 import ai.djl.MalformedModelException;
-import ai.djl.inference.Predictor;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ModelNotFoundException;
@@ -18,7 +17,7 @@ import java.nio.file.Path;
  */
 final class SharedModel implements AutoCloseable {
   private final ModelSpec spec;
-  private final ZooModel<FeatureBatch, ModelOutput> model;
+  private final EngineModel model;
   private final long loadMillis;
   private final String device;
   private volatile DeviceBatcher batcher;
@@ -33,8 +32,7 @@ final class SharedModel implements AutoCloseable {
   boolean retired;
   boolean closing;
 
-  private SharedModel(
-      ModelSpec spec, ZooModel<FeatureBatch, ModelOutput> model, long loadMillis, String device) {
+  private SharedModel(ModelSpec spec, EngineModel model, long loadMillis, String device) {
     this.spec = spec;
     this.model = model;
     this.loadMillis = loadMillis;
@@ -43,19 +41,48 @@ final class SharedModel implements AutoCloseable {
 
   static SharedModel load(ModelSpec spec, Path file, EngineSettings settings, DeviceChoice choice) {
     long start = System.nanoTime();
-    Criteria<FeatureBatch, ModelOutput> criteria =
+    EngineModel model =
+        spec.engine() == ModelEngine.LIGHTGBM
+            ? LightGbmModel.load(spec, file, settings)
+            : loadWithDjl(spec, file, settings, choice);
+    try {
+      checkFeatureCount(spec, model);
+    } catch (RuntimeException e) {
+      model.close();
+      throw e;
+    }
+    return new SharedModel(spec, model, (System.nanoTime() - start) / 1_000_000, choice.device());
+  }
+
+  /**
+   * Loads an ONNX or XGBoost model through DJL, with the engine named explicitly (several engines
+   * are on the classpath).
+   */
+  private static DjlModel loadWithDjl(
+      ModelSpec spec, Path file, EngineSettings settings, DeviceChoice choice) {
+    Criteria.Builder<FeatureBatch, ModelOutput> builder =
         Criteria.builder()
             .setTypes(FeatureBatch.class, ModelOutput.class)
             .optModelPath(file)
             .optEngine(spec.engine().djlName())
             .optTranslator(new FeatureBatchTranslator())
-            .optDevice(choice.onGpu() ? ai.djl.Device.gpu(choice.gpu()) : ai.djl.Device.cpu())
-            .optOption("intraOpNumThreads", Integer.toString(settings.intraOpThreads()))
-            .optOption("interOpNumThreads", "1")
-            .build();
+            .optDevice(choice.onGpu() ? ai.djl.Device.gpu(choice.gpu()) : ai.djl.Device.cpu());
+    if (spec.engine() == ModelEngine.XGBOOST) {
+      // DJL 0.35.0's XGBoost block hands its Mode to xgboost4j 3.0.4's JNI where the tree limit
+      // goes and its TreeLimit where the option mask goes (measured: Mode=output_margin returns
+      // the first tree's probabilities). So the option mask (1 = margin) is passed as TreeLimit,
+      // and Mode stays DEFAULT (0 = all trees). XgboostModelTest compares both outputs with
+      // Python's, so a DJL that fixes the order fails there instead of scoring wrong.
+      builder.optOption("Mode", "default");
+      builder.optOption("TreeLimit", spec.output() == OutputType.RAW ? "1" : "0");
+    } else {
+      builder
+          .optOption("intraOpNumThreads", Integer.toString(settings.intraOpThreads()))
+          .optOption("interOpNumThreads", "1");
+    }
     ZooModel<FeatureBatch, ModelOutput> model;
     try {
-      model = criteria.loadModel();
+      model = builder.build().loadModel();
     } catch (ModelNotFoundException | MalformedModelException | IOException e) {
       throw LoadFailure.explain(spec, e);
     } catch (LinkageError e) {
@@ -64,10 +91,16 @@ final class SharedModel implements AutoCloseable {
               + spec.engine().djlName()
               + " is not usable in this JVM ("
               + e
-              + "). Put the engine's jars (ai.djl.onnxruntime:onnxruntime-engine and"
-              + " com.microsoft.onnxruntime:onnxruntime) on the classpath of driver and executors.",
+              + "). Put the engine's jars ("
+              + (spec.engine() == ModelEngine.XGBOOST
+                  ? "ai.djl.ml.xgboost:xgboost"
+                  : "ai.djl.onnxruntime:onnxruntime-engine and com.microsoft.onnxruntime:onnxruntime")
+              + ") on the classpath of driver and executors.",
           e);
     } catch (RuntimeException e) {
+      if (spec.engine() == ModelEngine.XGBOOST) {
+        throw LoadFailure.explain(spec, e);
+      }
       throw new ModelLoadException(
           "Cannot load model "
               + spec.location()
@@ -78,13 +111,37 @@ final class SharedModel implements AutoCloseable {
               + ". The file may be truncated or not an ONNX model.",
           e);
     }
-    try {
-      checkInputShape(spec, model.getBlock().describeInput());
-    } catch (RuntimeException e) {
-      model.close();
-      throw e;
+    DjlModel loaded = new DjlModel(model, spec.engine());
+    if (spec.engine() == ModelEngine.XGBOOST) {
+      try {
+        loaded.setXgboostThreads(settings.intraOpThreads());
+      } catch (RuntimeException e) {
+        loaded.close();
+        throw e;
+      }
     }
-    return new SharedModel(spec, model, (System.nanoTime() - start) / 1_000_000, choice.device());
+    return loaded;
+  }
+
+  private static void checkFeatureCount(ModelSpec spec, EngineModel model) {
+    if (model instanceof DjlModel djl && spec.engine() == ModelEngine.ONNX_RUNTIME) {
+      checkInputShape(spec, djl.describeInput());
+      return;
+    }
+    long expected = model.featureCount().orElse(spec.featureCount());
+    if (expected != spec.featureCount()) {
+      throw new ModelLoadException(
+          "Model "
+              + spec.location()
+              + " ("
+              + spec.engine().djlName()
+              + ") expects "
+              + expected
+              + " features per row, but its spec feeds it "
+              + spec.featureCount()
+              + ". Make the features match the ones the model was trained on, in the same order"
+              + " (array features count as their length).");
+    }
   }
 
   private static void checkInputShape(ModelSpec spec, PairList<String, Shape> inputs) {
@@ -121,12 +178,12 @@ final class SharedModel implements AutoCloseable {
   }
 
   /** A new predictor on the engine's model; cheap, never reloads it. */
-  Predictor<FeatureBatch, ModelOutput> newPredictor() {
+  EnginePredictor newPredictor() {
     return model.newPredictor();
   }
 
   /** One engine call on {@code batch}, with the output's row count checked. */
-  ModelOutput predictOnce(Predictor<FeatureBatch, ModelOutput> predictor, FeatureBatch batch) {
+  ModelOutput predictOnce(EnginePredictor predictor, FeatureBatch batch) {
     try {
       ModelOutput out = predictor.predict(batch);
       if (out.rows() != batch.rows()) {
