@@ -110,7 +110,7 @@ final class LoadFailure {
     if (failed.find()) {
       text = withoutSourceLine(text.substring(failed.end()).strip());
     }
-    return text.replaceAll("[.\\s]+$", "");
+    return text.replaceAll("[.:\\s]+$", "");
   }
 
   /** {@code model.cc:180 onnxruntime::Model::Model(args...) reason} as {@code reason}. */

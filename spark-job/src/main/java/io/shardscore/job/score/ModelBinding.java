@@ -16,6 +16,7 @@ import io.shardscore.model.ModelLoadException;
 import io.shardscore.model.ModelOutput;
 import io.shardscore.model.ModelRegistry;
 import io.shardscore.model.ModelSpec;
+import io.shardscore.model.OutputType;
 import io.shardscore.model.ScoringSession;
 import java.io.FileNotFoundException;
 import java.io.IOException;
@@ -38,6 +39,17 @@ public record ModelBinding(ModelSpec spec, HadoopModelSource source, int outputW
    */
   public static ModelSpec spec(
       String path, ModelEngine engine, int featureCount, Configuration hadoop, String key) {
+    return spec(path, engine, OutputType.PROBABILITY, featureCount, hadoop, key);
+  }
+
+  /** The same for a model whose output type the job sets (raw scores of a tree model). */
+  public static ModelSpec spec(
+      String path,
+      ModelEngine engine,
+      OutputType output,
+      int featureCount,
+      Configuration hadoop,
+      String key) {
     Path qualified = StorePaths.qualify(path, hadoop, key);
     StorePaths.fileSystem(qualified, hadoop, key);
     String digest;
@@ -50,7 +62,7 @@ public record ModelBinding(ModelSpec spec, HadoopModelSource source, int outputW
     } catch (IOException e) {
       throw new ModelLoadException(StoreErrors.explain(key, qualified, e, hadoop), e);
     }
-    return new ModelSpec(StorePaths.location(qualified), engine, digest, featureCount);
+    return new ModelSpec(StorePaths.location(qualified), engine, digest, featureCount, output);
   }
 
   /** Where executors fetch the model of {@code spec} from. */
