@@ -130,7 +130,7 @@ final class SharedModel implements AutoCloseable {
     }
     long expected = model.featureCount().orElse(spec.featureCount());
     if (expected != spec.featureCount()) {
-      throw new ModelLoadException(
+      throw new FeatureCountException(
           "Model "
               + spec.location()
               + " ("
@@ -140,7 +140,9 @@ final class SharedModel implements AutoCloseable {
               + " features per row, but its spec feeds it "
               + spec.featureCount()
               + ". Make the features match the ones the model was trained on, in the same order"
-              + " (array features count as their length).");
+              + " (array features count as their length).",
+          expected,
+          spec.featureCount());
     }
   }
 

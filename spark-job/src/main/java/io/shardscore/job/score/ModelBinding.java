@@ -8,6 +8,7 @@ import io.shardscore.job.store.StoreErrors;
 import io.shardscore.job.store.StorePaths;
 import io.shardscore.model.EngineSettings;
 import io.shardscore.model.FeatureBatch;
+import io.shardscore.model.FeatureCountException;
 import io.shardscore.model.InferenceException;
 import io.shardscore.model.LoadedModel;
 import io.shardscore.model.ModelDigest;
@@ -76,7 +77,21 @@ public record ModelBinding(ModelSpec spec, HadoopModelSource source, int outputW
    */
   public static ModelBinding probe(ModelSpec spec, Configuration hadoop, String featuresKey) {
     HadoopModelSource source = source(spec, hadoop);
-    LoadedModel model = ModelRegistry.acquire(spec, source, EngineSettings.forTaskCpus(1));
+    LoadedModel model;
+    try {
+      model = ModelRegistry.acquire(spec, source, EngineSettings.forTaskCpus(1));
+    } catch (FeatureCountException e) {
+      throw new ModelLoadException(
+          e.getMessage()
+              + " "
+              + featuresKey
+              + " gives "
+              + e.given()
+              + " values per row; the model takes "
+              + e.expected()
+              + ".",
+          e);
+    }
     try (ScoringSession session = model.newSession()) {
       ModelOutput out =
           session.predict(new FeatureBatch(new float[spec.featureCount()], 1, spec.featureCount()));
