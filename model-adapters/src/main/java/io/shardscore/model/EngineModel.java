@@ -3,8 +3,9 @@ package io.shardscore.model;
 import java.util.OptionalLong;
 
 /**
- * A model loaded into its engine, as {@link SharedModel} calls it: through DJL ({@link DjlModel})
- * or through an engine's own binding ({@link LightGbmModel}). Thread-safe; its predictors are not.
+ * A model loaded into its engine, as {@link SharedModel} calls it: through DJL ({@link DjlModel},
+ * ONNX) or through an engine's own binding ({@link LightGbmModel}, {@link XgboostModel}).
+ * Thread-safe; its predictors are not.
  */
 interface EngineModel extends AutoCloseable {
   /** A new predictor on the loaded model; cheap, never reloads it. */

@@ -7,9 +7,9 @@ import java.util.Locale;
 import java.util.Properties;
 
 /**
- * The engines shardscore can run models on: ONNX Runtime and XGBoost through DJL, LightGBM through
- * its own Java binding (DJL's LightGBM engine is published only for an older DJL API, see {@link
- * LightGbmModel}).
+ * The engines shardscore can run models on: ONNX Runtime through DJL; LightGBM and XGBoost through
+ * their own Java bindings (see {@link LightGbmModel} and {@link XgboostModel} for why not through
+ * DJL's engines).
  */
 public enum ModelEngine {
   ONNX_RUNTIME("OnnxRuntime"),
@@ -31,8 +31,9 @@ public enum ModelEngine {
   }
 
   /**
-   * The engine name as DJL spells it in {@code Criteria.optEngine} (for LightGBM, which shardscore
-   * runs without DJL, the name DJL would use); also the name logs and the manifest record.
+   * The engine name as DJL spells it in {@code Criteria.optEngine} (for the tree engines, which
+   * shardscore runs without DJL's engines, the name DJL uses); also the name logs and the manifest
+   * record.
    */
   public String djlName() {
     return djlName;

@@ -42,9 +42,11 @@ final class SharedModel implements AutoCloseable {
   static SharedModel load(ModelSpec spec, Path file, EngineSettings settings, DeviceChoice choice) {
     long start = System.nanoTime();
     EngineModel model =
-        spec.engine() == ModelEngine.LIGHTGBM
-            ? LightGbmModel.load(spec, file, settings)
-            : loadWithDjl(spec, file, settings, choice);
+        switch (spec.engine()) {
+          case LIGHTGBM -> LightGbmModel.load(spec, file, settings);
+          case XGBOOST -> XgboostModel.load(spec, file, settings);
+          case ONNX_RUNTIME -> loadWithDjl(spec, file, settings, choice);
+        };
     try {
       checkFeatureCount(spec, model);
     } catch (RuntimeException e) {
@@ -55,8 +57,8 @@ final class SharedModel implements AutoCloseable {
   }
 
   /**
-   * Loads an ONNX or XGBoost model through DJL, with the engine named explicitly (several engines
-   * are on the classpath).
+   * Loads an ONNX model through DJL, with the engine named explicitly (DJL's XGBoost engine is on
+   * the classpath too).
    */
   private static DjlModel loadWithDjl(
       ModelSpec spec, Path file, EngineSettings settings, DeviceChoice choice) {
@@ -67,19 +69,9 @@ final class SharedModel implements AutoCloseable {
             .optEngine(spec.engine().djlName())
             .optTranslator(new FeatureBatchTranslator())
             .optDevice(choice.onGpu() ? ai.djl.Device.gpu(choice.gpu()) : ai.djl.Device.cpu());
-    if (spec.engine() == ModelEngine.XGBOOST) {
-      // DJL 0.35.0's XGBoost block hands its Mode to xgboost4j 3.0.4's JNI where the tree limit
-      // goes and its TreeLimit where the option mask goes (measured: Mode=output_margin returns
-      // the first tree's probabilities). So the option mask (1 = margin) is passed as TreeLimit,
-      // and Mode stays DEFAULT (0 = all trees). XgboostModelTest compares both outputs with
-      // Python's, so a DJL that fixes the order fails there instead of scoring wrong.
-      builder.optOption("Mode", "default");
-      builder.optOption("TreeLimit", spec.output() == OutputType.RAW ? "1" : "0");
-    } else {
-      builder
-          .optOption("intraOpNumThreads", Integer.toString(settings.intraOpThreads()))
-          .optOption("interOpNumThreads", "1");
-    }
+    builder
+        .optOption("intraOpNumThreads", Integer.toString(settings.intraOpThreads()))
+        .optOption("interOpNumThreads", "1");
     ZooModel<FeatureBatch, ModelOutput> model;
     try {
       model = builder.build().loadModel();
@@ -92,15 +84,10 @@ final class SharedModel implements AutoCloseable {
               + " is not usable in this JVM ("
               + e
               + "). Put the engine's jars ("
-              + (spec.engine() == ModelEngine.XGBOOST
-                  ? "ai.djl.ml.xgboost:xgboost"
-                  : "ai.djl.onnxruntime:onnxruntime-engine and com.microsoft.onnxruntime:onnxruntime")
+              + "ai.djl.onnxruntime:onnxruntime-engine and com.microsoft.onnxruntime:onnxruntime"
               + ") on the classpath of driver and executors.",
           e);
     } catch (RuntimeException e) {
-      if (spec.engine() == ModelEngine.XGBOOST) {
-        throw LoadFailure.explain(spec, e);
-      }
       throw new ModelLoadException(
           "Cannot load model "
               + spec.location()
@@ -111,20 +98,11 @@ final class SharedModel implements AutoCloseable {
               + ". The file may be truncated or not an ONNX model.",
           e);
     }
-    DjlModel loaded = new DjlModel(model, spec.engine());
-    if (spec.engine() == ModelEngine.XGBOOST) {
-      try {
-        loaded.setXgboostThreads(settings.intraOpThreads());
-      } catch (RuntimeException e) {
-        loaded.close();
-        throw e;
-      }
-    }
-    return loaded;
+    return new DjlModel(model);
   }
 
   private static void checkFeatureCount(ModelSpec spec, EngineModel model) {
-    if (model instanceof DjlModel djl && spec.engine() == ModelEngine.ONNX_RUNTIME) {
+    if (model instanceof DjlModel djl) {
       checkInputShape(spec, djl.describeInput());
       return;
     }
