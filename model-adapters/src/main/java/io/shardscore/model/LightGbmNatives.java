@@ -78,8 +78,9 @@ public final class LightGbmNatives {
         throw new IOException(path + " is not on the classpath");
       }
       byte[] bytes = in.readAllBytes();
-      if (Files.isRegularFile(target) && Files.size(target) == bytes.length) {
-        return target;
+      if (Files.isRegularFile(target)
+          && java.util.Arrays.equals(Files.readAllBytes(target), bytes)) {
+        return target; // another JVM on this host extracted the same library
       }
       Path part =
           Files.createTempFile(target.getParent(), target.getFileName().toString(), ".part");
