@@ -256,4 +256,43 @@ class LightGbmModelTest {
       assertTrue(e.getMessage().contains("complete LightGBM text model"), e.getMessage());
     }
   }
+
+  @Test
+  void theBatchingQueueCoalescesTasksBatchesAndKeepsEachTasksRows() throws Exception {
+    LightGbmTrainer[] trainer = new LightGbmTrainer[1];
+    Path file = trainBinary(trainer, 36);
+    try (LightGbmTrainer oracle = trainer[0]) {
+      ModelSpec spec = spec(file, FEATURES, OutputType.PROBABILITY);
+      LoadedModel model = ModelRegistry.acquire(spec, () -> file, EngineSettings.forTaskCpus(1));
+      ExecutorService pool = Executors.newFixedThreadPool(4);
+      try {
+        List<Future<Void>> tasks = new ArrayList<>();
+        for (int t = 0; t < 4; t++) {
+          long seed = 100 + t;
+          tasks.add(
+              pool.submit(
+                  () -> {
+                    float[] x = rows(50, seed);
+                    double[] expected = oracle.predict(x, 50, false);
+                    try (BatchModel queue =
+                        model.queueSession(new BatchingSettings(512, 2_000), () -> false)) {
+                      for (int round = 0; round < 5; round++) {
+                        ModelOutput out = queue.predict(new FeatureBatch(x, 50, FEATURES));
+                        for (int r = 0; r < 50; r++) {
+                          assertEquals(expected[r], out.get(r, 0), TOLERANCE, "row " + r);
+                        }
+                      }
+                    }
+                    return null;
+                  }));
+        }
+        for (Future<Void> f : tasks) {
+          f.get();
+        }
+      } finally {
+        pool.shutdown();
+        model.close();
+      }
+    }
+  }
 }
