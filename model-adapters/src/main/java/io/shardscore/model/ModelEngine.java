@@ -127,36 +127,23 @@ public enum ModelEngine {
 
   /**
    * The engine {@code engine} names, or when it is null or blank the one the model file's name
-   * implies: {@code .onnx} ONNX Runtime, {@code .txt} LightGBM, {@code .json} or {@code .ubj}
-   * XGBoost.
+   * implies: {@code .txt} LightGBM, {@code .json} or {@code .ubj} XGBoost, anything else (such as
+   * {@code .onnx}) ONNX Runtime, the engine of every job file written before the tree engines.
    *
-   * @param engineLabel and {@code pathLabel}: the settings the values came from, for messages
-   * @throws ModelLoadException when the engine is unknown, or not given and the name implies none
+   * @param engineLabel the setting {@code engine} came from, for messages
+   * @throws ModelLoadException when {@code engine} names no engine of this build
    */
-  public static ModelEngine resolve(
-      String engine, String engineLabel, String path, String pathLabel) {
+  public static ModelEngine resolve(String engine, String engineLabel, String path) {
     if (engine != null && !engine.isBlank()) {
       return parse(engine, engineLabel);
     }
     String name = path == null ? "" : path.toLowerCase(Locale.ROOT);
-    if (name.endsWith(".onnx")) {
-      return ONNX_RUNTIME;
-    }
     if (name.endsWith(".txt")) {
       return LIGHTGBM;
     }
     if (name.endsWith(".json") || name.endsWith(".ubj")) {
       return XGBOOST;
     }
-    throw new ModelLoadException(
-        pathLabel
-            + " is '"
-            + path
-            + "', whose name does not tell the engine. Name the file .onnx (ONNX), .txt (LightGBM)"
-            + " or .json/.ubj (XGBoost), or set "
-            + engineLabel
-            + " to one of "
-            + Arrays.stream(values()).map(ModelEngine::djlName).toList()
-            + ".");
+    return ONNX_RUNTIME;
   }
 }

@@ -9,27 +9,23 @@ import org.junit.jupiter.api.Test;
 class ModelEngineTest {
   @Test
   void theFileNameTellsTheEngineWhenNoneIsNamed() {
-    assertEquals(ModelEngine.ONNX_RUNTIME, ModelEngine.resolve(null, "e", "m/churn.onnx", "p"));
-    assertEquals(ModelEngine.LIGHTGBM, ModelEngine.resolve(" ", "e", "s3a://b/model.txt", "p"));
-    assertEquals(ModelEngine.XGBOOST, ModelEngine.resolve(null, "e", "m/model.JSON", "p"));
-    assertEquals(ModelEngine.XGBOOST, ModelEngine.resolve(null, "e", "m/model.ubj", "p"));
+    assertEquals(ModelEngine.ONNX_RUNTIME, ModelEngine.resolve(null, "e", "m/churn.onnx"));
+    assertEquals(ModelEngine.LIGHTGBM, ModelEngine.resolve(" ", "e", "s3a://b/model.txt"));
+    assertEquals(ModelEngine.XGBOOST, ModelEngine.resolve(null, "e", "m/model.JSON"));
+    assertEquals(ModelEngine.XGBOOST, ModelEngine.resolve(null, "e", "m/model.ubj"));
+    // Any other name: ONNX Runtime, as every job file before the tree engines meant.
+    assertEquals(ModelEngine.ONNX_RUNTIME, ModelEngine.resolve(null, "e", "m/churn.model"));
   }
 
   @Test
   void aNamedEngineWinsOverTheFileName() {
-    assertEquals(ModelEngine.LIGHTGBM, ModelEngine.resolve("lightgbm", "e", "m/trees.model", "p"));
-    assertEquals(ModelEngine.XGBOOST, ModelEngine.resolve("XGBoost", "e", "m/model.txt", "p"));
-    assertEquals(ModelEngine.ONNX_RUNTIME, ModelEngine.resolve("onnx", "e", "m/x.json", "p"));
-  }
-
-  @Test
-  void aNameThatTellsNoEngineAsksForModelEngine() {
+    assertEquals(ModelEngine.LIGHTGBM, ModelEngine.resolve("lightgbm", "e", "m/trees.model"));
+    assertEquals(ModelEngine.XGBOOST, ModelEngine.resolve("XGBoost", "e", "m/model.txt"));
+    assertEquals(ModelEngine.ONNX_RUNTIME, ModelEngine.resolve("onnx", "e", "m/x.json"));
     ModelLoadException e =
         assertThrows(
-            ModelLoadException.class,
-            () -> ModelEngine.resolve(null, "model.engine", "m/churn.bin", "model.path"));
-    assertTrue(e.getMessage().contains("model.path is 'm/churn.bin'"), e.getMessage());
-    assertTrue(e.getMessage().contains("set model.engine"), e.getMessage());
+            ModelLoadException.class, () -> ModelEngine.resolve("TensorFlow", "model.engine", "m"));
+    assertTrue(e.getMessage().contains("model.engine is 'TensorFlow'"), e.getMessage());
   }
 
   @Test

@@ -31,8 +31,7 @@ public record ModelConfig(
 
   /** The engine {@code model.engine} names, or else the one the file name implies. */
   public ModelEngine modelEngine() {
-    return ModelEngine.resolve(
-        engine, Settings.MODEL_ENGINE.key(), path, Settings.MODEL_PATH.key());
+    return ModelEngine.resolve(engine, Settings.MODEL_ENGINE.key(), path);
   }
 
   /** Probabilities or raw scores; throws a {@link JobConfigException} for another value. */

@@ -129,7 +129,8 @@ public final class Settings {
   public static final Setting<String> MODEL_ENGINE =
       Setting.of("model.engine", ValueType.TEXT)
           .defaultDoc(
-              "from the file name: `.onnx` OnnxRuntime, `.txt` LightGBM, `.json`/`.ubj` XGBoost")
+              "from the file name: `.txt` LightGBM, `.json`/`.ubj` XGBoost, any other (`.onnx`)"
+                  + " OnnxRuntime")
           .check((key, value) -> ModelEngine.parse(value, key))
           .doc(
               "engine: `OnnxRuntime`, `LightGBM` or `XGBoost` (see [Models and"

@@ -131,7 +131,7 @@ public final class ShardscorePlugin implements SparkPlugin {
       ModelSpec spec =
           ModelBinding.spec(
               model,
-              ModelEngine.resolve(null, WARMUP_MODEL, model, WARMUP_MODEL),
+              ModelEngine.resolve(null, WARMUP_MODEL, model),
               features,
               hadoop,
               WARMUP_MODEL);

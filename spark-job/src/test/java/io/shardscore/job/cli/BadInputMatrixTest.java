@@ -103,8 +103,7 @@ class BadInputMatrixTest {
 
   /**
    * LightGBM models trained here with lightgbmlib on the demo's 20 features (and one on 19), a
-   * truncated copy, a LightGBM text file named like an XGBoost JSON model, and the ONNX test model
-   * under a name that tells no engine.
+   * truncated copy, and a LightGBM text file named like an XGBoost JSON model.
    */
   private static void treeModels() throws IOException {
     for (int width : new int[] {20, 19}) {
@@ -126,7 +125,6 @@ class BadInputMatrixTest {
     String text = Files.readString(dir.resolve("lgbm-20.txt"));
     Files.writeString(dir.resolve("lgbm-truncated.txt"), text.substring(0, text.length() / 2));
     Files.writeString(dir.resolve("lgbm-as-xgboost.json"), text);
-    Files.copy(model, dir.resolve("churn.bin"));
   }
 
   private static Path copy(Path from, Path to) throws IOException {
@@ -356,14 +354,6 @@ class BadInputMatrixTest {
             "lgbm-as-xgboost.json",
             "with XGBoost",
             "complete XGBoost model"),
-        c(
-            "model file name that tells no engine",
-            t -> t.replace(mdl, "path: " + dir.resolve("churn.bin")),
-            2,
-            true,
-            "churn.bin",
-            "does not tell the engine",
-            "model.engine"),
         c(
             "raw output from an ONNX model",
             t -> t.replace(mdl, mdl + "\n  output-type: raw"),
