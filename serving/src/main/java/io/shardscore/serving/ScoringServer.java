@@ -1,0 +1,344 @@
+package io.shardscore.serving;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.shardscore.model.FeatureBatch;
+import io.shardscore.model.ModelOutput;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * One online scoring instance: {@code POST /v1/score}, {@code GET /healthz}, {@code GET /readyz},
+ * {@code GET /metrics} on the JDK's HTTP server, bound to {@link ServerSettings#host}. Ready once
+ * the model answered one warm-up batch through the same path as requests; {@link #drain} turns
+ * readiness off while requests are still served, and {@link #stop} stops accepting connections,
+ * lets the requests in flight finish (bounded) and releases the model.
+ */
+public final class ScoringServer implements AutoCloseable {
+  private static final Logger LOG = LogManager.getLogger(ScoringServer.class);
+  private static final String JSON = "application/json";
+
+  private final ObjectMapper json =
+      JsonMapper.builder()
+          .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+          .build();
+  private final ServerSettings settings;
+  private final RowDecoder decoder;
+  private final PredictionOutputs outputs;
+  private final String modelDigest;
+  private final RowScorer scorer;
+  private final ServingMetrics metrics;
+  private final AtomicInteger inFlight = new AtomicInteger();
+  private final HttpServer http;
+  private final ExecutorService threads;
+  private volatile boolean ready;
+  private volatile boolean stopped;
+
+  private ScoringServer(
+      ServerSettings settings,
+      RowDecoder decoder,
+      PredictionOutputs outputs,
+      String modelDigest,
+      RowScorer scorer)
+      throws IOException {
+    this.settings = settings;
+    this.decoder = decoder;
+    this.outputs = outputs;
+    this.modelDigest = modelDigest;
+    this.scorer = scorer;
+    this.metrics = new ServingMetrics(inFlight::get, () -> ready);
+    io.shardscore.model.ModelEvents.listen(metrics);
+    scorer.observe(metrics);
+    this.http = HttpServer.create(new InetSocketAddress(settings.host(), settings.port()), 128);
+    AtomicInteger n = new AtomicInteger();
+    this.threads =
+        Executors.newFixedThreadPool(
+            settings.threads(),
+            r -> {
+              Thread t = new Thread(r, "shardscore-serving-" + n.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
+    http.setExecutor(threads);
+    http.createContext("/v1/score", this::score);
+    http.createContext("/healthz", ex -> text(ex, 200, "ok\n"));
+    http.createContext(
+        "/readyz",
+        ex ->
+            text(
+                ex, ready ? 200 : 503, ready ? "ready\n" : stopped ? "draining\n" : "not ready\n"));
+    http.createContext("/metrics", this::metrics);
+  }
+
+  /**
+   * Starts listening, warms the model with one zero row through {@code scorer}, then turns ready.
+   * The server owns {@code scorer} from here on and closes it in {@link #stop}.
+   */
+  public static ScoringServer start(
+      ServerSettings settings,
+      RowDecoder decoder,
+      PredictionOutputs outputs,
+      String modelDigest,
+      RowScorer scorer)
+      throws IOException {
+    ScoringServer server = new ScoringServer(settings, decoder, outputs, modelDigest, scorer);
+    server.http.start();
+    scorer.score(new FeatureBatch(new float[decoder.width()], 1, decoder.width()));
+    server.ready = true;
+    LOG.info(
+        "Serving model {} on http://{}:{}/v1/score ({} features, at most {} rows and {} bytes a"
+            + " request)",
+        modelDigest.substring(0, Math.min(12, modelDigest.length())),
+        settings.host(),
+        server.port(),
+        decoder.width(),
+        settings.maxRows(),
+        settings.maxBytes());
+    return server;
+  }
+
+  /** The port it listens on (the one picked when {@link ServerSettings#port} was 0). */
+  public int port() {
+    return http.getAddress().getPort();
+  }
+
+  public boolean ready() {
+    return ready;
+  }
+
+  /** Score requests being served now. */
+  public int inFlight() {
+    return inFlight.get();
+  }
+
+  /** Readiness off: a load balancer stops sending, while requests that still come are served. */
+  public void drain() {
+    ready = false;
+    stopped = true;
+  }
+
+  /**
+   * Drains, stops accepting connections, waits up to {@link ServerSettings#drainTimeout} for the
+   * requests in flight to be answered, then releases the model. Idempotent.
+   */
+  public synchronized void stop() {
+    if (http == null || threads.isShutdown()) {
+      return;
+    }
+    drain();
+    int before = inFlight.get();
+    long seconds = Math.max(1, settings.drainTimeout().toSeconds());
+    http.stop((int) Math.min(Integer.MAX_VALUE, seconds));
+    threads.shutdown();
+    try {
+      threads.awaitTermination(seconds, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    int left = inFlight.get();
+    if (left > 0) {
+      LOG.warn(
+          "Stopped with {} score requests still in flight after {} s; raise --drain-timeout.",
+          left,
+          seconds);
+    }
+    scorer.close();
+    LOG.info("Stopped serving ({} requests were in flight when the drain began)", before);
+  }
+
+  @Override
+  public void close() {
+    stop();
+  }
+
+  private void score(HttpExchange ex) throws IOException {
+    long t0 = System.nanoTime();
+    inFlight.incrementAndGet();
+    try {
+      if (!"POST".equals(ex.getRequestMethod())) {
+        ex.getResponseHeaders().add("Allow", "POST");
+        fail(ex, 405, "method", "/v1/score takes POST with a JSON body {\"rows\": [...]}.", t0);
+        return;
+      }
+      ObjectNode response;
+      int[] counts = new int[2];
+      try {
+        response = answer(readBody(ex), counts);
+      } catch (BadRequest e) {
+        fail(ex, e.status(), e.status() == 413 ? "too_large" : "bad_request", e.getMessage(), t0);
+        return;
+      } catch (RuntimeException e) {
+        LOG.warn("A score request failed in the model: {}", e.toString());
+        fail(ex, 500, "model", "The model failed on this request's rows: " + e.getMessage(), t0);
+        return;
+      }
+      send(ex, 200, JSON, json.writeValueAsBytes(response));
+      metrics.answered(200, counts[0], counts[1], seconds(t0));
+    } finally {
+      inFlight.decrementAndGet();
+    }
+  }
+
+  /** Decodes, scores and answers one request; {@code counts} gets {scored, rejected}. */
+  private ObjectNode answer(byte[] body, int[] counts) {
+    JsonNode root;
+    try {
+      root = json.readTree(body);
+    } catch (JsonProcessingException e) {
+      throw new BadRequest(
+          400,
+          "The request body is not valid JSON: "
+              + e.getOriginalMessage()
+              + " (line "
+              + e.getLocation().getLineNr()
+              + ", column "
+              + e.getLocation().getColumnNr()
+              + ").");
+    } catch (IOException e) {
+      throw new BadRequest(400, "The request body cannot be read: " + e.getMessage());
+    }
+    JsonNode rows = root == null ? null : root.get("rows");
+    if (rows == null || !rows.isArray()) {
+      throw new BadRequest(
+          400, "The request body must be an object with an array \"rows\": {\"rows\": [{...}]}.");
+    }
+    int n = rows.size();
+    if (n > settings.maxRows()) {
+      throw new BadRequest(
+          413,
+          "The request has "
+              + n
+              + " rows, more than this server takes in one request ("
+              + settings.maxRows()
+              + "); split it, or start the server with a larger --max-request-rows.");
+    }
+    int width = decoder.width();
+    float[] values = new float[Math.max(1, n) * width];
+    String[] reasons = new String[n];
+    int scorable = 0;
+    for (int i = 0; i < n; i++) {
+      reasons[i] = decoder.fill(rows.get(i), i, values, scorable * width);
+      if (reasons[i] == null) {
+        scorable++;
+      }
+    }
+    ModelOutput out =
+        scorable == 0 ? null : scorer.score(new FeatureBatch(values, scorable, width));
+    ObjectNode response = json.createObjectNode();
+    response.put("model_digest", modelDigest);
+    response.put("rows", n);
+    response.put("scored", scorable);
+    response.put("rejected", n - scorable);
+    ArrayNode results = response.putArray("results");
+    int r = 0;
+    for (int i = 0; i < n; i++) {
+      ObjectNode row = results.addObject();
+      if (reasons[i] != null) {
+        row.put("error", reasons[i]);
+      } else {
+        outputs.write(out, r++, row);
+      }
+    }
+    counts[0] = scorable;
+    counts[1] = n - scorable;
+    return response;
+  }
+
+  private byte[] readBody(HttpExchange ex) {
+    long limit = settings.maxBytes();
+    String declared = ex.getRequestHeaders().getFirst("Content-Length");
+    if (declared != null) {
+      try {
+        if (Long.parseLong(declared.trim()) > limit) {
+          throw tooLarge(declared.trim());
+        }
+      } catch (NumberFormatException e) {
+        throw new BadRequest(400, "Content-Length '" + declared + "' is not a number.");
+      }
+    }
+    try (InputStream in = ex.getRequestBody()) {
+      ByteArrayOutputStream body = new ByteArrayOutputStream();
+      byte[] buf = new byte[16384];
+      int read;
+      while ((read = in.read(buf)) > 0) {
+        body.write(buf, 0, read);
+        if (body.size() > limit) {
+          throw tooLarge("more than " + limit);
+        }
+      }
+      return body.toByteArray();
+    } catch (IOException e) {
+      throw new BadRequest(400, "The request body cannot be read: " + e.getMessage());
+    }
+  }
+
+  private BadRequest tooLarge(String size) {
+    return new BadRequest(
+        413,
+        "The request body has "
+            + size
+            + " bytes, more than this server takes ("
+            + settings.maxBytes()
+            + "); split the rows over several requests, or start the server with a larger"
+            + " --max-request-bytes.");
+  }
+
+  private void fail(HttpExchange ex, int status, String reason, String message, long t0)
+      throws IOException {
+    drainBody(ex);
+    ObjectNode body = json.createObjectNode().put("error", message);
+    send(ex, status, JSON, json.writeValueAsBytes(body));
+    metrics.failed(status, reason, seconds(t0));
+  }
+
+  /** Reads what is left of a refused body, so the connection stays usable for the next request. */
+  private static void drainBody(HttpExchange ex) {
+    try (InputStream in = ex.getRequestBody()) {
+      in.transferTo(OutputStream.nullOutputStream());
+    } catch (IOException ignored) {
+      // the response still goes out; the client may have closed its side
+    }
+  }
+
+  private void metrics(HttpExchange ex) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    metrics.write(out);
+    send(ex, 200, metrics.contentType(), out.toByteArray());
+  }
+
+  private static void text(HttpExchange ex, int status, String body) throws IOException {
+    send(ex, status, "text/plain; charset=utf-8", body.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private static void send(HttpExchange ex, int status, String type, byte[] body)
+      throws IOException {
+    ex.getResponseHeaders().set("Content-Type", type);
+    ex.sendResponseHeaders(status, body.length);
+    try (OutputStream out = ex.getResponseBody()) {
+      out.write(body);
+    }
+  }
+
+  private static double seconds(long t0) {
+    return (System.nanoTime() - t0) / 1e9;
+  }
+}
