@@ -18,8 +18,8 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.logging.log4j.LogManager;
@@ -49,9 +49,10 @@ public final class ScoringServer implements AutoCloseable {
   private final ServingMetrics metrics;
   private final AtomicInteger inFlight = new AtomicInteger();
   private final HttpServer http;
-  private final ExecutorService threads;
+  private final ThreadPoolExecutor threads;
   private volatile boolean ready;
   private volatile boolean stopped;
+  private volatile boolean closing;
 
   private ScoringServer(
       ServerSettings settings,
@@ -71,8 +72,12 @@ public final class ScoringServer implements AutoCloseable {
     this.http = HttpServer.create(new InetSocketAddress(settings.host(), settings.port()), 128);
     AtomicInteger n = new AtomicInteger();
     this.threads =
-        Executors.newFixedThreadPool(
+        new ThreadPoolExecutor(
             settings.threads(),
+            settings.threads(),
+            0,
+            TimeUnit.MILLISECONDS,
+            new LinkedBlockingQueue<>(),
             r -> {
               Thread t = new Thread(r, "shardscore-serving-" + n.incrementAndGet());
               t.setDaemon(true);
@@ -134,23 +139,35 @@ public final class ScoringServer implements AutoCloseable {
   public void drain() {
     ready = false;
     stopped = true;
+    closing = true;
   }
 
   /**
-   * Drains, stops accepting connections, waits up to {@link ServerSettings#drainTimeout} for the
-   * requests in flight to be answered, then releases the model. Idempotent.
+   * Drains, stops accepting connections, waits up to {@link ServerSettings#drainTimeout} until no
+   * request is being read or answered, closes the connections, then releases the model. Idempotent.
    */
   public synchronized void stop() {
-    if (http == null || threads.isShutdown()) {
+    if (threads.isShutdown()) {
       return;
     }
     drain();
     int before = inFlight.get();
-    long seconds = Math.max(1, settings.drainTimeout().toSeconds());
-    http.stop((int) Math.min(Integer.MAX_VALUE, seconds));
+    long deadline = System.nanoTime() + settings.drainTimeout().toNanos();
+    // JDK 17's HttpServer.stop(delay) closes the listener at once but then waits the whole delay
+    // unless an exchange ends meanwhile (JDK-8304065, fixed in 21): it closes the listener on a
+    // thread of its own, and a second stop(0) ends it once nothing is in flight.
+    int seconds =
+        (int) Math.max(1, Math.min(Integer.MAX_VALUE, settings.drainTimeout().toSeconds()));
+    Thread closer = new Thread(() -> http.stop(seconds), "shardscore-serving-close");
+    closer.setDaemon(true);
+    closer.start();
+    awaitListenerClosed(deadline);
+    awaitQuiet(deadline);
+    http.stop(0);
     threads.shutdown();
     try {
-      threads.awaitTermination(seconds, TimeUnit.SECONDS);
+      closer.join(TimeUnit.SECONDS.toMillis(seconds));
+      threads.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
@@ -163,6 +180,37 @@ public final class ScoringServer implements AutoCloseable {
     }
     scorer.close();
     LOG.info("Stopped serving ({} requests were in flight when the drain began)", before);
+  }
+
+  /** Until a new connection to this server is refused, or the deadline. */
+  private void awaitListenerClosed(long deadline) {
+    InetSocketAddress self = new InetSocketAddress(settings.host(), port());
+    while (System.nanoTime() < deadline) {
+      try (java.net.Socket probe = new java.net.Socket()) {
+        probe.connect(self, 200);
+      } catch (java.net.ConnectException refused) {
+        return;
+      } catch (IOException other) {
+        return; // not reachable any more either way
+      }
+      pause();
+    }
+  }
+
+  /** Until no request thread is busy and none is queued, or the deadline. */
+  private void awaitQuiet(long deadline) {
+    while (System.nanoTime() < deadline
+        && (threads.getActiveCount() > 0 || !threads.getQueue().isEmpty() || inFlight.get() > 0)) {
+      pause();
+    }
+  }
+
+  private static void pause() {
+    try {
+      Thread.sleep(10);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   @Override
@@ -325,13 +373,16 @@ public final class ScoringServer implements AutoCloseable {
     send(ex, 200, metrics.contentType(), out.toByteArray());
   }
 
-  private static void text(HttpExchange ex, int status, String body) throws IOException {
+  private void text(HttpExchange ex, int status, String body) throws IOException {
     send(ex, status, "text/plain; charset=utf-8", body.getBytes(StandardCharsets.UTF_8));
   }
 
-  private static void send(HttpExchange ex, int status, String type, byte[] body)
-      throws IOException {
+  private void send(HttpExchange ex, int status, String type, byte[] body) throws IOException {
     ex.getResponseHeaders().set("Content-Type", type);
+    if (closing) {
+      // Draining: the client's next request opens a new connection, which goes elsewhere.
+      ex.getResponseHeaders().set("Connection", "close");
+    }
     ex.sendResponseHeaders(status, body.length);
     try (OutputStream out = ex.getResponseBody()) {
       out.write(body);
