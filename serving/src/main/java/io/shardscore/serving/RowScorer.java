@@ -23,4 +23,28 @@ public interface RowScorer extends AutoCloseable {
   static RowScorer queue(DeviceBatcher batcher) {
     return batch -> batcher.predict(batch, () -> false);
   }
+
+  /** {@code scorer}, running {@code release} (say, ending a hold on the model) after its close. */
+  static RowScorer releasing(RowScorer scorer, Runnable release) {
+    return new RowScorer() {
+      @Override
+      public ModelOutput score(FeatureBatch batch) {
+        return scorer.score(batch);
+      }
+
+      @Override
+      public void observe(ServingMetrics metrics) {
+        scorer.observe(metrics);
+      }
+
+      @Override
+      public void close() {
+        try {
+          scorer.close();
+        } finally {
+          release.run();
+        }
+      }
+    };
+  }
 }

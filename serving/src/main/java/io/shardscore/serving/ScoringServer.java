@@ -96,7 +96,8 @@ public final class ScoringServer implements AutoCloseable {
 
   /**
    * Starts listening, warms the model with one zero row through {@code scorer}, then turns ready.
-   * The server owns {@code scorer} from here on and closes it in {@link #stop}.
+   * The server owns {@code scorer} from here on and closes it in {@link #stop}; if the warm-up
+   * fails, the server is closed again and the caller still owns {@code scorer}.
    */
   public static ScoringServer start(
       ServerSettings settings,
@@ -107,7 +108,13 @@ public final class ScoringServer implements AutoCloseable {
       throws IOException {
     ScoringServer server = new ScoringServer(settings, decoder, outputs, modelDigest, scorer);
     server.http.start();
-    scorer.score(new FeatureBatch(new float[decoder.width()], 1, decoder.width()));
+    try {
+      scorer.score(new FeatureBatch(new float[decoder.width()], 1, decoder.width()));
+    } catch (RuntimeException | Error e) {
+      server.http.stop(0);
+      server.threads.shutdownNow();
+      throw e;
+    }
     server.ready = true;
     LOG.info(
         "Serving model {} on http://{}:{}/v1/score ({} features, at most {} rows and {} bytes a"

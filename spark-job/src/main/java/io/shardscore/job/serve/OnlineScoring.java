@@ -59,20 +59,25 @@ public final class OnlineScoring {
             m.featureWidth(),
             hadoop,
             "model.path");
-    ModelBinding model = ModelBinding.probe(spec, hadoop, "model.features");
-    PredictionColumns p = PredictionColumns.resolve(m.outputs(), model.outputWidth());
-    List<FeatureInput> features =
-        m.featureColumns().stream()
-            .map((FeatureColumn f) -> new FeatureInput(f.column(), f.length(), f.array()))
-            .toList();
+    // Loaded first with every core for the engine's intra-op threads; the probe (one zero row, as
+    // a run makes it) then reuses the loaded model from the registry.
     int cores = Runtime.getRuntime().availableProcessors();
     LoadedModel loaded =
-        ModelRegistry.acquire(spec, model.source(), EngineSettings.forTaskCpus(cores));
-    RowScorer scorer =
-        batching == Batching.QUEUE
-            ? RowScorer.queue(loaded.batcher(queueSettings(cfg)))
-            : new SessionPool(loaded, cores);
+        ModelRegistry.acquire(
+            spec, ModelBinding.source(spec, hadoop), EngineSettings.forTaskCpus(cores));
     try {
+      ModelBinding model = ModelBinding.probe(spec, hadoop, "model.features");
+      PredictionColumns p = PredictionColumns.resolve(m.outputs(), model.outputWidth());
+      List<FeatureInput> features =
+          m.featureColumns().stream()
+              .map((FeatureColumn f) -> new FeatureInput(f.column(), f.length(), f.array()))
+              .toList();
+      RowScorer scorer =
+          RowScorer.releasing(
+              batching == Batching.QUEUE
+                  ? RowScorer.queue(loaded.batcher(queueSettings(cfg)))
+                  : new SessionPool(loaded, cores),
+              loaded::close);
       return ScoringServer.start(
           settings,
           new RowDecoder(features),
@@ -80,9 +85,12 @@ public final class OnlineScoring {
           spec.digest(),
           scorer);
     } catch (IOException e) {
-      scorer.close();
+      loaded.close();
       throw new UncheckedIOException(
           "Cannot listen on " + settings.host() + ":" + settings.port() + ": " + e.getMessage(), e);
+    } catch (RuntimeException e) {
+      loaded.close();
+      throw e;
     }
   }
 
