@@ -30,6 +30,11 @@ final class TestModel {
   final LoadedModel loaded;
 
   TestModel(Path dir) {
+    this(dir, 1);
+  }
+
+  /** The model, loaded with {@code threads} intra-op threads. */
+  TestModel(Path dir, int threads) {
     Path file = dir.resolve("model.onnx");
     try {
       OnnxMlpWriter.write(mlp, file);
@@ -42,7 +47,7 @@ final class TestModel {
             ModelEngine.ONNX_RUNTIME,
             ModelDigest.of(file, ModelEngine.ONNX_RUNTIME),
             4);
-    loaded = ModelRegistry.acquire(spec, () -> file, EngineSettings.forTaskCpus(1));
+    loaded = ModelRegistry.acquire(spec, () -> file, EngineSettings.forTaskCpus(threads));
   }
 
   RowScorer queue(int maxRows, long maxWaitMillis) {
