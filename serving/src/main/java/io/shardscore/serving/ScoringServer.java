@@ -51,8 +51,7 @@ public final class ScoringServer implements AutoCloseable {
   private final HttpServer http;
   private final ThreadPoolExecutor threads;
   private volatile boolean ready;
-  private volatile boolean stopped;
-  private volatile boolean closing;
+  private volatile boolean draining;
 
   private ScoringServer(
       ServerSettings settings,
@@ -67,7 +66,6 @@ public final class ScoringServer implements AutoCloseable {
     this.modelDigest = modelDigest;
     this.scorer = scorer;
     this.metrics = new ServingMetrics(inFlight::get, () -> ready);
-    io.shardscore.model.ModelEvents.listen(metrics);
     scorer.observe(metrics);
     this.http = HttpServer.create(new InetSocketAddress(settings.host(), settings.port()), 128);
     AtomicInteger n = new AtomicInteger();
@@ -90,7 +88,9 @@ public final class ScoringServer implements AutoCloseable {
         "/readyz",
         ex ->
             text(
-                ex, ready ? 200 : 503, ready ? "ready\n" : stopped ? "draining\n" : "not ready\n"));
+                ex,
+                ready ? 200 : 503,
+                ready ? "ready\n" : draining ? "draining\n" : "not ready\n"));
     http.createContext("/metrics", this::metrics);
   }
 
@@ -128,6 +128,16 @@ public final class ScoringServer implements AutoCloseable {
     return server;
   }
 
+  /**
+   * This server's metrics as a listener of the JVM's model events, which give the rows of each
+   * coalesced model call: the owner of the JVM (the serve command) passes it to {@link
+   * io.shardscore.model.ModelEvents#listen}; a library caller sharing the JVM with a Spark
+   * executor's metrics leaves it alone.
+   */
+  public io.shardscore.model.ModelEvents.Listener modelEvents() {
+    return metrics;
+  }
+
   /** The port it listens on (the one picked when {@link ServerSettings#port} was 0). */
   public int port() {
     return http.getAddress().getPort();
@@ -145,8 +155,7 @@ public final class ScoringServer implements AutoCloseable {
   /** Readiness off: a load balancer stops sending, while requests that still come are served. */
   public void drain() {
     ready = false;
-    stopped = true;
-    closing = true;
+    draining = true;
   }
 
   /**
@@ -386,7 +395,7 @@ public final class ScoringServer implements AutoCloseable {
 
   private void send(HttpExchange ex, int status, String type, byte[] body) throws IOException {
     ex.getResponseHeaders().set("Content-Type", type);
-    if (closing) {
+    if (draining) {
       // Draining: the client's next request opens a new connection, which goes elsewhere.
       ex.getResponseHeaders().set("Connection", "close");
     }

@@ -18,8 +18,9 @@ import java.util.function.IntSupplier;
  * What one server reports at {@code /metrics}, in Prometheus text format: score requests by status,
  * rows by outcome, request latency, model-call batch sizes, the batching queue's depth, requests in
  * flight, errors by reason, model loads and readiness. Its own registry, so two servers in one JVM
- * (tests) do not share counters; model-call sizes come from the JVM-wide {@link ModelEvents}, which
- * reports to the server that listened last.
+ * (tests) do not share counters. Through the batching queue, model-call sizes come from the
+ * JVM-wide {@link ModelEvents}, to which the JVM's owner subscribes these metrics (see {@link
+ * ScoringServer#modelEvents}).
  */
 public final class ServingMetrics implements ModelEvents.Listener {
   private final PrometheusRegistry registry = new PrometheusRegistry();

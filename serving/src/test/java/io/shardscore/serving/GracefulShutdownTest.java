@@ -68,7 +68,7 @@ class GracefulShutdownTest {
     } finally {
       gated.open();
       server.stop();
-      model.loaded.close();
+      model.close();
     }
   }
 
@@ -95,7 +95,7 @@ class GracefulShutdownTest {
     ScoringServer server = model.serve(model.queue(8, 0), TestModel.anyPort());
     int port = server.port();
     server.stop();
-    model.loaded.close();
+    model.close();
     assertThrows(ConnectException.class, () -> new Socket("127.0.0.1", port).close());
     assertTrue(!server.ready());
   }

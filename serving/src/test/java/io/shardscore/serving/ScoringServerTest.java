@@ -36,7 +36,7 @@ class ScoringServerTest {
   @AfterAll
   static void stop() {
     server.stop();
-    model.loaded.close();
+    model.close();
   }
 
   static String row(double age, double... spend) {

@@ -5,6 +5,7 @@ import io.shardscore.model.EngineSettings;
 import io.shardscore.model.LoadedModel;
 import io.shardscore.model.ModelDigest;
 import io.shardscore.model.ModelEngine;
+import io.shardscore.model.ModelEvents;
 import io.shardscore.model.ModelRegistry;
 import io.shardscore.model.ModelSpec;
 import io.shardscore.model.onnx.Mlp;
@@ -54,13 +55,22 @@ final class TestModel {
     return RowScorer.queue(loaded.batcher(new BatchingSettings(maxRows, maxWaitMillis * 1000)));
   }
 
+  /** A server on this model; its metrics listen to the JVM's model events until {@link #close}. */
   ScoringServer serve(RowScorer scorer, ServerSettings settings) {
     try {
-      return ScoringServer.start(
-          settings, new RowDecoder(FEATURES), OUTPUTS, spec.digest(), scorer);
+      ScoringServer server =
+          ScoringServer.start(settings, new RowDecoder(FEATURES), OUTPUTS, spec.digest(), scorer);
+      ModelEvents.listen(server.modelEvents());
+      return server;
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
+  }
+
+  /** Ends the hold on the model and stops listening to model events. */
+  void close() {
+    ModelEvents.listen(null);
+    loaded.close();
   }
 
   static ServerSettings anyPort() {

@@ -2,6 +2,7 @@ package io.shardscore.job.cli;
 
 import io.shardscore.job.config.JobConfigReader;
 import io.shardscore.job.serve.OnlineScoring;
+import io.shardscore.model.ModelEvents;
 import io.shardscore.serving.ScoringServer;
 import io.shardscore.serving.ServerSettings;
 import java.nio.file.Path;
@@ -97,6 +98,8 @@ final class ServeCommand implements Callable<Integer> {
         new ServerSettings(
             host, port, maxRows, maxBytes, threads, Duration.ofSeconds(drainTimeoutSeconds));
     ScoringServer server = OnlineScoring.start(JobConfigReader.read(config), settings, mode);
+    // This process is the server's alone: its metrics hear every coalesced model call.
+    ModelEvents.listen(server.modelEvents());
     System.out.println(
         "shardscore serve: listening on http://" + host + ":" + server.port() + " (ready)");
     CountDownLatch stopped = new CountDownLatch(1);
