@@ -114,6 +114,7 @@ final class ServeCommand implements Callable<Integer> {
                     Thread.currentThread().interrupt();
                   }
                   server.stop();
+                  System.out.println("shardscore serve: drained and stopped");
                   stopped.countDown();
                 },
                 "shardscore-serve-drain"));
