@@ -66,7 +66,6 @@ public final class ScoringServer implements AutoCloseable {
     this.modelDigest = modelDigest;
     this.scorer = scorer;
     this.metrics = new ServingMetrics(inFlight::get, () -> ready);
-    scorer.observe(metrics);
     this.http = HttpServer.create(new InetSocketAddress(settings.host(), settings.port()), 128);
     AtomicInteger n = new AtomicInteger();
     this.threads =
@@ -115,6 +114,7 @@ public final class ScoringServer implements AutoCloseable {
       server.threads.shutdownNow();
       throw e;
     }
+    scorer.observe(server.metrics); // from here on: the warm-up is not a request's call
     server.ready = true;
     LOG.info(
         "Serving model {} on http://{}:{}/v1/score ({} features, at most {} rows and {} bytes a"
