@@ -24,6 +24,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 HTML_MARK = "##shardscore-nb-html## "
@@ -95,7 +96,14 @@ def check_versions_agree(ammonite_cp, spark_cp):
             "the Ammonite class path shadows other versions of spark-job's dependencies (pin them"
             " in notebooks/pom.xml):\n  " + "\n  ".join(differ)
         )
-    return amm.get(("org.scala-lang", "scala-library")), amm.get(("org.scala-lang", "scala-compiler"))
+    library = amm.get(("org.scala-lang", "scala-library"))
+    compiler = amm.get(("org.scala-lang", "scala-compiler"))
+    if library is None or library != compiler:
+        raise NotebookFailure(
+            f"Ammonite's scala-library {library} and scala-compiler {compiler} differ (pin them in"
+            " notebooks/pom.xml)"
+        )
+    return library, compiler
 
 
 def script_of(code_cells):
@@ -274,8 +282,10 @@ def main():
         library, compiler = check_versions_agree(args.ammonite_classpath, args.spark_classpath)
         print(f"Ammonite class path: scala-library {library}, scala-compiler {compiler}, agrees with spark-job's")
         for nb_path in args.notebooks:
+            started = time.monotonic()
             executed = run_notebook(nb_path.resolve(), args, nbformat)
-            print(f"{nb_path.name}: every cell ran; executed copy {executed}")
+            seconds = time.monotonic() - started
+            print(f"{nb_path.name}: every cell ran ({seconds:.0f} s); executed copy {executed}")
             if not args.no_render:
                 print(f"{nb_path.name}: rendered and screenshotted: {render(executed, args)}")
     except NotebookFailure as e:
