@@ -85,6 +85,9 @@ def artifacts(classpath_file):
 
 def check_versions_agree(ammonite_cp, spark_cp):
     """Ammonite's jars come first on the class path: each must be the version Spark's build uses."""
+    for built in (ammonite_cp, spark_cp):
+        if not Path(built).is_file():
+            raise NotebookFailure(f"{built} does not exist: build first (mvn -q -DskipTests package)")
     amm, spark = artifacts(ammonite_cp), artifacts(spark_cp)
     differ = [
         f"{g}:{a} Ammonite {amm[(g, a)]}, spark-job {spark[(g, a)]}"
@@ -167,9 +170,12 @@ def run_notebook(nb_path, args, nbformat):
         + ["--home", str(work / "ammonite-home"), "--no-home-predef"]
         + ["--predef", str(work / "predef.sc"), "--color", "false", str(script)]
     )
-    proc = subprocess.run(
-        command, cwd=nb_path.parent, env=env, capture_output=True, text=True, timeout=args.timeout
-    )
+    try:
+        proc = subprocess.run(
+            command, cwd=nb_path.parent, env=env, capture_output=True, text=True, timeout=args.timeout
+        )
+    except subprocess.TimeoutExpired:
+        raise NotebookFailure(f"{nb_path.name}: did not finish within {args.timeout} s (--timeout)")
     (work / "stdout.txt").write_text(proc.stdout)
     (work / "stderr.txt").write_text(proc.stderr)
     if any((work / "coursier-cache").rglob("*")):
@@ -205,7 +211,10 @@ def run_notebook(nb_path, args, nbformat):
             f" the error: {executed}\n{tail}"
         )
 
-    nbformat.validate(nbformat.read(str(executed), as_version=4))
+    try:
+        nbformat.validate(nbformat.read(str(executed), as_version=4))
+    except nbformat.ValidationError as e:
+        raise NotebookFailure(f"the executed copy {executed} is not valid nbformat 4: {e.message}")
     for number, cell in code_cells:
         if not cell.outputs:
             raise NotebookFailure(f"{nb_path.name}: cell {number} ran but shows nothing")
@@ -277,6 +286,12 @@ def main():
     parser.add_argument("--timeout", type=int, default=600, help="seconds per notebook")
     args = parser.parse_args()
     nbformat = import_nbformat()
+    if not args.no_render:
+        # Checked before any notebook runs, so that a missing package fails at once.
+        if shutil.which("jupyter-nbconvert") is None:
+            missing("jupyter-nbconvert", "jupyter-nbconvert")
+        if not (shutil.which("chromium") or shutil.which("chromium-browser")):
+            missing("chromium", "chromium")
     Path(args.out).mkdir(parents=True, exist_ok=True)
     try:
         library, compiler = check_versions_agree(args.ammonite_classpath, args.spark_classpath)
