@@ -1,8 +1,17 @@
 #!/usr/bin/env bash
 # What can be checked of docker/ without a Docker engine (run by .ci/run after the jar is built):
-# the compose file parses and validates, and every file the Dockerfile copies exists.
+# the Dockerfile passes a linter (instructions, arguments, ports, flags), the compose file parses and
+# validates, and every file the Dockerfile copies exists.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+lint="${DOCKERFILE_LINT:-target/dockerfile-lint/node_modules/.bin/dockerfile-utils}"
+if [ ! -x "$lint" ]; then
+  echo "no Dockerfile linter at $lint: install it with" >&2
+  echo "  npm install --no-audit --no-fund --prefix target/dockerfile-lint dockerfile-utils@0.16.3" >&2
+  echo "(.ci/run does), or point DOCKERFILE_LINT at a dockerfile-utils binary" >&2
+  exit 2
+fi
+"$lint" lint docker/Dockerfile
 docker-compose -f docker/compose.yaml config -q
 missing=0
 while read -r src; do
@@ -12,4 +21,4 @@ while read -r src; do
   fi
 done < <(grep -E '^COPY ' docker/Dockerfile | sed -E 's/--[a-z]+=[^ ]+ //g' | awk '{print $2}')
 [ "$missing" -eq 0 ]
-echo "docker/: compose.yaml valid, every file docker/Dockerfile copies exists"
+echo "docker/: Dockerfile lints clean, compose.yaml valid, every file docker/Dockerfile copies exists"
