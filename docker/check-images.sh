@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # What can be checked of docker/ without a Docker engine (run by .ci/run after the jar is built):
-# the Dockerfile passes a linter (instructions, arguments, ports, flags), the compose file parses and
-# validates, and every file the Dockerfile copies exists.
+# both Dockerfiles (the image and docker/airflow/) pass a linter (instructions, arguments, ports,
+# flags), the compose file parses and validates with and without its airflow profile, and every
+# file the Dockerfiles copy from the build context exists.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 lint="${DOCKERFILE_LINT:-target/dockerfile-lint/node_modules/.bin/dockerfile-utils}"
@@ -12,13 +13,16 @@ if [ ! -x "$lint" ]; then
   exit 2
 fi
 "$lint" lint docker/Dockerfile
+"$lint" lint docker/airflow/Dockerfile
 docker-compose -f docker/compose.yaml config -q
+docker-compose -f docker/compose.yaml --profile airflow config -q
 missing=0
 while read -r src; do
   if [ ! -e "$src" ]; then
-    echo "docker/Dockerfile copies $src, which does not exist (run mvn -q -DskipTests package first)" >&2
+    echo "a Dockerfile copies $src, which does not exist (run mvn -q -DskipTests package first)" >&2
     missing=1
   fi
-done < <(grep -E '^COPY ' docker/Dockerfile | sed -E 's/--[a-z]+=[^ ]+ //g' | awk '{print $2}')
+done < <(cat docker/Dockerfile docker/airflow/Dockerfile | grep -E '^COPY ' | grep -v -- '--from=' |
+  sed -E 's/--[a-z]+=[^ ]+ //g' | awk '{print $2}')
 [ "$missing" -eq 0 ]
-echo "docker/: Dockerfile lints clean, compose.yaml valid, every file docker/Dockerfile copies exists"
+echo "docker/: both Dockerfiles lint clean, compose.yaml valid (with its airflow profile), every file they copy exists"
