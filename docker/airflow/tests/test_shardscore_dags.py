@@ -158,6 +158,21 @@ class DagStructureTest(unittest.TestCase):
 
 
 class RealRunTest(unittest.TestCase):
+    def test_shipped_job_file_is_valid_and_fits_the_demo_data(self):
+        # docker/airflow/churn-nightly.yaml is what the Airflow image's DAGs run with.
+        shipped = REPO / "docker" / "airflow" / "churn-nightly.yaml"
+        result = subprocess.run([os.environ["SHARDSCORE_LAUNCHER"], "validate", "--config",
+                                 str(shipped)], capture_output=True, text=True)
+        self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
+
+        def features(text):
+            block = text.split("features:", 1)[1]
+            return re.findall(r"^\s+- (\S+)\s*$", block.split("\n  outputs:")[0].split(
+                "\nscoring:")[0], re.M)
+
+        demo_job = Path(os.environ["SHARDSCORE_JOB"]).read_text()
+        self.assertEqual(features(shipped.read_text()), features(demo_job))
+
     def test_1_spark_submit_scores_one_date(self):
         outcome = run_like_airflow(DAGS.nightly.tasks["score"], DATES[0])
         self.assertEqual(outcome, ("success", 1))

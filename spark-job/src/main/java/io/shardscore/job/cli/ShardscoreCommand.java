@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 
 /**
  * The {@code shardscore} command: {@code run}, {@code plan}, {@code validate}, {@code report},
- * {@code demo}.
+ * {@code demo}, {@code serve}.
  */
 @Command(
     name = "shardscore",
@@ -27,7 +27,8 @@ import picocli.CommandLine.Command;
       SyncCommand.class,
       ValidateCommand.class,
       ReportCommand.class,
-      DemoCommand.class
+      DemoCommand.class,
+      ServeCommand.class
     })
 public final class ShardscoreCommand implements Runnable {
 

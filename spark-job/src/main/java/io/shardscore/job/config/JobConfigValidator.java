@@ -106,6 +106,24 @@ public final class JobConfigValidator {
     return config;
   }
 
+  /**
+   * Validates only the {@code model:} and {@code scoring:} sections, as {@code shardscore serve}
+   * reads a job file: the same checks and messages as {@link #validate(JobConfig)} gives them.
+   */
+  public static JobConfig validateModelAndScoring(JobConfig config) {
+    List<String> problems = new ArrayList<>();
+    for (Setting<?> setting : Settings.all()) {
+      if (setting.key().startsWith("model.") || setting.key().startsWith("scoring.")) {
+        problems.addAll(setting.problems(config));
+      }
+    }
+    validateModel(config.model(), problems);
+    if (!problems.isEmpty()) {
+      throw new JobConfigException(problems);
+    }
+    return config;
+  }
+
   private static void validateSharding(ShardingConfig s, List<String> problems) {
     if (s == null) {
       problems.add(

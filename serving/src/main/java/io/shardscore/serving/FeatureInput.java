@@ -1,0 +1,23 @@
+package io.shardscore.serving;
+
+/**
+ * One entry of {@code model.features} as a request row carries it: a scalar field feeding one
+ * value, or a fixed-length array field feeding {@code length} values, in tensor order.
+ *
+ * @param column the row's field, named as in the job file
+ * @param length values it feeds: 1 for a scalar
+ * @param array whether the field holds a JSON array
+ */
+public record FeatureInput(String column, int length, boolean array) {
+  public FeatureInput {
+    if (column == null || column.isBlank() || length < 1 || (!array && length != 1)) {
+      throw new IllegalArgumentException(
+          "feature " + column + "[" + length + "] (array " + array + ") is not a feature");
+    }
+  }
+
+  @Override
+  public String toString() {
+    return array ? column + "[" + length + "]" : column;
+  }
+}

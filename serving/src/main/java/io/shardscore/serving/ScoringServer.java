@@ -1,0 +1,411 @@
+package io.shardscore.serving;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import io.shardscore.model.FeatureBatch;
+import io.shardscore.model.ModelOutput;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.logging.log4j.LogManager;
+import org.apache.logging.log4j.Logger;
+
+/**
+ * One online scoring instance: {@code POST /v1/score}, {@code GET /healthz}, {@code GET /readyz},
+ * {@code GET /metrics} on the JDK's HTTP server, bound to {@link ServerSettings#host}. Ready once
+ * the model answered one warm-up batch through the same path as requests; {@link #drain} turns
+ * readiness off while requests are still served, and {@link #stop} stops accepting connections,
+ * lets the requests in flight finish (bounded) and releases the model.
+ */
+public final class ScoringServer implements AutoCloseable {
+  private static final Logger LOG = LogManager.getLogger(ScoringServer.class);
+  private static final String JSON = "application/json";
+
+  private final ObjectMapper json =
+      JsonMapper.builder()
+          .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
+          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+          .build();
+  private final ServerSettings settings;
+  private final RowDecoder decoder;
+  private final PredictionOutputs outputs;
+  private final String modelDigest;
+  private final RowScorer scorer;
+  private final ServingMetrics metrics;
+  private final AtomicInteger inFlight = new AtomicInteger();
+  private final HttpServer http;
+  private final ThreadPoolExecutor threads;
+  private volatile boolean ready;
+  private volatile boolean draining;
+
+  private ScoringServer(
+      ServerSettings settings,
+      RowDecoder decoder,
+      PredictionOutputs outputs,
+      String modelDigest,
+      RowScorer scorer)
+      throws IOException {
+    this.settings = settings;
+    this.decoder = decoder;
+    this.outputs = outputs;
+    this.modelDigest = modelDigest;
+    this.scorer = scorer;
+    this.metrics = new ServingMetrics(inFlight::get, () -> ready);
+    this.http = HttpServer.create(new InetSocketAddress(settings.host(), settings.port()), 128);
+    AtomicInteger n = new AtomicInteger();
+    this.threads =
+        new ThreadPoolExecutor(
+            settings.threads(),
+            settings.threads(),
+            0,
+            TimeUnit.MILLISECONDS,
+            new LinkedBlockingQueue<>(),
+            r -> {
+              Thread t = new Thread(r, "shardscore-serving-" + n.incrementAndGet());
+              t.setDaemon(true);
+              return t;
+            });
+    http.setExecutor(threads);
+    http.createContext("/v1/score", this::score);
+    http.createContext("/healthz", ex -> text(ex, 200, "ok\n"));
+    http.createContext(
+        "/readyz",
+        ex ->
+            text(
+                ex,
+                ready ? 200 : 503,
+                ready ? "ready\n" : draining ? "draining\n" : "not ready\n"));
+    http.createContext("/metrics", this::metrics);
+  }
+
+  /**
+   * Starts listening, warms the model with one zero row through {@code scorer}, then turns ready.
+   * The server owns {@code scorer} from here on and closes it in {@link #stop}; if the warm-up
+   * fails, the server is closed again and the caller still owns {@code scorer}.
+   */
+  public static ScoringServer start(
+      ServerSettings settings,
+      RowDecoder decoder,
+      PredictionOutputs outputs,
+      String modelDigest,
+      RowScorer scorer)
+      throws IOException {
+    ScoringServer server = new ScoringServer(settings, decoder, outputs, modelDigest, scorer);
+    server.http.start();
+    try {
+      scorer.score(new FeatureBatch(new float[decoder.width()], 1, decoder.width()));
+    } catch (RuntimeException | Error e) {
+      server.http.stop(0);
+      server.threads.shutdownNow();
+      throw e;
+    }
+    scorer.observe(server.metrics); // from here on: the warm-up is not a request's call
+    server.ready = true;
+    LOG.info(
+        "Serving model {} on http://{}:{}/v1/score ({} features, at most {} rows and {} bytes a"
+            + " request)",
+        modelDigest.substring(0, Math.min(12, modelDigest.length())),
+        settings.host(),
+        server.port(),
+        decoder.width(),
+        settings.maxRows(),
+        settings.maxBytes());
+    return server;
+  }
+
+  /**
+   * This server's metrics as a listener of the JVM's model events, which give the rows of each
+   * coalesced model call: the owner of the JVM (the serve command) passes it to {@link
+   * io.shardscore.model.ModelEvents#listen}; a library caller sharing the JVM with a Spark
+   * executor's metrics leaves it alone.
+   */
+  public io.shardscore.model.ModelEvents.Listener modelEvents() {
+    return metrics;
+  }
+
+  /** The port it listens on (the one picked when {@link ServerSettings#port} was 0). */
+  public int port() {
+    return http.getAddress().getPort();
+  }
+
+  public boolean ready() {
+    return ready;
+  }
+
+  /** Score requests being served now. */
+  public int inFlight() {
+    return inFlight.get();
+  }
+
+  /** Readiness off: a load balancer stops sending, while requests that still come are served. */
+  public void drain() {
+    ready = false;
+    draining = true;
+  }
+
+  /**
+   * Drains, stops accepting connections, waits up to {@link ServerSettings#drainTimeout} until no
+   * request is being read or answered, closes the connections, then releases the model. Idempotent.
+   */
+  public synchronized void stop() {
+    if (threads.isShutdown()) {
+      return;
+    }
+    drain();
+    int before = inFlight.get();
+    long deadline = System.nanoTime() + settings.drainTimeout().toNanos();
+    // JDK 17's HttpServer.stop(delay) closes the listener at once but then waits the whole delay
+    // unless an exchange ends meanwhile (JDK-8304065, fixed in 21): it closes the listener on a
+    // thread of its own, and a second stop(0) ends it once nothing is in flight.
+    int seconds =
+        (int) Math.max(1, Math.min(Integer.MAX_VALUE, settings.drainTimeout().toSeconds()));
+    Thread closer = new Thread(() -> http.stop(seconds), "shardscore-serving-close");
+    closer.setDaemon(true);
+    closer.start();
+    awaitListenerClosed(deadline);
+    awaitQuiet(deadline);
+    http.stop(0);
+    threads.shutdown();
+    try {
+      closer.join(TimeUnit.SECONDS.toMillis(seconds));
+      threads.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    int left = inFlight.get();
+    if (left > 0) {
+      LOG.warn(
+          "Stopped with {} score requests still in flight after {} s; raise --drain-timeout.",
+          left,
+          seconds);
+    }
+    scorer.close();
+    LOG.info("Stopped serving ({} requests were in flight when the drain began)", before);
+  }
+
+  /** Until a new connection to this server is refused, or the deadline. */
+  private void awaitListenerClosed(long deadline) {
+    InetSocketAddress self = new InetSocketAddress(settings.host(), port());
+    while (System.nanoTime() < deadline) {
+      try (java.net.Socket probe = new java.net.Socket()) {
+        probe.connect(self, 200);
+      } catch (java.net.ConnectException refused) {
+        return;
+      } catch (IOException other) {
+        return; // not reachable any more either way
+      }
+      pause();
+    }
+  }
+
+  /** Until no request thread is busy and none is queued, or the deadline. */
+  private void awaitQuiet(long deadline) {
+    while (System.nanoTime() < deadline
+        && (threads.getActiveCount() > 0 || !threads.getQueue().isEmpty() || inFlight.get() > 0)) {
+      pause();
+    }
+  }
+
+  private static void pause() {
+    try {
+      Thread.sleep(10);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Override
+  public void close() {
+    stop();
+  }
+
+  private void score(HttpExchange ex) throws IOException {
+    long t0 = System.nanoTime();
+    inFlight.incrementAndGet();
+    try {
+      if (!"POST".equals(ex.getRequestMethod())) {
+        ex.getResponseHeaders().add("Allow", "POST");
+        fail(ex, 405, "method", "/v1/score takes POST with a JSON body {\"rows\": [...]}.", t0);
+        return;
+      }
+      ObjectNode response;
+      int[] counts = new int[2];
+      try {
+        response = answer(readBody(ex), counts);
+      } catch (BadRequest e) {
+        fail(ex, e.status(), e.status() == 413 ? "too_large" : "bad_request", e.getMessage(), t0);
+        return;
+      } catch (RuntimeException e) {
+        LOG.warn("A score request failed in the model: {}", e.toString());
+        fail(ex, 500, "model", "The model failed on this request's rows: " + e.getMessage(), t0);
+        return;
+      }
+      send(ex, 200, JSON, json.writeValueAsBytes(response));
+      metrics.answered(200, counts[0], counts[1], seconds(t0));
+    } finally {
+      inFlight.decrementAndGet();
+    }
+  }
+
+  /** Decodes, scores and answers one request; {@code counts} gets {scored, rejected}. */
+  private ObjectNode answer(byte[] body, int[] counts) {
+    JsonNode root;
+    try {
+      root = json.readTree(body);
+    } catch (JsonProcessingException e) {
+      throw new BadRequest(
+          400,
+          "The request body is not valid JSON: "
+              + e.getOriginalMessage()
+              + " (line "
+              + e.getLocation().getLineNr()
+              + ", column "
+              + e.getLocation().getColumnNr()
+              + ").");
+    } catch (IOException e) {
+      throw new BadRequest(400, "The request body cannot be read: " + e.getMessage());
+    }
+    JsonNode rows = root == null ? null : root.get("rows");
+    if (rows == null || !rows.isArray()) {
+      throw new BadRequest(
+          400, "The request body must be an object with an array \"rows\": {\"rows\": [{...}]}.");
+    }
+    int n = rows.size();
+    if (n > settings.maxRows()) {
+      throw new BadRequest(
+          413,
+          "The request has "
+              + n
+              + " rows, more than this server takes in one request ("
+              + settings.maxRows()
+              + "); split it, or start the server with a larger --max-request-rows.");
+    }
+    int width = decoder.width();
+    float[] values = new float[Math.max(1, n) * width];
+    String[] reasons = new String[n];
+    int scorable = 0;
+    for (int i = 0; i < n; i++) {
+      reasons[i] = decoder.fill(rows.get(i), i, values, scorable * width);
+      if (reasons[i] == null) {
+        scorable++;
+      }
+    }
+    ModelOutput out =
+        scorable == 0 ? null : scorer.score(new FeatureBatch(values, scorable, width));
+    ObjectNode response = json.createObjectNode();
+    response.put("model_digest", modelDigest);
+    response.put("rows", n);
+    response.put("scored", scorable);
+    response.put("rejected", n - scorable);
+    ArrayNode results = response.putArray("results");
+    int r = 0;
+    for (int i = 0; i < n; i++) {
+      ObjectNode row = results.addObject();
+      if (reasons[i] != null) {
+        row.put("error", reasons[i]);
+      } else {
+        outputs.write(out, r++, row);
+      }
+    }
+    counts[0] = scorable;
+    counts[1] = n - scorable;
+    return response;
+  }
+
+  private byte[] readBody(HttpExchange ex) {
+    long limit = settings.maxBytes();
+    String declared = ex.getRequestHeaders().getFirst("Content-Length");
+    if (declared != null) {
+      try {
+        if (Long.parseLong(declared.trim()) > limit) {
+          throw tooLarge(declared.trim());
+        }
+      } catch (NumberFormatException e) {
+        throw new BadRequest(400, "Content-Length '" + declared + "' is not a number.");
+      }
+    }
+    try (InputStream in = ex.getRequestBody()) {
+      ByteArrayOutputStream body = new ByteArrayOutputStream();
+      byte[] buf = new byte[16384];
+      int read;
+      while ((read = in.read(buf)) > 0) {
+        body.write(buf, 0, read);
+        if (body.size() > limit) {
+          throw tooLarge("more than " + limit);
+        }
+      }
+      return body.toByteArray();
+    } catch (IOException e) {
+      throw new BadRequest(400, "The request body cannot be read: " + e.getMessage());
+    }
+  }
+
+  private BadRequest tooLarge(String size) {
+    return new BadRequest(
+        413,
+        "The request body has "
+            + size
+            + " bytes, more than this server takes ("
+            + settings.maxBytes()
+            + "); split the rows over several requests, or start the server with a larger"
+            + " --max-request-bytes.");
+  }
+
+  private void fail(HttpExchange ex, int status, String reason, String message, long t0)
+      throws IOException {
+    drainBody(ex);
+    ObjectNode body = json.createObjectNode().put("error", message);
+    send(ex, status, JSON, json.writeValueAsBytes(body));
+    metrics.failed(status, reason, seconds(t0));
+  }
+
+  /** Reads what is left of a refused body, so the connection stays usable for the next request. */
+  private static void drainBody(HttpExchange ex) {
+    try (InputStream in = ex.getRequestBody()) {
+      in.transferTo(OutputStream.nullOutputStream());
+    } catch (IOException ignored) {
+      // the response still goes out; the client may have closed its side
+    }
+  }
+
+  private void metrics(HttpExchange ex) throws IOException {
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    metrics.write(out);
+    send(ex, 200, metrics.contentType(), out.toByteArray());
+  }
+
+  private void text(HttpExchange ex, int status, String body) throws IOException {
+    send(ex, status, "text/plain; charset=utf-8", body.getBytes(StandardCharsets.UTF_8));
+  }
+
+  private void send(HttpExchange ex, int status, String type, byte[] body) throws IOException {
+    ex.getResponseHeaders().set("Content-Type", type);
+    if (draining) {
+      // Draining: the client's next request opens a new connection, which goes elsewhere.
+      ex.getResponseHeaders().set("Connection", "close");
+    }
+    ex.sendResponseHeaders(status, body.length);
+    try (OutputStream out = ex.getResponseBody()) {
+      out.write(body);
+    }
+  }
+
+  private static double seconds(long t0) {
+    return (System.nanoTime() - t0) / 1e9;
+  }
+}

@@ -1,0 +1,124 @@
+package io.shardscore.job.cli;
+
+import io.shardscore.job.config.JobConfigReader;
+import io.shardscore.job.serve.OnlineScoring;
+import io.shardscore.model.ModelEvents;
+import io.shardscore.serving.ScoringServer;
+import io.shardscore.serving.ServerSettings;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code shardscore serve}: the job file's model online over HTTP until SIGTERM, then a graceful
+ * drain. Reads only {@code model:} and {@code scoring:}; starts no Spark session.
+ */
+@Command(
+    name = "serve",
+    description = {
+      "Serve the job file's model over HTTP: POST /v1/score, GET /healthz, /readyz, /metrics.",
+      "Reads the model: and scoring: sections (same keys and checks as run). Concurrent requests",
+      "are coalesced by the batching queue (scoring.queue-max-rows, scoring.queue-max-wait-ms).",
+      "SIGTERM: /readyz turns 503, requests in flight finish (--drain-timeout), then exit 0."
+    },
+    mixinStandardHelpOptions = true)
+final class ServeCommand implements Callable<Integer> {
+  @Option(names = "--config", required = true, paramLabel = "FILE", description = "Job YAML file.")
+  Path config;
+
+  @Option(
+      names = "--port",
+      defaultValue = "8080",
+      description = "Port to listen on (0: any free port). Default: ${DEFAULT-VALUE}.")
+  int port;
+
+  @Option(
+      names = "--host",
+      defaultValue = ServerSettings.DEFAULT_HOST,
+      description = "Address to bind. Default: ${DEFAULT-VALUE}.")
+  String host;
+
+  @Option(
+      names = "--max-request-rows",
+      defaultValue = "10000",
+      description = "Most rows one request may carry (more: 413). Default: ${DEFAULT-VALUE}.")
+  int maxRows;
+
+  @Option(
+      names = "--max-request-bytes",
+      defaultValue = "8388608",
+      description = "Most bytes one request body may have (more: 413). Default: ${DEFAULT-VALUE}.")
+  long maxBytes;
+
+  @Option(
+      names = "--threads",
+      defaultValue = "64",
+      description = "Requests served at once. Default: ${DEFAULT-VALUE}.")
+  int threads;
+
+  @Option(
+      names = "--drain-delay",
+      defaultValue = "0",
+      paramLabel = "SECONDS",
+      description =
+          "After SIGTERM, keep serving with /readyz at 503 this long before closing the listener,"
+              + " so a load balancer sees the instance leave. Default: ${DEFAULT-VALUE}.")
+  int drainDelaySeconds;
+
+  @Option(
+      names = "--drain-timeout",
+      defaultValue = "30",
+      paramLabel = "SECONDS",
+      description = "Most time to wait for requests in flight. Default: ${DEFAULT-VALUE}.")
+  int drainTimeoutSeconds;
+
+  @Option(
+      names = "--batching",
+      defaultValue = "queue",
+      description =
+          "queue: coalesce concurrent requests into one model call; per-request: one model call"
+              + " per request. Default: ${DEFAULT-VALUE}.")
+  String batching;
+
+  @Override
+  public Integer call() throws InterruptedException {
+    OnlineScoring.Batching mode =
+        switch (batching.trim().toLowerCase(java.util.Locale.ROOT)) {
+          case "queue" -> OnlineScoring.Batching.QUEUE;
+          case "per-request" -> OnlineScoring.Batching.PER_REQUEST;
+          default ->
+              throw new picocli.CommandLine.ParameterException(
+                  new picocli.CommandLine(this),
+                  "--batching is '" + batching + "'; use queue or per-request.");
+        };
+    ServerSettings settings =
+        new ServerSettings(
+            host, port, maxRows, maxBytes, threads, Duration.ofSeconds(drainTimeoutSeconds));
+    ScoringServer server = OnlineScoring.start(JobConfigReader.read(config), settings, mode);
+    // This process is the server's alone: its metrics hear every coalesced model call.
+    ModelEvents.listen(server.modelEvents());
+    System.out.println(
+        "shardscore serve: listening on http://" + host + ":" + server.port() + " (ready)");
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  server.drain();
+                  try {
+                    Thread.sleep(drainDelaySeconds * 1000L); // the load balancer's notice period
+                  } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                  }
+                  server.stop();
+                  System.out.println("shardscore serve: drained and stopped");
+                  stopped.countDown();
+                },
+                "shardscore-serve-drain"));
+    stopped.await();
+    return ExitCode.OK;
+  }
+}

@@ -1,0 +1,109 @@
+package io.shardscore.job.serve;
+
+import io.shardscore.job.config.FeatureColumn;
+import io.shardscore.job.config.JobConfig;
+import io.shardscore.job.config.JobConfigException;
+import io.shardscore.job.config.JobConfigValidator;
+import io.shardscore.job.config.ModelConfig;
+import io.shardscore.job.score.ModelBinding;
+import io.shardscore.job.score.PredictionColumns;
+import io.shardscore.model.DevicePolicy;
+import io.shardscore.model.EngineSettings;
+import io.shardscore.model.LoadedModel;
+import io.shardscore.model.ModelRegistry;
+import io.shardscore.model.ModelSpec;
+import io.shardscore.serving.FeatureInput;
+import io.shardscore.serving.PredictionOutputs;
+import io.shardscore.serving.RowDecoder;
+import io.shardscore.serving.RowScorer;
+import io.shardscore.serving.ScoringServer;
+import io.shardscore.serving.ServerSettings;
+import io.shardscore.serving.SessionPool;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+
+/**
+ * A job file's {@code model:} and {@code scoring:} sections as an online scoring instance: checked
+ * by the batch job's validator, the model named and probed exactly as a batch run does (so the
+ * digest in a response is the run's {@code model_digest}), predictions named and resolved as its
+ * prediction columns, and the model called through the same per-device batching queue. No Spark
+ * session is started.
+ */
+public final class OnlineScoring {
+  /** Who calls the model: the batching queue across requests, or one call per request. */
+  public enum Batching {
+    QUEUE,
+    PER_REQUEST
+  }
+
+  private OnlineScoring() {}
+
+  /** Starts serving {@code job}'s model; the caller stops the server. */
+  public static ScoringServer start(JobConfig job, ServerSettings settings, Batching batching) {
+    JobConfig cfg = JobConfigValidator.validateModelAndScoring(job);
+    if (cfg.scoring().devicePolicy() == DevicePolicy.GPU) {
+      throw new JobConfigException(
+          "scoring.device is gpu, but shardscore serve runs the model on the CPU today; set"
+              + " scoring.device to cpu or auto for serving.");
+    }
+    Configuration hadoop = hadoopConf(cfg.spark());
+    ModelConfig m = cfg.model();
+    ModelSpec spec =
+        ModelBinding.spec(
+            m.path(), m.modelEngine(), m.modelOutputType(), m.featureWidth(), hadoop, "model.path");
+    // Loaded first with every core for the engine's intra-op threads; the probe (one zero row, as
+    // a run makes it) then reuses the loaded model from the registry.
+    int cores = Runtime.getRuntime().availableProcessors();
+    LoadedModel loaded =
+        ModelRegistry.acquire(
+            spec, ModelBinding.source(spec, hadoop), EngineSettings.forTaskCpus(cores));
+    try {
+      ModelBinding model = ModelBinding.probe(spec, hadoop, "model.features");
+      PredictionColumns p = PredictionColumns.resolve(m.outputs(), model.outputWidth());
+      List<FeatureInput> features =
+          m.featureColumns().stream()
+              .map((FeatureColumn f) -> new FeatureInput(f.column(), f.length(), f.array()))
+              .toList();
+      RowScorer scorer =
+          RowScorer.releasing(
+              batching == Batching.QUEUE
+                  ? RowScorer.queue(loaded.batcher(queueSettings(cfg)))
+                  : new SessionPool(loaded, cores),
+              loaded::close);
+      return ScoringServer.start(
+          settings,
+          new RowDecoder(features),
+          new PredictionOutputs(p.probabilities(), p.score(), p.scoreIndex(), p.label()),
+          spec.digest(),
+          scorer);
+    } catch (IOException e) {
+      loaded.close();
+      throw new UncheckedIOException(
+          "Cannot listen on " + settings.host() + ":" + settings.port() + ": " + e.getMessage(), e);
+    } catch (RuntimeException e) {
+      loaded.close();
+      throw e;
+    }
+  }
+
+  /** {@code scoring.queue-max-rows} and {@code scoring.queue-max-wait-ms}, whatever the mode. */
+  private static io.shardscore.model.BatchingSettings queueSettings(JobConfig cfg) {
+    return new io.shardscore.model.BatchingSettings(
+        cfg.scoring().queueMaxRows(), cfg.scoring().queueMaxWaitMs() * 1000L);
+  }
+
+  /** The job's {@code spark.hadoop.*} settings (S3A endpoints, credentials providers, ...). */
+  private static Configuration hadoopConf(Map<String, String> spark) {
+    Configuration conf = new Configuration();
+    spark.forEach(
+        (k, v) -> {
+          if (k.startsWith("spark.hadoop.")) {
+            conf.set(k.substring("spark.hadoop.".length()), v);
+          }
+        });
+    return conf;
+  }
+}
