@@ -42,6 +42,15 @@ final class XgboostModel implements EngineModel {
    * @throws ModelLoadException naming XGBoost's reason when the file is not a complete model
    */
   static XgboostModel load(ModelSpec spec, Path file, EngineSettings settings) {
+    String problem;
+    try {
+      problem = XgboostFormat.problem(file);
+    } catch (java.io.IOException e) {
+      problem = e.toString();
+    }
+    if (problem != null) {
+      throw LoadFailure.explain(spec, new IllegalStateException(problem));
+    }
     long[] out = new long[1];
     check(spec, Jni.call("XGBoosterCreate", new long[0], out));
     long booster = out[0];
