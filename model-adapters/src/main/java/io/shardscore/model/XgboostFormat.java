@@ -1,6 +1,5 @@
 package io.shardscore.model;
 
-import com.google.gson.Strictness;
 import com.google.gson.stream.JsonReader;
 import com.google.gson.stream.JsonToken;
 import java.io.IOException;
@@ -30,7 +29,7 @@ final class XgboostFormat {
   private static String jsonProblem(Path file) throws IOException {
     try (Reader in = Files.newBufferedReader(file, StandardCharsets.UTF_8);
         JsonReader json = new JsonReader(in)) {
-      json.setStrictness(Strictness.STRICT);
+      // A JsonReader is strict unless made lenient (the API of every Gson a cluster may bring).
       if (json.peek() != JsonToken.BEGIN_OBJECT) {
         return "it is not a JSON object (an XGBoost JSON model starts with '{')";
       }
