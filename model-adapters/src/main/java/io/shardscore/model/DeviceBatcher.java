@@ -1,6 +1,5 @@
 package io.shardscore.model;
 
-import ai.djl.inference.Predictor;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CancellationException;
@@ -29,7 +28,7 @@ public final class DeviceBatcher implements AutoCloseable {
   private static final AtomicInteger QUEUED = new AtomicInteger();
 
   private final SharedModel model;
-  private final Predictor<FeatureBatch, ModelOutput> predictor;
+  private final EnginePredictor predictor;
   private final BatchingSettings settings;
   private final LinkedBlockingQueue<Request> queue = new LinkedBlockingQueue<>();
   private final Thread worker;
@@ -47,10 +46,7 @@ public final class DeviceBatcher implements AutoCloseable {
       CompletableFuture<ModelOutput> result,
       BooleanSupplier cancelled) {}
 
-  DeviceBatcher(
-      SharedModel model,
-      Predictor<FeatureBatch, ModelOutput> predictor,
-      BatchingSettings settings) {
+  DeviceBatcher(SharedModel model, EnginePredictor predictor, BatchingSettings settings) {
     this.model = model;
     this.predictor = predictor;
     this.settings = settings;

@@ -15,6 +15,8 @@ final class LoadFailure {
   private static final Pattern ORT_PREFIX = Pattern.compile("^Error code - \\w+ - message: ");
   private static final Pattern LOAD_FAILED = Pattern.compile("^Load model from .*? failed:");
   private static final Pattern SOURCE_LINE = Pattern.compile("^\\S+:\\d+ ");
+  private static final Pattern XGBOOST_PREFIX =
+      Pattern.compile("^\\[\\d\\d:\\d\\d:\\d\\d\\] \\S+:\\d+: ");
   private static final Pattern IR_VERSION =
       Pattern.compile("Unsupported model IR version: (\\d+), max supported IR version: (\\d+)");
   private static final Pattern OPSET =
@@ -65,6 +67,15 @@ final class LoadFailure {
               + ").",
           error);
     }
+    if (spec.engine() == ModelEngine.XGBOOST) {
+      return new ModelLoadException(
+          start
+              + ". Check that the file is a complete XGBoost model (this build has "
+              + spec.engine().runtime()
+              + ") saved in JSON or UBJ format and named for its format:"
+              + " booster.save_model('model.json') or booster.save_model('model.ubj').",
+          error);
+    }
     return new ModelLoadException(start + ". Check that the file is a complete ONNX model.", error);
   }
 
@@ -88,11 +99,18 @@ final class LoadFailure {
       return chain.get(chain.size() - 1).toString();
     }
     text = ORT_PREFIX.matcher(text).replaceFirst("");
+    int trace = text.indexOf("Stack trace:");
+    if (trace >= 0) {
+      // XGBoost: "[hh:mm:ss] json.cc:397: reason, around ...\n    context\n    ^~~\nStack trace:
+      // ..."
+      text = XGBOOST_PREFIX.matcher(text.substring(0, trace)).replaceFirst("");
+      text = text.replaceAll("\\s+", " ").strip();
+    }
     Matcher failed = LOAD_FAILED.matcher(text);
     if (failed.find()) {
       text = withoutSourceLine(text.substring(failed.end()).strip());
     }
-    return text.replaceAll("[.\\s]+$", "");
+    return text.replaceAll("[.:\\s]+$", "");
   }
 
   /** {@code model.cc:180 onnxruntime::Model::Model(args...) reason} as {@code reason}. */

@@ -71,7 +71,7 @@ public final class ModelCache {
       throw new IllegalArgumentException("digest must be a SHA-256 hex string: " + digest);
     }
     Path entry = root.resolve(digest);
-    Path model = entry.resolve(modelFileName(engine));
+    Path model = entry.resolve(modelFileName(engine, location));
     if (Files.isDirectory(entry)) {
       if (holds(model, digest, engine)) {
         return model;
@@ -119,8 +119,19 @@ public final class ModelCache {
     }
   }
 
-  private static String modelFileName(ModelEngine engine) {
-    return engine.onnxFormat() ? "model.onnx" : "model";
+  /**
+   * The name of the cached copy: engines read the format from it (XGBoost reads {@code .ubj} as UBJ
+   * and anything else as JSON), so an XGBoost copy keeps the user's {@code .ubj}.
+   */
+  private static String modelFileName(ModelEngine engine, String location) {
+    return switch (engine) {
+      case ONNX_RUNTIME -> "model.onnx";
+      case LIGHTGBM -> "model.txt";
+      case XGBOOST ->
+          location != null && location.toLowerCase(java.util.Locale.ROOT).endsWith(".ubj")
+              ? "model.ubj"
+              : "model.json";
+    };
   }
 
   private static void copySideFile(ModelFiles files, String file, Path copy, Path part)

@@ -1,11 +1,20 @@
 package io.shardscore.model;
 
+import java.io.IOException;
+import java.io.InputStream;
 import java.util.Arrays;
 import java.util.Locale;
+import java.util.Properties;
 
-/** The DJL engines shardscore can run models on. */
+/**
+ * The engines shardscore can run models on: ONNX Runtime through DJL; LightGBM and XGBoost through
+ * their own Java bindings (see {@link LightGbmModel} and {@link XgboostModel} for why not through
+ * DJL's engines).
+ */
 public enum ModelEngine {
-  ONNX_RUNTIME("OnnxRuntime");
+  ONNX_RUNTIME("OnnxRuntime"),
+  XGBOOST("XGBoost"),
+  LIGHTGBM("LightGBM");
 
   private final String djlName;
 
@@ -21,31 +30,63 @@ public enum ModelEngine {
     return this == ONNX_RUNTIME;
   }
 
-  /** The engine name as DJL spells it in {@code Criteria.optEngine}. */
+  /**
+   * The engine name as DJL spells it in {@code Criteria.optEngine} (for the tree engines, which
+   * shardscore runs without DJL's engines, the name DJL uses); also the name logs and the manifest
+   * record.
+   */
   public String djlName() {
     return djlName;
   }
 
   /**
    * The runtime this build runs the engine's models on, with its version, e.g. {@code ONNX Runtime
-   * 1.21.1}: what a model must have been exported for.
+   * 1.21.1}: what a model must have been written for.
    */
   public String runtime() {
-    String version;
+    return switch (this) {
+      case ONNX_RUNTIME -> "ONNX Runtime " + orUnknown(onnxRuntimeVersion());
+      case XGBOOST -> "XGBoost " + orUnknown(xgboostVersion());
+      case LIGHTGBM -> "LightGBM " + LightGbmNatives.VERSION;
+    };
+  }
+
+  private static String onnxRuntimeVersion() {
     try {
-      version = ai.onnxruntime.OrtEnvironment.getEnvironment().getVersion();
+      return ai.onnxruntime.OrtEnvironment.getEnvironment().getVersion();
     } catch (RuntimeException | LinkageError e) {
       // The native library is not loadable here: the jar's own version is the build's.
-      version = ai.onnxruntime.OrtEnvironment.class.getPackage().getImplementationVersion();
+      return ai.onnxruntime.OrtEnvironment.class.getPackage().getImplementationVersion();
     }
-    return "ONNX Runtime " + (version == null ? "(version unknown)" : version);
+  }
+
+  /** The xgboost4j version DJL's XGBoost engine bundles, from its jar. */
+  private static String xgboostVersion() {
+    try (InputStream in =
+        ModelEngine.class.getClassLoader().getResourceAsStream("xgboost4j-version.properties")) {
+      if (in == null) {
+        return null;
+      }
+      Properties p = new Properties();
+      p.load(in);
+      return p.getProperty("version");
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
+  private static String orUnknown(String version) {
+    return version == null ? "(version unknown)" : version;
   }
 
   /**
-   * GPUs this engine can use in this JVM: 0 for a CPU-only build (the default ONNX Runtime jar) or
-   * a host without the CUDA driver.
+   * GPUs this engine can use in this JVM: 0 for a CPU-only build (the default ONNX Runtime jar), a
+   * host without the CUDA driver, or the tree engines (their published natives are CPU-only).
    */
   public int gpuCount() {
+    if (this != ONNX_RUNTIME) {
+      return 0;
+    }
     try {
       return ai.djl.engine.Engine.getEngine(djlName).getGpuCount();
     } catch (RuntimeException | LinkageError e) {
@@ -54,7 +95,8 @@ public enum ModelEngine {
   }
 
   /**
-   * Parses an engine name case-insensitively, e.g. {@code OnnxRuntime} or {@code onnx}.
+   * Parses an engine name case-insensitively, e.g. {@code OnnxRuntime}, {@code onnx}, {@code
+   * xgboost} or {@code lightgbm}.
    *
    * @param label the setting the name came from, for the error message (the batch job's is {@code
    *     model.engine})
@@ -62,8 +104,17 @@ public enum ModelEngine {
    */
   public static ModelEngine parse(String text, String label) {
     String t = text == null ? "" : text.trim().toLowerCase(Locale.ROOT);
-    if (t.equals("onnxruntime") || t.equals("onnx") || t.equals("ort")) {
-      return ONNX_RUNTIME;
+    switch (t) {
+      case "onnxruntime", "onnx", "ort" -> {
+        return ONNX_RUNTIME;
+      }
+      case "xgboost", "xgb" -> {
+        return XGBOOST;
+      }
+      case "lightgbm", "lgbm" -> {
+        return LIGHTGBM;
+      }
+      default -> {}
     }
     throw new ModelLoadException(
         label
@@ -71,6 +122,28 @@ public enum ModelEngine {
             + text
             + "', which this build cannot run. Use one of: "
             + Arrays.stream(values()).map(ModelEngine::djlName).toList()
-            + " (and export the model to ONNX).");
+            + " (or export the model to ONNX).");
+  }
+
+  /**
+   * The engine {@code engine} names, or when it is null or blank the one the model file's name
+   * implies: {@code .txt} LightGBM, {@code .json} or {@code .ubj} XGBoost, anything else (such as
+   * {@code .onnx}) ONNX Runtime, the engine of every job file written before the tree engines.
+   *
+   * @param engineLabel the setting {@code engine} came from, for messages
+   * @throws ModelLoadException when {@code engine} names no engine of this build
+   */
+  public static ModelEngine resolve(String engine, String engineLabel, String path) {
+    if (engine != null && !engine.isBlank()) {
+      return parse(engine, engineLabel);
+    }
+    String name = path == null ? "" : path.toLowerCase(Locale.ROOT);
+    if (name.endsWith(".txt")) {
+      return LIGHTGBM;
+    }
+    if (name.endsWith(".json") || name.endsWith(".ubj")) {
+      return XGBOOST;
+    }
+    return ONNX_RUNTIME;
   }
 }

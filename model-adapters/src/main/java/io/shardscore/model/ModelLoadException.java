@@ -1,7 +1,7 @@
 package io.shardscore.model;
 
 /** A model that cannot be read, verified or loaded; the message names the model and the fix. */
-public final class ModelLoadException extends RuntimeException {
+public class ModelLoadException extends RuntimeException {
   private static final long serialVersionUID = 1L;
 
   public ModelLoadException(String message) {

@@ -70,7 +70,7 @@ public final class ModelRegistry {
   /** The model for (spec, device), loaded if need be, with one more hold on it. */
   private static SharedModel hold(
       ModelSpec spec, ModelSource source, EngineSettings settings, DeviceChoice choice) {
-    String key = key(spec.digest(), choice.device());
+    String key = key(spec, choice.device());
     while (true) {
       CompletableFuture<SharedModel> slot;
       List<SharedModel> evicted;
@@ -216,8 +216,12 @@ public final class ModelRegistry {
     closeQuietly(List.of(model));
   }
 
-  private static String key(String digest, String device) {
-    return digest + "@" + device;
+  /**
+   * {@code digest@device}; a tree model loaded for raw scores is another instance ({@code
+   * digest+raw@device}), as its engine fixes the output at load.
+   */
+  private static String key(ModelSpec spec, String device) {
+    return spec.digest() + (spec.output() == OutputType.RAW ? "+raw" : "") + "@" + device;
   }
 
   /**

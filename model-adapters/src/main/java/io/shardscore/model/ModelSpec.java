@@ -4,15 +4,17 @@ import java.io.Serializable;
 
 /**
  * An immutable description of a model to score with: where its file is, which engine runs it, the
- * digest that identifies it, and how many features one row feeds it. Loading is separate (see
- * {@link ModelRegistry}).
+ * digest that identifies it, how many features one row feeds it and what it returns. Loading is
+ * separate (see {@link ModelRegistry}).
  *
  * @param location the model file as the user gave it (a path or a Hadoop file system URI)
- * @param engine the DJL engine that runs it
+ * @param engine the engine that runs it
  * @param digest SHA-256 of the file's bytes, see {@link ModelDigest}
  * @param featureCount width of the {@code [batch, n]} float input tensor
+ * @param output probabilities or raw scores (tree engines only; ONNX returns what it computes)
  */
-public record ModelSpec(String location, ModelEngine engine, String digest, int featureCount)
+public record ModelSpec(
+    String location, ModelEngine engine, String digest, int featureCount, OutputType output)
     implements Serializable {
 
   public ModelSpec {
@@ -27,6 +29,20 @@ public record ModelSpec(String location, ModelEngine engine, String digest, int 
               + featureCount
               + "; list the features that feed it.");
     }
+    output = output == null ? OutputType.PROBABILITY : output;
+    if (output == OutputType.RAW && engine == ModelEngine.ONNX_RUNTIME) {
+      throw new ModelLoadException(
+          "Model "
+              + location
+              + " runs on OnnxRuntime, which returns what the ONNX graph computes; raw output is"
+              + " for LightGBM and XGBoost models. Drop the raw output setting, or export the"
+              + " model without its final transform.");
+    }
+  }
+
+  /** A spec for the model's default output (probabilities, or what an ONNX graph computes). */
+  public ModelSpec(String location, ModelEngine engine, String digest, int featureCount) {
+    this(location, engine, digest, featureCount, OutputType.PROBABILITY);
   }
 
   /** The first 12 hex digits of the digest, for logs. */

@@ -1,7 +1,5 @@
 package io.shardscore.model;
 
-import ai.djl.inference.Predictor;
-
 /**
  * One task's handle on a shared loaded model: cheap to open, not thread-safe, closed when the task
  * ends. Opening a session never loads the model; while it is open the model is held, so the
@@ -9,13 +7,13 @@ import ai.djl.inference.Predictor;
  * retried in smaller pieces ({@link OomBackoff}).
  */
 public final class ScoringSession implements BatchModel {
-  private final Predictor<FeatureBatch, ModelOutput> predictor;
+  private final EnginePredictor predictor;
   private final SharedModel model;
   private final ModelSpec spec;
   private boolean closed;
 
   /** Takes over one pin on {@code model}, released by {@link #close()}. */
-  ScoringSession(Predictor<FeatureBatch, ModelOutput> predictor, SharedModel model) {
+  ScoringSession(EnginePredictor predictor, SharedModel model) {
     this.predictor = predictor;
     this.model = model;
     this.spec = model.spec();

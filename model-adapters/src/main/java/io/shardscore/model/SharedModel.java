@@ -1,7 +1,6 @@
 package io.shardscore.model;
 
 import ai.djl.MalformedModelException;
-import ai.djl.inference.Predictor;
 import ai.djl.ndarray.types.Shape;
 import ai.djl.repository.zoo.Criteria;
 import ai.djl.repository.zoo.ModelNotFoundException;
@@ -18,7 +17,7 @@ import java.nio.file.Path;
  */
 final class SharedModel implements AutoCloseable {
   private final ModelSpec spec;
-  private final ZooModel<FeatureBatch, ModelOutput> model;
+  private final EngineModel model;
   private final long loadMillis;
   private final String device;
   private volatile DeviceBatcher batcher;
@@ -33,8 +32,7 @@ final class SharedModel implements AutoCloseable {
   boolean retired;
   boolean closing;
 
-  private SharedModel(
-      ModelSpec spec, ZooModel<FeatureBatch, ModelOutput> model, long loadMillis, String device) {
+  private SharedModel(ModelSpec spec, EngineModel model, long loadMillis, String device) {
     this.spec = spec;
     this.model = model;
     this.loadMillis = loadMillis;
@@ -43,19 +41,40 @@ final class SharedModel implements AutoCloseable {
 
   static SharedModel load(ModelSpec spec, Path file, EngineSettings settings, DeviceChoice choice) {
     long start = System.nanoTime();
-    Criteria<FeatureBatch, ModelOutput> criteria =
+    EngineModel model =
+        switch (spec.engine()) {
+          case LIGHTGBM -> LightGbmModel.load(spec, file, settings);
+          case XGBOOST -> XgboostModel.load(spec, file, settings);
+          case ONNX_RUNTIME -> loadWithDjl(spec, file, settings, choice);
+        };
+    try {
+      checkFeatureCount(spec, model);
+    } catch (RuntimeException e) {
+      model.close();
+      throw e;
+    }
+    return new SharedModel(spec, model, (System.nanoTime() - start) / 1_000_000, choice.device());
+  }
+
+  /**
+   * Loads an ONNX model through DJL, with the engine named explicitly (DJL's XGBoost engine is on
+   * the classpath too).
+   */
+  private static DjlModel loadWithDjl(
+      ModelSpec spec, Path file, EngineSettings settings, DeviceChoice choice) {
+    Criteria.Builder<FeatureBatch, ModelOutput> builder =
         Criteria.builder()
             .setTypes(FeatureBatch.class, ModelOutput.class)
             .optModelPath(file)
             .optEngine(spec.engine().djlName())
             .optTranslator(new FeatureBatchTranslator())
-            .optDevice(choice.onGpu() ? ai.djl.Device.gpu(choice.gpu()) : ai.djl.Device.cpu())
-            .optOption("intraOpNumThreads", Integer.toString(settings.intraOpThreads()))
-            .optOption("interOpNumThreads", "1")
-            .build();
+            .optDevice(choice.onGpu() ? ai.djl.Device.gpu(choice.gpu()) : ai.djl.Device.cpu());
+    builder
+        .optOption("intraOpNumThreads", Integer.toString(settings.intraOpThreads()))
+        .optOption("interOpNumThreads", "1");
     ZooModel<FeatureBatch, ModelOutput> model;
     try {
-      model = criteria.loadModel();
+      model = builder.build().loadModel();
     } catch (ModelNotFoundException | MalformedModelException | IOException e) {
       throw LoadFailure.explain(spec, e);
     } catch (LinkageError e) {
@@ -64,8 +83,9 @@ final class SharedModel implements AutoCloseable {
               + spec.engine().djlName()
               + " is not usable in this JVM ("
               + e
-              + "). Put the engine's jars (ai.djl.onnxruntime:onnxruntime-engine and"
-              + " com.microsoft.onnxruntime:onnxruntime) on the classpath of driver and executors.",
+              + "). Put the engine's jars ("
+              + "ai.djl.onnxruntime:onnxruntime-engine and com.microsoft.onnxruntime:onnxruntime"
+              + ") on the classpath of driver and executors.",
           e);
     } catch (RuntimeException e) {
       throw new ModelLoadException(
@@ -78,13 +98,30 @@ final class SharedModel implements AutoCloseable {
               + ". The file may be truncated or not an ONNX model.",
           e);
     }
-    try {
-      checkInputShape(spec, model.getBlock().describeInput());
-    } catch (RuntimeException e) {
-      model.close();
-      throw e;
+    return new DjlModel(model);
+  }
+
+  private static void checkFeatureCount(ModelSpec spec, EngineModel model) {
+    if (model instanceof DjlModel djl) {
+      checkInputShape(spec, djl.describeInput());
+      return;
     }
-    return new SharedModel(spec, model, (System.nanoTime() - start) / 1_000_000, choice.device());
+    long expected = model.featureCount().orElse(spec.featureCount());
+    if (expected != spec.featureCount()) {
+      throw new FeatureCountException(
+          "Model "
+              + spec.location()
+              + " ("
+              + spec.engine().djlName()
+              + ") expects "
+              + expected
+              + " features per row, but its spec feeds it "
+              + spec.featureCount()
+              + ". Make the features match the ones the model was trained on, in the same order"
+              + " (array features count as their length).",
+          expected,
+          spec.featureCount());
+    }
   }
 
   private static void checkInputShape(ModelSpec spec, PairList<String, Shape> inputs) {
@@ -121,12 +158,12 @@ final class SharedModel implements AutoCloseable {
   }
 
   /** A new predictor on the engine's model; cheap, never reloads it. */
-  Predictor<FeatureBatch, ModelOutput> newPredictor() {
+  EnginePredictor newPredictor() {
     return model.newPredictor();
   }
 
   /** One engine call on {@code batch}, with the output's row count checked. */
-  ModelOutput predictOnce(Predictor<FeatureBatch, ModelOutput> predictor, FeatureBatch batch) {
+  ModelOutput predictOnce(EnginePredictor predictor, FeatureBatch batch) {
     try {
       ModelOutput out = predictor.predict(batch);
       if (out.rows() != batch.rows()) {

@@ -131,9 +131,7 @@ public final class ScoreJob {
     ModelConfig m = config.model();
     config =
         config.withModel(
-            m == null
-                ? new ModelConfig(null, null, null, outputs)
-                : new ModelConfig(m.path(), m.engine(), m.features(), outputs));
+            m == null ? new ModelConfig(null, null, null, outputs, null) : m.withOutputs(outputs));
     return this;
   }
 

@@ -56,4 +56,81 @@ class SparkSubmitIT {
     assertEquals(10_000, m.totalRows() + m.totalErrorRows());
     assertEquals(DemoData.defectiveRows(10_000), m.totalErrorRows());
   }
+
+  /**
+   * The shaded jar scores an XGBoost UBJ model and a LightGBM text model under spark-submit with
+   * Spark (and JNA) on the parent class loader, and the scores equal Python's xgboost and
+   * LightGBM's own predict. (DJL's XGBoost arrays failed here with a VerifyError, through their
+   * class in JNA's package.)
+   */
+  @Test
+  void theShadedJarScoresXgboostAndLightGbmModels() throws Exception {
+    Path appJar = io.shardscore.job.cluster.StandaloneCluster.appJar();
+    String sparkOnly =
+        String.join(
+            File.pathSeparator, io.shardscore.job.cluster.StandaloneCluster.providedClasspath());
+    Path xgb = TreeModelOracleTest.trainXgboost(dir.resolve("xgb"));
+    List<String> lines = Files.readAllLines(xgb.resolve("rows.csv"));
+    Path input = Files.createDirectories(dir.resolve("rows"));
+    Files.writeString(
+        input.resolve("rows.csv"),
+        "customer_id,f0,f1,f2,f3,f4,f5\n" + String.join("\n", lines) + "\n");
+    float[] x = new float[lines.size() * 6];
+    for (int r = 0; r < lines.size(); r++) {
+      String[] f = lines.get(r).split(",");
+      for (int c = 0; c < 6; c++) {
+        x[r * 6 + c] = Float.parseFloat(f[c + 1]);
+      }
+    }
+    Path lightGbm = dir.resolve("model.txt");
+    Map<Long, Double> lightGbmScores = new java.util.HashMap<>();
+    float[] labels = new float[lines.size()];
+    for (int r = 0; r < labels.length; r++) {
+      labels[r] = x[r * 6] - x[r * 6 + 1] > 0 ? 1 : 0;
+    }
+    try (io.shardscore.model.lightgbm.LightGbmTrainer t =
+        io.shardscore.model.lightgbm.LightGbmTrainer.train(
+            x, labels, 6, "objective=binary num_leaves=7 min_data_in_leaf=5", 10)) {
+      t.save(lightGbm);
+      double[] y = t.predict(x, lines.size(), false);
+      for (int r = 0; r < y.length; r++) {
+        lightGbmScores.put((long) r, y[r]);
+      }
+    }
+    Map<Long, Double> xgboostScores = new java.util.HashMap<>();
+    for (String line : Files.readAllLines(xgb.resolve("expected.csv"))) {
+      String[] f = line.split(",");
+      xgboostScores.put(Long.parseLong(f[0]), Double.parseDouble(f[1]));
+    }
+    for (Map.Entry<Path, Map<Long, Double>> model :
+        Map.of(xgb.resolve("model.ubj"), xgboostScores, lightGbm, lightGbmScores).entrySet()) {
+      Path output = dir.resolve("scores-" + model.getKey().getFileName());
+      Path job = dir.resolve("job-" + model.getKey().getFileName() + ".yaml");
+      Files.writeString(
+          job,
+          "input: {path: "
+              + input
+              + ", format: csv, options: {header: true, inferSchema: true}}\noutput: {path: "
+              + output
+              + "}\nsharding: {key: customer_id, ranges: '0-149,150-299'}\n"
+              + "model:\n  path: "
+              + model.getKey()
+              + "\n  features: [f0, f1, f2, f3, f4, f5]\n");
+      SparkSubmitProcess.runAndCommit(
+          sparkOnly,
+          List.of(),
+          Map.of(),
+          dir.resolve("spark-submit-" + model.getKey().getFileName() + ".log"),
+          List.of("--master", "local[2]", appJar.toString(), "run", "--config", job.toString()));
+      List<org.apache.spark.sql.Row> rows =
+          Shardscore.read(SparkTestSession.get(), output.toString())
+              .select("customer_id", "score")
+              .collectAsList();
+      assertEquals(lines.size(), rows.size(), model.getKey() + ": every row scored");
+      for (org.apache.spark.sql.Row r : rows) {
+        long id = ((Number) r.get(0)).longValue(); // CSV schema inference makes it an int
+        assertEquals(model.getValue().get(id), r.getFloat(1), 1e-5, model.getKey() + " " + id);
+      }
+    }
+  }
 }

@@ -118,7 +118,7 @@ final class DemoCommand implements Callable<Integer> {
         + "model:\n  path: "
         + model
         + "\n"
-        + setting(Settings.MODEL_ENGINE)
+        + "  engine: OnnxRuntime\n"
         + "  features:\n"
         + DemoData.FEATURES.stream().map(f -> "    - " + f + "\n").reduce("", String::concat)
         + "  outputs:\n    probabilities: churn_probabilities\n    score: churn_score\n    label: churn_label\n"

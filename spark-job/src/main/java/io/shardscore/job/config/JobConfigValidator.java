@@ -1,6 +1,8 @@
 package io.shardscore.job.config;
 
+import io.shardscore.model.ModelEngine;
 import io.shardscore.model.ModelLoadException;
+import io.shardscore.model.OutputType;
 import io.shardscore.sharding.KeyRange;
 import io.shardscore.sharding.ShardingException;
 import io.shardscore.sharding.StrayKeyPolicy;
@@ -178,6 +180,21 @@ public final class JobConfigValidator {
     if (m == null) {
       problems.add("model is missing; set model.path and model.features.");
       return;
+    }
+    if (m.path() != null) {
+      // The engine (named, or from the file name) and whether it gives raw scores.
+      check(
+          problems,
+          () -> {
+            if (m.modelEngine() == ModelEngine.ONNX_RUNTIME
+                && m.modelOutputType() == OutputType.RAW) {
+              throw new JobConfigException(
+                  "model.output-type is 'raw', but "
+                      + m.path()
+                      + " runs on OnnxRuntime, which returns what the ONNX graph computes; raw"
+                      + " scores are for LightGBM and XGBoost models. Leave model.output-type out.");
+            }
+          });
     }
     Set<String> seen = new HashSet<>();
     for (String f : m.features()) {

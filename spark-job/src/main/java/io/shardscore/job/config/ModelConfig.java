@@ -1,5 +1,7 @@
 package io.shardscore.job.config;
 
+import io.shardscore.model.ModelEngine;
+import io.shardscore.model.OutputType;
 import java.io.Serializable;
 import java.util.List;
 
@@ -8,16 +10,33 @@ import java.util.List;
  * component are declared in {@link Settings}.
  *
  * @param path the model file (a path or Hadoop URI every executor can read)
- * @param engine the DJL engine
+ * @param engine the engine; null to infer it from the file name (see {@link #modelEngine()})
  * @param features input columns in tensor order; {@code name[n]} for fixed-length arrays
  * @param outputs prediction columns to write
+ * @param outputType probabilities or raw scores (tree models)
  */
-public record ModelConfig(String path, String engine, List<String> features, ModelOutputs outputs)
+public record ModelConfig(
+    String path, String engine, List<String> features, ModelOutputs outputs, String outputType)
     implements Serializable {
   public ModelConfig {
-    engine = Settings.MODEL_ENGINE.orDefault(engine);
     features = features == null ? List.of() : List.copyOf(features);
     outputs = outputs == null ? ModelOutputs.defaults() : outputs;
+    outputType = Settings.MODEL_OUTPUT_TYPE.orDefault(outputType);
+  }
+
+  /** The same model with other prediction columns. */
+  public ModelConfig withOutputs(ModelOutputs other) {
+    return new ModelConfig(path, engine, features, other, outputType);
+  }
+
+  /** The engine {@code model.engine} names, or else the one the file name implies. */
+  public ModelEngine modelEngine() {
+    return ModelEngine.resolve(engine, Settings.MODEL_ENGINE.key(), path);
+  }
+
+  /** Probabilities or raw scores; throws a {@link JobConfigException} for another value. */
+  public OutputType modelOutputType() {
+    return Choices.parse(Settings.MODEL_OUTPUT_TYPE, outputType, OutputType.class);
   }
 
   public List<FeatureColumn> featureColumns() {

@@ -2,6 +2,7 @@ package io.shardscore.job.config;
 
 import io.shardscore.model.DevicePolicy;
 import io.shardscore.model.ModelEngine;
+import io.shardscore.model.OutputType;
 import io.shardscore.sharding.StrayKeyPolicy;
 import java.util.List;
 import java.util.Map;
@@ -122,14 +123,26 @@ public final class Settings {
           .required("set it to the model file, e.g. 'models/churn.onnx'")
           .flag("--model", "FILE")
           .doc(
-              "ONNX model file, readable by the driver and every executor (local path or Hadoop"
-                  + " URI)")
+              "model file (ONNX, LightGBM `model.txt`, XGBoost `.json`/`.ubj`), readable by the"
+                  + " driver and every executor (local path or Hadoop URI)")
           .build();
   public static final Setting<String> MODEL_ENGINE =
       Setting.of("model.engine", ValueType.TEXT)
-          .defaultValue("OnnxRuntime")
+          .defaultDoc(
+              "from the file name: `.txt` LightGBM, `.json`/`.ubj` XGBoost, any other (`.onnx`)"
+                  + " OnnxRuntime")
           .check((key, value) -> ModelEngine.parse(value, key))
-          .doc("DJL engine")
+          .doc(
+              "engine: `OnnxRuntime`, `LightGBM` or `XGBoost` (see [Models and"
+                  + " engines](#models-and-engines))")
+          .build();
+  public static final Setting<String> MODEL_OUTPUT_TYPE =
+      Setting.choice("model.output-type", OutputType.PROBABILITY)
+          .fix("use probability or raw")
+          .doc(
+              "what a LightGBM or XGBoost model returns per row: `probability`, or `raw` (the"
+                  + " trees' raw score or margin, before the sigmoid or softmax); ONNX models"
+                  + " take only `probability` (their graph's output as it is)")
           .build();
   public static final Setting<List<String>> FEATURES =
       Setting.of("model.features", ValueType.LIST)
@@ -262,6 +275,7 @@ public final class Settings {
           MAX_ROWS_PER_PARTITION,
           MODEL_PATH,
           MODEL_ENGINE,
+          MODEL_OUTPUT_TYPE,
           FEATURES,
           PROBABILITIES,
           SCORE,

@@ -129,7 +129,12 @@ public final class ShardscorePlugin implements SparkPlugin {
       }
       Configuration hadoop = SparkHadoopUtil.get().newConfiguration(conf);
       ModelSpec spec =
-          ModelBinding.spec(model, ModelEngine.ONNX_RUNTIME, features, hadoop, WARMUP_MODEL);
+          ModelBinding.spec(
+              model,
+              ModelEngine.resolve(null, WARMUP_MODEL, model),
+              features,
+              hadoop,
+              WARMUP_MODEL);
       HadoopModelSource source = ModelBinding.source(spec, hadoop);
       EngineSettings settings = EngineSettings.forTaskCpus(conf.getInt("spark.task.cpus", 1));
       ResourceInformation gpus = ctx.resources().get("gpu");
@@ -141,11 +146,7 @@ public final class ShardscorePlugin implements SparkPlugin {
       for (List<String> slot : slots) {
         DeviceChoice choice =
             DeviceChoice.choose(
-                policy,
-                slot,
-                ModelEngine.ONNX_RUNTIME.gpuCount(),
-                spec.engine().djlName(),
-                WARMUP_DEVICE);
+                policy, slot, spec.engine().gpuCount(), spec.engine().djlName(), WARMUP_DEVICE);
         // Loaded and released: the model stays loaded until another model needs the memory.
         ModelRegistry.acquire(spec, source, settings, choice).close();
         LOG.info("Warmed model {} on executor {}: {}", model, ctx.executorID(), choice.describe());

@@ -12,7 +12,6 @@ import io.shardscore.job.score.ModelBinding;
 import io.shardscore.job.store.PathOverlap;
 import io.shardscore.job.store.SessionHadoopConf;
 import io.shardscore.job.store.StorePaths;
-import io.shardscore.model.ModelEngine;
 import io.shardscore.model.ModelSpec;
 import io.shardscore.sharding.Shard;
 import io.shardscore.sharding.ShardPlan;
@@ -71,11 +70,7 @@ public final class RunSetup {
     ModelConfig m = cfg.model();
     ModelSpec spec =
         ModelBinding.spec(
-            m.path(),
-            ModelEngine.parse(m.engine(), "model.engine"),
-            m.featureWidth(),
-            hadoop,
-            "model.path");
+            m.path(), m.modelEngine(), m.modelOutputType(), m.featureWidth(), hadoop, "model.path");
     ModelBinding model = ModelBinding.probe(spec, hadoop, "model.features");
 
     // Columns: everything about the schema is checked before scoring starts. (Reading a Parquet

@@ -8,6 +8,7 @@ import io.shardscore.job.store.StoreErrors;
 import io.shardscore.job.store.StorePaths;
 import io.shardscore.model.EngineSettings;
 import io.shardscore.model.FeatureBatch;
+import io.shardscore.model.FeatureCountException;
 import io.shardscore.model.InferenceException;
 import io.shardscore.model.LoadedModel;
 import io.shardscore.model.ModelDigest;
@@ -16,6 +17,7 @@ import io.shardscore.model.ModelLoadException;
 import io.shardscore.model.ModelOutput;
 import io.shardscore.model.ModelRegistry;
 import io.shardscore.model.ModelSpec;
+import io.shardscore.model.OutputType;
 import io.shardscore.model.ScoringSession;
 import java.io.FileNotFoundException;
 import java.io.IOException;
@@ -38,6 +40,17 @@ public record ModelBinding(ModelSpec spec, HadoopModelSource source, int outputW
    */
   public static ModelSpec spec(
       String path, ModelEngine engine, int featureCount, Configuration hadoop, String key) {
+    return spec(path, engine, OutputType.PROBABILITY, featureCount, hadoop, key);
+  }
+
+  /** The same for a model whose output type the job sets (raw scores of a tree model). */
+  public static ModelSpec spec(
+      String path,
+      ModelEngine engine,
+      OutputType output,
+      int featureCount,
+      Configuration hadoop,
+      String key) {
     Path qualified = StorePaths.qualify(path, hadoop, key);
     StorePaths.fileSystem(qualified, hadoop, key);
     String digest;
@@ -50,7 +63,7 @@ public record ModelBinding(ModelSpec spec, HadoopModelSource source, int outputW
     } catch (IOException e) {
       throw new ModelLoadException(StoreErrors.explain(key, qualified, e, hadoop), e);
     }
-    return new ModelSpec(StorePaths.location(qualified), engine, digest, featureCount);
+    return new ModelSpec(StorePaths.location(qualified), engine, digest, featureCount, output);
   }
 
   /** Where executors fetch the model of {@code spec} from. */
@@ -64,7 +77,21 @@ public record ModelBinding(ModelSpec spec, HadoopModelSource source, int outputW
    */
   public static ModelBinding probe(ModelSpec spec, Configuration hadoop, String featuresKey) {
     HadoopModelSource source = source(spec, hadoop);
-    LoadedModel model = ModelRegistry.acquire(spec, source, EngineSettings.forTaskCpus(1));
+    LoadedModel model;
+    try {
+      model = ModelRegistry.acquire(spec, source, EngineSettings.forTaskCpus(1));
+    } catch (FeatureCountException e) {
+      throw new ModelLoadException(
+          e.getMessage()
+              + " "
+              + featuresKey
+              + " gives "
+              + e.given()
+              + " values per row; the model takes "
+              + e.expected()
+              + ".",
+          e);
+    }
     try (ScoringSession session = model.newSession()) {
       ModelOutput out =
           session.predict(new FeatureBatch(new float[spec.featureCount()], 1, spec.featureCount()));

@@ -10,7 +10,6 @@ import io.shardscore.job.score.PredictionColumns;
 import io.shardscore.model.DevicePolicy;
 import io.shardscore.model.EngineSettings;
 import io.shardscore.model.LoadedModel;
-import io.shardscore.model.ModelEngine;
 import io.shardscore.model.ModelRegistry;
 import io.shardscore.model.ModelSpec;
 import io.shardscore.serving.FeatureInput;
@@ -54,11 +53,7 @@ public final class OnlineScoring {
     ModelConfig m = cfg.model();
     ModelSpec spec =
         ModelBinding.spec(
-            m.path(),
-            ModelEngine.parse(m.engine(), "model.engine"),
-            m.featureWidth(),
-            hadoop,
-            "model.path");
+            m.path(), m.modelEngine(), m.modelOutputType(), m.featureWidth(), hadoop, "model.path");
     // Loaded first with every core for the engine's intra-op threads; the probe (one zero row, as
     // a run makes it) then reuses the loaded model from the registry.
     int cores = Runtime.getRuntime().availableProcessors();

@@ -95,9 +95,36 @@ class BadInputMatrixTest {
             .setOpsetImport(0, proto.getOpsetImport(0).toBuilder().setVersion(99))
             .build()
             .toByteArray());
+    treeModels();
     Files.createDirectories(dir.resolve("foreign"));
     Files.writeString(dir.resolve("foreign/notes.txt"), "somebody else's");
     Files.writeString(dir.resolve("a-file"), "x");
+  }
+
+  /**
+   * LightGBM models trained here with lightgbmlib on the demo's 20 features (and one on 19), a
+   * truncated copy, and a LightGBM text file named like an XGBoost JSON model.
+   */
+  private static void treeModels() throws IOException {
+    for (int width : new int[] {20, 19}) {
+      java.util.SplittableRandom random = new java.util.SplittableRandom(width);
+      float[] x = new float[500 * width];
+      float[] y = new float[500];
+      for (int i = 0; i < x.length; i++) {
+        x[i] = (float) random.nextDouble();
+      }
+      for (int r = 0; r < 500; r++) {
+        y[r] = x[r * width] + x[r * width + 1] > 1 ? 1 : 0;
+      }
+      try (io.shardscore.model.lightgbm.LightGbmTrainer t =
+          io.shardscore.model.lightgbm.LightGbmTrainer.train(
+              x, y, width, "objective=binary num_leaves=7", 5)) {
+        t.save(dir.resolve("lgbm-" + width + ".txt"));
+      }
+    }
+    String text = Files.readString(dir.resolve("lgbm-20.txt"));
+    Files.writeString(dir.resolve("lgbm-truncated.txt"), text.substring(0, text.length() / 2));
+    Files.writeString(dir.resolve("lgbm-as-xgboost.json"), text);
   }
 
   private static Path copy(Path from, Path to) throws IOException {
@@ -301,6 +328,40 @@ class BadInputMatrixTest {
             true,
             "truncated.onnx",
             "Cannot load model"),
+        c(
+            "truncated LightGBM model",
+            t -> t.replace(mdl, "path: " + dir.resolve("lgbm-truncated.txt")),
+            2,
+            true,
+            "lgbm-truncated.txt",
+            "Cannot load model",
+            "LightGBM",
+            "complete LightGBM text model"),
+        c(
+            "LightGBM model of another feature count",
+            t -> t.replace(mdl, "path: " + dir.resolve("lgbm-19.txt")),
+            2,
+            true,
+            "lgbm-19.txt",
+            "expects 19 features per row",
+            "feeds it 20",
+            "model.features"),
+        c(
+            "LightGBM text where XGBoost expects JSON",
+            t -> t.replace(mdl, "path: " + dir.resolve("lgbm-as-xgboost.json")),
+            2,
+            true,
+            "lgbm-as-xgboost.json",
+            "with XGBoost",
+            "complete XGBoost model"),
+        c(
+            "raw output from an ONNX model",
+            t -> t.replace(mdl, mdl + "\n  output-type: raw"),
+            2,
+            true,
+            "model.output-type",
+            "OnnxRuntime",
+            "LightGBM and XGBoost"),
         c(
             "model input shape mismatch",
             t -> t.replace("    - referrals\n", ""),

@@ -25,6 +25,6 @@ class DemoJobFileTest {
     assertEquals(Settings.BATCH_SIZE.defaultValue().orElseThrow(), job.scoring().batchSize());
     assertEquals(
         Settings.MAX_ERROR_FRACTION.defaultValue().orElseThrow(), job.scoring().maxErrorFraction());
-    assertEquals(Settings.MODEL_ENGINE.defaultValue().orElseThrow(), job.model().engine());
+    assertEquals("OnnxRuntime", job.model().engine());
   }
 }

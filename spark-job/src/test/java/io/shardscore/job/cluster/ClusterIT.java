@@ -263,6 +263,62 @@ class ClusterIT {
     }
   }
 
+  /**
+   * A LightGBM model (trained here with lightgbmlib on the demo's 20 features) scored on the
+   * cluster from {@code s3a://}: each executor JVM loads it once, from the natives in the
+   * application jar, whatever the number of its tasks.
+   */
+  @Test
+  void aLightGbmModelLoadsOncePerExecutor() throws Exception {
+    int width = DemoData.WIDTH;
+    java.util.SplittableRandom random = new java.util.SplittableRandom(3);
+    float[] x = new float[2000 * width];
+    float[] y = new float[2000];
+    for (int r = 0; r < 2000; r++) {
+      for (int c = 0; c < width; c++) {
+        x[r * width + c] = (float) (random.nextDouble() * 100);
+      }
+      y[r] = x[r * width] > x[r * width + 1] ? 1 : 0;
+    }
+    Path model = dir.resolve("lgbm/model.txt");
+    Files.createDirectories(model.getParent());
+    try (io.shardscore.model.lightgbm.LightGbmTrainer t =
+        io.shardscore.model.lightgbm.LightGbmTrainer.train(
+            x, y, width, "objective=binary num_leaves=15", 20)) {
+      t.save(model);
+    }
+    Configuration conf = hadoopConf();
+    FileUtil.copy(
+        new File(model.toString()),
+        new org.apache.hadoop.fs.Path("s3a://lake/models/").getFileSystem(conf),
+        new org.apache.hadoop.fs.Path("s3a://lake/models/churn-lgbm/model.txt"),
+        false,
+        conf);
+    SparkSession spark = driver("shardscore-lightgbm", Map.of());
+    try {
+      ScoreResult r =
+          Shardscore.job(spark)
+              .input("s3a://lake/customers")
+              .shardByRanges("customer_id", RANGES)
+              .maxRowsPerPartition(ROWS_PER_PARTITION)
+              .model("s3a://lake/models/churn-lgbm/model.txt", DemoData.FEATURES)
+              .output("s3a://lake/lgbm-scores")
+              .mode(OutputMode.OVERWRITE)
+              .execute();
+      Map<String, Integer> executors = new java.util.TreeMap<>(r.modelLoadsByExecutor());
+      executors.remove("driver");
+      System.out.printf(
+          "observed: LightGBM on the cluster: %d tasks, model loads %s%n",
+          r.tasks(), r.modelLoadsByExecutor());
+      assertEquals(ROWS, r.rowsScored() + r.rowsRejected());
+      assertTrue(r.tasks() >= 20, "at least 20 tasks: " + r.tasks());
+      assertEquals(2, executors.size(), "two executors scored: " + executors);
+      executors.values().forEach(n -> assertEquals(1, n, "one load per executor: " + executors));
+    } finally {
+      StandaloneCluster.stopSession(spark);
+    }
+  }
+
   private static String text(Path p) {
     try {
       return Files.readString(p, StandardCharsets.UTF_8);

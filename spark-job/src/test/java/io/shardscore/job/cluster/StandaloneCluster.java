@@ -250,6 +250,7 @@ public final class StandaloneCluster implements AutoCloseable {
       if (!e.contains("shardscore-")
           && !e.contains("/ai/djl/")
           && !e.contains("onnxruntime")
+          && !e.contains("/com/microsoft/ml/lightgbm/")
           && !e.contains("picocli")
           && !e.contains("tribuo")) {
         out.add(e);
