@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.SplittableRandom;
+import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataTypes;
@@ -202,8 +203,12 @@ class TreeModelOracleTest {
   }
 
   private static Map<Long, Float> scores(ScoreResult result) {
+    return scores(result.dataset());
+  }
+
+  private static Map<Long, Float> scores(Dataset<Row> committed) {
     Map<Long, Float> out = new HashMap<>();
-    for (Row r : result.dataset().select("customer_id", "score").collectAsList()) {
+    for (Row r : committed.select("customer_id", "score").collectAsList()) {
       out.put(r.getLong(0), r.getFloat(1));
     }
     return out;
@@ -257,6 +262,26 @@ class TreeModelOracleTest {
     assertMatches(lightGbmOracle(FEATURES, true), got, 1e-5);
     assertTrue(
         got.values().stream().anyMatch(v -> v < 0 || v > 1), "raw scores, not probabilities");
+  }
+
+  @Test
+  void anIncrementalRunAfterOutputTypeChangesRescoresEveryShard() {
+    // Same model file, same input: only model.output-type differs between the two runs, so only
+    // the settings can tell that the committed probabilities are not what the new config asks for.
+    String ranges = "0-1499,1500-2999";
+    for (String type : List.of("probability", "raw")) {
+      JobYaml yaml =
+          JobYaml.demo(lightGbmInput, lightGbmModel, dir.resolve("lgbm-incremental"))
+              .set("output.mode", "incremental")
+              .set("sharding.ranges", JobYaml.quoted(ranges))
+              .set("model.features", JobYaml.flow(FEATURES))
+              .set("model.output-type", type);
+      Shardscore.job(SparkTestSession.get(), JobConfigReader.parse(yaml.text(), "tree job"))
+          .execute();
+    }
+    Map<Long, Float> got =
+        scores(Shardscore.read(SparkTestSession.get(), dir.resolve("lgbm-incremental").toString()));
+    assertMatches(lightGbmOracle(FEATURES, true), got, 1e-5);
   }
 
   @Test

@@ -9,6 +9,7 @@ import io.shardscore.job.plan.ShardPlanner;
 import io.shardscore.job.score.FeatureLayout;
 import io.shardscore.job.score.OutputLayout;
 import io.shardscore.job.score.PredictionColumns;
+import io.shardscore.model.OutputType;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -56,7 +57,10 @@ public record RowLayouts(
     requireNoNameClash(passthrough, carried, predictions);
     OutputLayout output = new OutputLayout(carried, passthrough.size(), predictions);
     String columns = fingerprintColumns(carried);
-    // The column types are part of it: a type change changes the output schema.
+    // The column types are part of it: a type change changes the output schema. Raw scores of a
+    // tree model are other predictions from the same file; the default (probabilities) adds
+    // nothing, so outputs committed before model.output-type existed keep their digest.
+    String outputType = cfg.model().modelOutputType() == OutputType.RAW ? ";output-type=raw" : "";
     String settings =
         Digests.sha256(
             "columns="
@@ -65,6 +69,7 @@ public record RowLayouts(
                 + cfg.model().features()
                 + ";outputs="
                 + predictions
+                + outputType
                 + ";passthrough="
                 + passthrough
                 + ";key="
