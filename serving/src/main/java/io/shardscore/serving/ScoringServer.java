@@ -1,6 +1,9 @@
 package io.shardscore.serving;
 
+import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -40,6 +43,7 @@ public final class ScoringServer implements AutoCloseable {
       JsonMapper.builder()
           .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
           .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+          .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
           .build();
   private final ServerSettings settings;
   private final RowDecoder decoder;
@@ -267,16 +271,19 @@ public final class ScoringServer implements AutoCloseable {
     JsonNode root;
     try {
       root = json.readTree(body);
+    } catch (StreamConstraintsException e) {
+      throw new BadRequest(
+          400, "The request body exceeds a JSON parser limit: " + e.getOriginalMessage() + ".");
     } catch (JsonProcessingException e) {
+      JsonLocation at = e.getLocation();
       throw new BadRequest(
           400,
           "The request body is not valid JSON: "
               + e.getOriginalMessage()
-              + " (line "
-              + e.getLocation().getLineNr()
-              + ", column "
-              + e.getLocation().getColumnNr()
-              + ").");
+              + (at == null
+                  ? ""
+                  : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")")
+              + ".");
     } catch (IOException e) {
       throw new BadRequest(400, "The request body cannot be read: " + e.getMessage());
     }

@@ -122,6 +122,20 @@ class ScoringServerTest {
       {rows("{\"age\": [1], \"spend\": [1, 2, 3]}"), 400, "rows[0].age is an array"},
       {rows("{\"age\": 1, \"spend\": [1, {}, 3]}"), 400, "rows[0].spend holds an object"},
       {rows("7"), 400, "rows[0] is a number, not an object"},
+      // Duplicate keys would be read last-wins, so a row could say two things: refused.
+      {rows("{\"age\": null, \"age\": 5, \"spend\": [1, 2, 3]}"), 400, "Duplicate field 'age'"},
+      {"{\"rows\": [" + row(1, 1, 2, 3) + "], \"rows\": []}", 400, "Duplicate field 'rows'"},
+      // Beyond Jackson's stream limits (number length, nesting depth): a 400, not a model failure.
+      {
+        rows("{\"age\": 1" + "0".repeat(1500) + ", \"spend\": [1, 2, 3]}"),
+        400,
+        "exceeds a JSON parser limit: Number value length (1501)"
+      },
+      {
+        rows("{\"age\": 1, \"spend\": " + "[".repeat(1100) + "]".repeat(1100) + "}"),
+        400,
+        "exceeds a JSON parser limit: Document nesting depth"
+      },
       {tooManyRows, 413, "has 51 rows, more than this server takes in one request (50)"},
       {tooManyBytes, 413, "more than this server takes (4096)"},
     };
