@@ -259,8 +259,10 @@ public final class ScoringServer implements AutoCloseable {
         fail(ex, 500, "model", "The model failed on this request's rows: " + e.getMessage(), t0);
         return;
       }
-      send(ex, 200, JSON, json.writeValueAsBytes(response));
+      byte[] body = json.writeValueAsBytes(response);
+      // Counted before the client can read its answer, so a scrape after it includes it.
       metrics.answered(200, counts[0], counts[1], seconds(t0));
+      send(ex, 200, JSON, body);
     } finally {
       inFlight.decrementAndGet();
     }
@@ -373,21 +375,19 @@ public final class ScoringServer implements AutoCloseable {
             + " --max-request-bytes.");
   }
 
+  /**
+   * Answers a request that failed as a whole. What is left of a refused body is not read here: the
+   * JDK's server reads at most 64 KiB of it after the response and otherwise closes the connection,
+   * so a client that declares or streams a huge body does not hold a thread reading it.
+   */
   private void fail(HttpExchange ex, int status, String reason, String message, long t0)
       throws IOException {
-    drainBody(ex);
-    ObjectNode body = json.createObjectNode().put("error", message);
-    send(ex, status, JSON, json.writeValueAsBytes(body));
-    metrics.failed(status, reason, seconds(t0));
-  }
-
-  /** Reads what is left of a refused body, so the connection stays usable for the next request. */
-  private static void drainBody(HttpExchange ex) {
-    try (InputStream in = ex.getRequestBody()) {
-      in.transferTo(OutputStream.nullOutputStream());
-    } catch (IOException ignored) {
-      // the response still goes out; the client may have closed its side
+    if (status == 413) {
+      ex.getResponseHeaders().set("Connection", "close"); // the unread body spoils the connection
     }
+    byte[] body = json.writeValueAsBytes(json.createObjectNode().put("error", message));
+    metrics.failed(status, reason, seconds(t0));
+    send(ex, status, JSON, body);
   }
 
   private void metrics(HttpExchange ex) throws IOException {
@@ -409,6 +409,7 @@ public final class ScoringServer implements AutoCloseable {
     ex.sendResponseHeaders(status, body.length);
     try (OutputStream out = ex.getResponseBody()) {
       out.write(body);
+      out.flush(); // the client has its answer before any unread request body is skipped
     }
   }
 
