@@ -21,6 +21,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -38,6 +39,24 @@ import org.apache.logging.log4j.Logger;
 public final class ScoringServer implements AutoCloseable {
   private static final Logger LOG = LogManager.getLogger(ScoringServer.class);
   private static final String JSON = "application/json";
+
+  /**
+   * The JDK server's own limit, in seconds, on receiving one request (head and body, from its first
+   * byte, including any wait for a free request thread); read once per JVM, when its first server
+   * is created. Without it a client that stalls mid-request holds a request thread forever, and
+   * {@link ServerSettings#threads} of them stop the instance, {@code /healthz} included.
+   */
+  private static final String MAX_REQUEST_SECONDS = "sun.net.httpserver.maxReqTime";
+
+  public static final Duration DEFAULT_REQUEST_TIME_LIMIT = Duration.ofSeconds(30);
+  private static boolean created;
+
+  static {
+    if (System.getProperty(MAX_REQUEST_SECONDS) == null) {
+      System.setProperty(
+          MAX_REQUEST_SECONDS, Long.toString(DEFAULT_REQUEST_TIME_LIMIT.toSeconds()));
+    }
+  }
 
   private final ObjectMapper json =
       JsonMapper.builder()
@@ -70,6 +89,7 @@ public final class ScoringServer implements AutoCloseable {
     this.modelDigest = modelDigest;
     this.scorer = scorer;
     this.metrics = new ServingMetrics(inFlight::get, () -> ready);
+    markCreated();
     this.http = HttpServer.create(new InetSocketAddress(settings.host(), settings.port()), 128);
     AtomicInteger n = new AtomicInteger();
     this.threads =
@@ -130,6 +150,27 @@ public final class ScoringServer implements AutoCloseable {
         settings.maxRows(),
         settings.maxBytes());
     return server;
+  }
+
+  /**
+   * JVM-wide: a connection whose request has not arrived in full within {@code limit} (whole
+   * seconds, at least 1) is closed by the JDK's server, freeing its request thread. Default {@link
+   * #DEFAULT_REQUEST_TIME_LIMIT}, or {@code -Dsun.net.httpserver.maxReqTime}; call it before the
+   * first server of this JVM starts (the JDK reads it once).
+   */
+  public static synchronized void limitRequestTime(Duration limit) {
+    String seconds = Long.toString(Math.max(1, limit.toSeconds()));
+    if (created && !seconds.equals(System.getProperty(MAX_REQUEST_SECONDS))) {
+      throw new IllegalStateException(
+          "The request time limit must be set before the first server of this JVM starts; it is "
+              + System.getProperty(MAX_REQUEST_SECONDS)
+              + " s.");
+    }
+    System.setProperty(MAX_REQUEST_SECONDS, seconds);
+  }
+
+  private static synchronized void markCreated() {
+    created = true;
   }
 
   /**

@@ -9,6 +9,8 @@ import java.io.InputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -80,6 +82,47 @@ class HostileClientTest {
       assertEquals(
           1, Metrics.value(metrics, "shardscore_serving_errors_total{reason=\"too_large\"}"));
       assertEquals(1, Metrics.value(metrics, "shardscore_serving_requests_total{status=\"413\"}"));
+    }
+  }
+
+  /**
+   * Clients that stop mid-head and mid-body are cut off by the request time limit (1 s here, in an
+   * instance JVM of its own since the JDK reads it once per JVM): their connections are closed,
+   * which frees the threads they held, and the instance answers others after them.
+   */
+  @Test
+  void clientsThatStallMidRequestAreCutOffAndTheInstanceGoesOnServing(@TempDir Path own)
+      throws Exception {
+    List<Process> processes = new ArrayList<>();
+    try {
+      ElasticScalingTest.Instance instance =
+          ElasticScalingTest.Instance.start(own.resolve("instance"), processes, "1");
+      try (Socket head = new Socket("127.0.0.1", instance.port());
+          Socket body = new Socket("127.0.0.1", instance.port())) {
+        head.getOutputStream().write("POST /v1/score HTTP/1.1\r\nHo".getBytes());
+        body.getOutputStream()
+            .write("POST /v1/score HTTP/1.1\r\nHost: t\r\nContent-Length: 40\r\n\r\n{".getBytes());
+        assertClosedByServer(head);
+        assertClosedByServer(body);
+      }
+      Http http = new Http(instance.port());
+      assertEquals(200, http.get("/healthz").status());
+      assertEquals(
+          200,
+          http.post("/v1/score", ScoringServerTest.rows(ScoringServerTest.row(1, 1, 2, 3)))
+              .status());
+    } finally {
+      processes.forEach(Process::destroyForcibly);
+    }
+  }
+
+  /** The server closes {@code s} without answering (end of stream, or a reset). */
+  private static void assertClosedByServer(Socket s) throws IOException {
+    s.setSoTimeout(READ_GUARD_MILLIS);
+    try {
+      assertEquals(-1, s.getInputStream().read(), "no answer to a request that never arrived");
+    } catch (java.net.SocketException reset) {
+      // closed with unread bytes: a reset is a close too
     }
   }
 }

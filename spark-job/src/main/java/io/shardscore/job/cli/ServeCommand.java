@@ -76,6 +76,16 @@ final class ServeCommand implements Callable<Integer> {
   int drainTimeoutSeconds;
 
   @Option(
+      names = "--request-timeout",
+      defaultValue = "30",
+      paramLabel = "SECONDS",
+      description =
+          "Close a connection whose request (head and body) has not arrived in full this long"
+              + " after its first byte, so a stalled client does not hold a request thread."
+              + " Default: ${DEFAULT-VALUE}.")
+  int requestTimeoutSeconds;
+
+  @Option(
       names = "--batching",
       defaultValue = "queue",
       description =
@@ -94,6 +104,13 @@ final class ServeCommand implements Callable<Integer> {
                   new picocli.CommandLine(this),
                   "--batching is '" + batching + "'; use queue or per-request.");
         };
+    if (requestTimeoutSeconds < 1) {
+      throw new picocli.CommandLine.ParameterException(
+          new picocli.CommandLine(this),
+          "--request-timeout is " + requestTimeoutSeconds + "; it must be at least 1 second.");
+    }
+    // JVM-wide, read once by the JDK's HTTP server: set before the server is created.
+    ScoringServer.limitRequestTime(Duration.ofSeconds(requestTimeoutSeconds));
     ServerSettings settings =
         new ServerSettings(
             host, port, maxRows, maxBytes, threads, Duration.ofSeconds(drainTimeoutSeconds));
