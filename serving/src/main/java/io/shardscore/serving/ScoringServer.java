@@ -1,11 +1,12 @@
 package io.shardscore.serving;
 
 import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
 import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
@@ -22,6 +23,8 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -61,7 +64,6 @@ public final class ScoringServer implements AutoCloseable {
   private final ObjectMapper json =
       JsonMapper.builder()
           .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
-          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
           .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
           .build();
   private final ServerSettings settings;
@@ -311,40 +313,8 @@ public final class ScoringServer implements AutoCloseable {
 
   /** Decodes, scores and answers one request; {@code counts} gets {scored, rejected}. */
   private ObjectNode answer(byte[] body, int[] counts) {
-    JsonNode root;
-    try {
-      root = json.readTree(body);
-    } catch (StreamConstraintsException e) {
-      throw new BadRequest(
-          400, "The request body exceeds a JSON parser limit: " + e.getOriginalMessage() + ".");
-    } catch (JsonProcessingException e) {
-      JsonLocation at = e.getLocation();
-      throw new BadRequest(
-          400,
-          "The request body is not valid JSON: "
-              + e.getOriginalMessage()
-              + (at == null
-                  ? ""
-                  : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")")
-              + ".");
-    } catch (IOException e) {
-      throw new BadRequest(400, "The request body cannot be read: " + e.getMessage());
-    }
-    JsonNode rows = root == null ? null : root.get("rows");
-    if (rows == null || !rows.isArray()) {
-      throw new BadRequest(
-          400, "The request body must be an object with an array \"rows\": {\"rows\": [{...}]}.");
-    }
+    List<JsonNode> rows = readRows(body);
     int n = rows.size();
-    if (n > settings.maxRows()) {
-      throw new BadRequest(
-          413,
-          "The request has "
-              + n
-              + " rows, more than this server takes in one request ("
-              + settings.maxRows()
-              + "); split it, or start the server with a larger --max-request-rows.");
-    }
     int width = decoder.width();
     float[] values = new float[Math.max(1, n) * width];
     String[] reasons = new String[n];
@@ -375,6 +345,70 @@ public final class ScoringServer implements AutoCloseable {
     counts[0] = scorable;
     counts[1] = n - scorable;
     return response;
+  }
+
+  /**
+   * The rows of {@code {"rows": [...]}}, parsed one at a time: a request over the row limit is
+   * refused at its first row too many, before the rest of it becomes a tree in memory.
+   */
+  private List<JsonNode> readRows(byte[] body) {
+    try (JsonParser p = json.createParser(body)) {
+      List<JsonNode> rows = null;
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        throw notRowsObject();
+      }
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        boolean isRows = "rows".equals(p.currentName());
+        JsonToken value = p.nextToken();
+        if (!isRows) {
+          p.skipChildren();
+          continue;
+        }
+        if (value != JsonToken.START_ARRAY) {
+          throw notRowsObject();
+        }
+        rows = new ArrayList<>();
+        while (p.nextToken() != JsonToken.END_ARRAY) {
+          if (rows.size() == settings.maxRows()) {
+            throw new BadRequest(
+                413,
+                "The request has more than "
+                    + settings.maxRows()
+                    + " rows, the most this server takes in one request; split it, or start the"
+                    + " server with a larger --max-request-rows.");
+          }
+          rows.add(json.readTree(p));
+        }
+      }
+      if (rows == null) {
+        throw notRowsObject();
+      }
+      if (p.nextToken() != null) {
+        throw new BadRequest(
+            400, "The request body is not valid JSON: content after the request object.");
+      }
+      return rows;
+    } catch (StreamConstraintsException e) {
+      throw new BadRequest(
+          400, "The request body exceeds a JSON parser limit: " + e.getOriginalMessage() + ".");
+    } catch (JsonProcessingException e) {
+      JsonLocation at = e.getLocation();
+      throw new BadRequest(
+          400,
+          "The request body is not valid JSON: "
+              + e.getOriginalMessage()
+              + (at == null
+                  ? ""
+                  : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")")
+              + ".");
+    } catch (IOException e) {
+      throw new BadRequest(400, "The request body cannot be read: " + e.getMessage());
+    }
+  }
+
+  private static BadRequest notRowsObject() {
+    return new BadRequest(
+        400, "The request body must be an object with an array \"rows\": {\"rows\": [{...}]}.");
   }
 
   private byte[] readBody(HttpExchange ex) {

@@ -136,7 +136,14 @@ class ScoringServerTest {
         400,
         "exceeds a JSON parser limit: Document nesting depth"
       },
-      {tooManyRows, 413, "has 51 rows, more than this server takes in one request (50)"},
+      {tooManyRows, 413, "has more than 50 rows, the most this server takes in one request"},
+      // Refused at the 51st row, before the rest is parsed: the broken end is never reached.
+      {
+        tooManyRows.substring(0, tooManyRows.length() - 2) + ", {\"age\": oops",
+        413,
+        "has more than 50 rows"
+      },
+      {rows(row(1, 1, 2, 3)) + " {}", 400, "content after the request object"},
       {tooManyBytes, 413, "more than this server takes (4096)"},
     };
     for (Object[] c : cases) {
