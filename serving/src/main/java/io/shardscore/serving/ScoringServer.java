@@ -297,7 +297,9 @@ public final class ScoringServer implements AutoCloseable {
       } catch (BadRequest e) {
         fail(ex, e.status(), e.status() == 413 ? "too_large" : "bad_request", e.getMessage(), t0);
         return;
-      } catch (RuntimeException e) {
+      } catch (RuntimeException | Error e) {
+        // An Error too (an engine's native or memory failure): unanswered, the JDK's server would
+        // leave the client waiting on the connection forever.
         LOG.warn("A score request failed in the model: {}", e.toString());
         fail(ex, 500, "model", "The model failed on this request's rows: " + e.getMessage(), t0);
         return;
