@@ -1,8 +1,12 @@
 package io.shardscore.serving;
 
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.exc.StreamConstraintsException;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
@@ -18,6 +22,9 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -36,10 +43,28 @@ public final class ScoringServer implements AutoCloseable {
   private static final Logger LOG = LogManager.getLogger(ScoringServer.class);
   private static final String JSON = "application/json";
 
+  /**
+   * The JDK server's own limit, in seconds, on receiving one request (head and body, from its first
+   * byte, including any wait for a free request thread); read once per JVM, when its first server
+   * is created. Without it a client that stalls mid-request holds a request thread forever, and
+   * {@link ServerSettings#threads} of them stop the instance, {@code /healthz} included.
+   */
+  private static final String MAX_REQUEST_SECONDS = "sun.net.httpserver.maxReqTime";
+
+  public static final Duration DEFAULT_REQUEST_TIME_LIMIT = Duration.ofSeconds(30);
+  private static boolean created;
+
+  static {
+    if (System.getProperty(MAX_REQUEST_SECONDS) == null) {
+      System.setProperty(
+          MAX_REQUEST_SECONDS, Long.toString(DEFAULT_REQUEST_TIME_LIMIT.toSeconds()));
+    }
+  }
+
   private final ObjectMapper json =
       JsonMapper.builder()
           .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS)
-          .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+          .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)
           .build();
   private final ServerSettings settings;
   private final RowDecoder decoder;
@@ -66,6 +91,7 @@ public final class ScoringServer implements AutoCloseable {
     this.modelDigest = modelDigest;
     this.scorer = scorer;
     this.metrics = new ServingMetrics(inFlight::get, () -> ready);
+    markCreated();
     this.http = HttpServer.create(new InetSocketAddress(settings.host(), settings.port()), 128);
     AtomicInteger n = new AtomicInteger();
     this.threads =
@@ -126,6 +152,27 @@ public final class ScoringServer implements AutoCloseable {
         settings.maxRows(),
         settings.maxBytes());
     return server;
+  }
+
+  /**
+   * JVM-wide: a connection whose request has not arrived in full within {@code limit} (whole
+   * seconds, at least 1) is closed by the JDK's server, freeing its request thread. Default {@link
+   * #DEFAULT_REQUEST_TIME_LIMIT}, or {@code -Dsun.net.httpserver.maxReqTime}; call it before the
+   * first server of this JVM starts (the JDK reads it once).
+   */
+  public static synchronized void limitRequestTime(Duration limit) {
+    String seconds = Long.toString(Math.max(1, limit.toSeconds()));
+    if (created && !seconds.equals(System.getProperty(MAX_REQUEST_SECONDS))) {
+      throw new IllegalStateException(
+          "The request time limit must be set before the first server of this JVM starts; it is "
+              + System.getProperty(MAX_REQUEST_SECONDS)
+              + " s.");
+    }
+    System.setProperty(MAX_REQUEST_SECONDS, seconds);
+  }
+
+  private static synchronized void markCreated() {
+    created = true;
   }
 
   /**
@@ -250,13 +297,17 @@ public final class ScoringServer implements AutoCloseable {
       } catch (BadRequest e) {
         fail(ex, e.status(), e.status() == 413 ? "too_large" : "bad_request", e.getMessage(), t0);
         return;
-      } catch (RuntimeException e) {
+      } catch (RuntimeException | Error e) {
+        // An Error too (an engine's native or memory failure): unanswered, the JDK's server would
+        // leave the client waiting on the connection forever.
         LOG.warn("A score request failed in the model: {}", e.toString());
         fail(ex, 500, "model", "The model failed on this request's rows: " + e.getMessage(), t0);
         return;
       }
-      send(ex, 200, JSON, json.writeValueAsBytes(response));
+      byte[] body = json.writeValueAsBytes(response);
+      // Counted before the client can read its answer, so a scrape after it includes it.
       metrics.answered(200, counts[0], counts[1], seconds(t0));
+      send(ex, 200, JSON, body);
     } finally {
       inFlight.decrementAndGet();
     }
@@ -264,37 +315,8 @@ public final class ScoringServer implements AutoCloseable {
 
   /** Decodes, scores and answers one request; {@code counts} gets {scored, rejected}. */
   private ObjectNode answer(byte[] body, int[] counts) {
-    JsonNode root;
-    try {
-      root = json.readTree(body);
-    } catch (JsonProcessingException e) {
-      throw new BadRequest(
-          400,
-          "The request body is not valid JSON: "
-              + e.getOriginalMessage()
-              + " (line "
-              + e.getLocation().getLineNr()
-              + ", column "
-              + e.getLocation().getColumnNr()
-              + ").");
-    } catch (IOException e) {
-      throw new BadRequest(400, "The request body cannot be read: " + e.getMessage());
-    }
-    JsonNode rows = root == null ? null : root.get("rows");
-    if (rows == null || !rows.isArray()) {
-      throw new BadRequest(
-          400, "The request body must be an object with an array \"rows\": {\"rows\": [{...}]}.");
-    }
+    List<JsonNode> rows = readRows(body);
     int n = rows.size();
-    if (n > settings.maxRows()) {
-      throw new BadRequest(
-          413,
-          "The request has "
-              + n
-              + " rows, more than this server takes in one request ("
-              + settings.maxRows()
-              + "); split it, or start the server with a larger --max-request-rows.");
-    }
     int width = decoder.width();
     float[] values = new float[Math.max(1, n) * width];
     String[] reasons = new String[n];
@@ -325,6 +347,70 @@ public final class ScoringServer implements AutoCloseable {
     counts[0] = scorable;
     counts[1] = n - scorable;
     return response;
+  }
+
+  /**
+   * The rows of {@code {"rows": [...]}}, parsed one at a time: a request over the row limit is
+   * refused at its first row too many, before the rest of it becomes a tree in memory.
+   */
+  private List<JsonNode> readRows(byte[] body) {
+    try (JsonParser p = json.createParser(body)) {
+      List<JsonNode> rows = null;
+      if (p.nextToken() != JsonToken.START_OBJECT) {
+        throw notRowsObject();
+      }
+      while (p.nextToken() == JsonToken.FIELD_NAME) {
+        boolean isRows = "rows".equals(p.currentName());
+        JsonToken value = p.nextToken();
+        if (!isRows) {
+          p.skipChildren();
+          continue;
+        }
+        if (value != JsonToken.START_ARRAY) {
+          throw notRowsObject();
+        }
+        rows = new ArrayList<>();
+        while (p.nextToken() != JsonToken.END_ARRAY) {
+          if (rows.size() == settings.maxRows()) {
+            throw new BadRequest(
+                413,
+                "The request has more than "
+                    + settings.maxRows()
+                    + " rows, the most this server takes in one request; split it, or start the"
+                    + " server with a larger --max-request-rows.");
+          }
+          rows.add(json.readTree(p));
+        }
+      }
+      if (rows == null) {
+        throw notRowsObject();
+      }
+      if (p.nextToken() != null) {
+        throw new BadRequest(
+            400, "The request body is not valid JSON: content after the request object.");
+      }
+      return rows;
+    } catch (StreamConstraintsException e) {
+      throw new BadRequest(
+          400, "The request body exceeds a JSON parser limit: " + e.getOriginalMessage() + ".");
+    } catch (JsonProcessingException e) {
+      JsonLocation at = e.getLocation();
+      throw new BadRequest(
+          400,
+          "The request body is not valid JSON: "
+              + e.getOriginalMessage()
+              + (at == null
+                  ? ""
+                  : " (line " + at.getLineNr() + ", column " + at.getColumnNr() + ")")
+              + ".");
+    } catch (IOException e) {
+      throw new BadRequest(400, "The request body cannot be read: " + e.getMessage());
+    }
+  }
+
+  private static BadRequest notRowsObject() {
+    return new BadRequest(
+        400, "The request body must be an object with an array \"rows\": {\"rows\": [{...}]}.");
   }
 
   private byte[] readBody(HttpExchange ex) {
@@ -366,21 +452,19 @@ public final class ScoringServer implements AutoCloseable {
             + " --max-request-bytes.");
   }
 
+  /**
+   * Answers a request that failed as a whole. What is left of a refused body is not read here: the
+   * JDK's server reads at most 64 KiB of it after the response and otherwise closes the connection,
+   * so a client that declares or streams a huge body does not hold a thread reading it.
+   */
   private void fail(HttpExchange ex, int status, String reason, String message, long t0)
       throws IOException {
-    drainBody(ex);
-    ObjectNode body = json.createObjectNode().put("error", message);
-    send(ex, status, JSON, json.writeValueAsBytes(body));
-    metrics.failed(status, reason, seconds(t0));
-  }
-
-  /** Reads what is left of a refused body, so the connection stays usable for the next request. */
-  private static void drainBody(HttpExchange ex) {
-    try (InputStream in = ex.getRequestBody()) {
-      in.transferTo(OutputStream.nullOutputStream());
-    } catch (IOException ignored) {
-      // the response still goes out; the client may have closed its side
+    if (status == 413) {
+      ex.getResponseHeaders().set("Connection", "close"); // the unread body spoils the connection
     }
+    byte[] body = json.writeValueAsBytes(json.createObjectNode().put("error", message));
+    metrics.failed(status, reason, seconds(t0));
+    send(ex, status, JSON, body);
   }
 
   private void metrics(HttpExchange ex) throws IOException {
@@ -402,6 +486,7 @@ public final class ScoringServer implements AutoCloseable {
     ex.sendResponseHeaders(status, body.length);
     try (OutputStream out = ex.getResponseBody()) {
       out.write(body);
+      out.flush(); // the client has its answer before any unread request body is skipped
     }
   }
 

@@ -59,7 +59,7 @@ public final class ServingMetrics implements ModelEvents.Listener {
     latency =
         Histogram.builder()
             .name("shardscore_serving_request_duration_seconds")
-            .help("Time from reading a score request to its response being written")
+            .help("Time from reading a score request to its response being ready to write")
             .classicOnly()
             .classicUpperBounds(
                 .0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10)

@@ -115,13 +115,15 @@ class ElasticScalingTest {
   }
 
   /** One serving instance in its own JVM, and its port once ready. */
-  private record Instance(Process process, int port) {
-    static Instance start(Path dir, List<Process> processes)
+  record Instance(Process process, int port) {
+    /** {@code args}: {@link TestInstance}'s optional ones after its folder and port file. */
+    static Instance start(Path dir, List<Process> processes, String... args)
         throws IOException, InterruptedException {
       Files.createDirectories(dir);
       Path portFile = dir.resolve("port");
-      ProcessBuilder pb =
-          new ProcessBuilder(
+      List<String> command =
+          new ArrayList<>(
+              List.of(
                   Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                   "-Xmx512m",
                   "-Dai.djl.offline=true",
@@ -131,7 +133,10 @@ class ElasticScalingTest {
                   System.getProperty("java.class.path"),
                   TestInstance.class.getName(),
                   dir.toString(),
-                  portFile.toString())
+                  portFile.toString()));
+      command.addAll(List.of(args));
+      ProcessBuilder pb =
+          new ProcessBuilder(command)
               .redirectErrorStream(true)
               .redirectOutput(dir.resolve("instance.log").toFile());
       pb.environment().put("DJL_OFFLINE", "true");
@@ -225,7 +230,7 @@ class ElasticScalingTest {
   }
 
   /** Polls {@code condition} until it holds; fails naming {@code what} after {@link #WAIT}. */
-  private static void await(String what, Check condition) throws InterruptedException {
+  static void await(String what, Check condition) throws InterruptedException {
     long deadline = System.nanoTime() + WAIT.toNanos();
     while (true) {
       try {

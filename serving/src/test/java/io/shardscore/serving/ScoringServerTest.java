@@ -122,7 +122,28 @@ class ScoringServerTest {
       {rows("{\"age\": [1], \"spend\": [1, 2, 3]}"), 400, "rows[0].age is an array"},
       {rows("{\"age\": 1, \"spend\": [1, {}, 3]}"), 400, "rows[0].spend holds an object"},
       {rows("7"), 400, "rows[0] is a number, not an object"},
-      {tooManyRows, 413, "has 51 rows, more than this server takes in one request (50)"},
+      // Duplicate keys would be read last-wins, so a row could say two things: refused.
+      {rows("{\"age\": null, \"age\": 5, \"spend\": [1, 2, 3]}"), 400, "Duplicate field 'age'"},
+      {"{\"rows\": [" + row(1, 1, 2, 3) + "], \"rows\": []}", 400, "Duplicate field 'rows'"},
+      // Beyond Jackson's stream limits (number length, nesting depth): a 400, not a model failure.
+      {
+        rows("{\"age\": 1" + "0".repeat(1500) + ", \"spend\": [1, 2, 3]}"),
+        400,
+        "exceeds a JSON parser limit: Number value length (1501)"
+      },
+      {
+        rows("{\"age\": 1, \"spend\": " + "[".repeat(1100) + "]".repeat(1100) + "}"),
+        400,
+        "exceeds a JSON parser limit: Document nesting depth"
+      },
+      {tooManyRows, 413, "has more than 50 rows, the most this server takes in one request"},
+      // Refused at the 51st row, before the rest is parsed: the broken end is never reached.
+      {
+        tooManyRows.substring(0, tooManyRows.length() - 2) + ", {\"age\": oops",
+        413,
+        "has more than 50 rows"
+      },
+      {rows(row(1, 1, 2, 3)) + " {}", 400, "content after the request object"},
       {tooManyBytes, 413, "more than this server takes (4096)"},
     };
     for (Object[] c : cases) {

@@ -12,8 +12,14 @@ import java.nio.file.StandardCopyOption;
 public final class TestInstance {
   private TestInstance() {}
 
-  /** {@code args}: a folder of its own, the file to write the port to. */
+  /**
+   * {@code args}: a folder of its own, the file to write the port to, and optionally the request
+   * time limit in seconds ({@link ScoringServer#limitRequestTime}).
+   */
   public static void main(String[] args) throws Exception {
+    if (args.length > 2) {
+      ScoringServer.limitRequestTime(java.time.Duration.ofSeconds(Long.parseLong(args[2])));
+    }
     Path dir = Path.of(args[0]);
     Files.createDirectories(dir);
     TestModel model = new TestModel(dir);

@@ -22,10 +22,13 @@ import picocli.CommandLine.Option;
       "Serve the job file's model over HTTP: POST /v1/score, GET /healthz, /readyz, /metrics.",
       "Reads the model: and scoring: sections (same keys and checks as run). Concurrent requests",
       "are coalesced by the batching queue (scoring.queue-max-rows, scoring.queue-max-wait-ms).",
-      "SIGTERM: /readyz turns 503, requests in flight finish (--drain-timeout), then exit 0."
+      "SIGTERM: /readyz turns 503, requests in flight finish (--drain-timeout), then it exits",
+      "(status 143, as any JVM ended by SIGTERM)."
     },
     mixinStandardHelpOptions = true)
 final class ServeCommand implements Callable<Integer> {
+  @picocli.CommandLine.Spec picocli.CommandLine.Model.CommandSpec spec;
+
   @Option(names = "--config", required = true, paramLabel = "FILE", description = "Job YAML file.")
   Path config;
 
@@ -76,6 +79,16 @@ final class ServeCommand implements Callable<Integer> {
   int drainTimeoutSeconds;
 
   @Option(
+      names = "--request-timeout",
+      defaultValue = "30",
+      paramLabel = "SECONDS",
+      description =
+          "Close a connection whose request (head and body) has not arrived in full this long"
+              + " after its first byte, so a stalled client does not hold a request thread."
+              + " Default: ${DEFAULT-VALUE}.")
+  int requestTimeoutSeconds;
+
+  @Option(
       names = "--batching",
       defaultValue = "queue",
       description =
@@ -91,12 +104,22 @@ final class ServeCommand implements Callable<Integer> {
           case "per-request" -> OnlineScoring.Batching.PER_REQUEST;
           default ->
               throw new picocli.CommandLine.ParameterException(
-                  new picocli.CommandLine(this),
+                  spec.commandLine(),
                   "--batching is '" + batching + "'; use queue or per-request.");
         };
-    ServerSettings settings =
-        new ServerSettings(
-            host, port, maxRows, maxBytes, threads, Duration.ofSeconds(drainTimeoutSeconds));
+    requireAtLeast(requestTimeoutSeconds, 1, "--request-timeout");
+    requireAtLeast(drainDelaySeconds, 0, "--drain-delay");
+    requireAtLeast(drainTimeoutSeconds, 0, "--drain-timeout");
+    ServerSettings settings;
+    try {
+      settings =
+          new ServerSettings(
+              host, port, maxRows, maxBytes, threads, Duration.ofSeconds(drainTimeoutSeconds));
+    } catch (IllegalArgumentException e) {
+      throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+    }
+    // JVM-wide, read once by the JDK's HTTP server: set before the server is created.
+    ScoringServer.limitRequestTime(Duration.ofSeconds(requestTimeoutSeconds));
     ScoringServer server = OnlineScoring.start(JobConfigReader.read(config), settings, mode);
     // This process is the server's alone: its metrics hear every coalesced model call.
     ModelEvents.listen(server.modelEvents());
@@ -120,5 +143,14 @@ final class ServeCommand implements Callable<Integer> {
                 "shardscore-serve-drain"));
     stopped.await();
     return ExitCode.OK;
+  }
+
+  /** A usage error before anything starts (a negative delay would throw in the drain hook). */
+  private void requireAtLeast(int seconds, int min, String flag) {
+    if (seconds < min) {
+      throw new picocli.CommandLine.ParameterException(
+          spec.commandLine(),
+          flag + " is " + seconds + " seconds; it must be at least " + min + ".");
+    }
   }
 }
