@@ -230,6 +230,42 @@ class LightGbmModelTest {
   }
 
   @Test
+  void aLoadedModelIsNotHandedToASpecWithAnotherFeatureCountOrEngine() {
+    // Another job in the same JVM (a notebook's second run, serve after a run) names the same
+    // file: the loaded instance must not skip the checks that a load for that spec makes.
+    LightGbmTrainer[] trainer = new LightGbmTrainer[1];
+    Path file = trainBinary(trainer, 36);
+    trainer[0].close();
+    try (LoadedModel ok =
+        ModelRegistry.acquire(
+            spec(file, FEATURES, OutputType.PROBABILITY),
+            () -> file,
+            EngineSettings.forTaskCpus(1))) {
+      ModelLoadException count =
+          assertThrows(
+              ModelLoadException.class,
+              () ->
+                  ModelRegistry.acquire(
+                      spec(file, 5, OutputType.PROBABILITY),
+                      () -> file,
+                      EngineSettings.forTaskCpus(1)));
+      assertTrue(count.getMessage().contains("expects 6 features per row"), count.getMessage());
+      ModelSpec asXgboost =
+          new ModelSpec(
+              file.toString(),
+              ModelEngine.XGBOOST,
+              ModelDigest.of(file, ModelEngine.XGBOOST),
+              FEATURES,
+              OutputType.PROBABILITY);
+      ModelLoadException engine =
+          assertThrows(
+              ModelLoadException.class,
+              () -> ModelRegistry.acquire(asXgboost, () -> file, EngineSettings.forTaskCpus(1)));
+      assertTrue(engine.getMessage().contains("XGBoost"), engine.getMessage());
+    }
+  }
+
+  @Test
   void corruptTruncatedAndForeignFilesAreRefusedWithLightGbmsReason() throws IOException {
     LightGbmTrainer[] trainer = new LightGbmTrainer[1];
     Path good = trainBinary(trainer, 35);
