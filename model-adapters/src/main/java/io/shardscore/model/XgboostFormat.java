@@ -11,8 +11,8 @@ import java.nio.file.Path;
 /**
  * Checks that an XGBoost model file is one complete JSON or UBJ document before xgboost4j reads it:
  * xgboost4j 3.0.4 sometimes crashes the JVM (in native code, under {@code XGBoosterLoadModel}) on a
- * truncated file instead of returning an error. The check is syntax only; XGBoost itself judges the
- * content.
+ * truncated file instead of returning an error. Then the trees' node arrays are checked ({@link
+ * XgboostTrees}); XGBoost itself judges the rest.
  */
 final class XgboostFormat {
   private static final int MAX_DEPTH = 512;
@@ -21,9 +21,22 @@ final class XgboostFormat {
 
   /** Why {@code file} is not one complete document of its format, or null. */
   static String problem(Path file) throws IOException {
-    return file.getFileName().toString().endsWith(".ubj")
-        ? ubjProblem(Files.readAllBytes(file))
-        : jsonProblem(file);
+    boolean ubj = file.getFileName().toString().endsWith(".ubj");
+    byte[] bytes = ubj ? Files.readAllBytes(file) : null;
+    String syntax = ubj ? ubjProblem(bytes) : jsonProblem(file);
+    if (syntax != null) {
+      return syntax;
+    }
+    com.google.gson.JsonElement model;
+    if (ubj) {
+      Ubj u = new Ubj(bytes);
+      model = u.read(u.next(), 0);
+    } else {
+      try (Reader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+        model = com.google.gson.JsonParser.parseReader(in);
+      }
+    }
+    return XgboostTrees.problem(model);
   }
 
   private static String jsonProblem(Path file) throws IOException {
@@ -116,6 +129,82 @@ final class XgboostFormat {
       }
       pos += size;
       return v;
+    }
+
+    /**
+     * Reads one value whose type marker {@code marker} was just read (the document is known to be
+     * complete UBJ): numbers, strings, arrays and objects, as the JSON model would hold them.
+     */
+    com.google.gson.JsonElement read(byte marker, int depth) {
+      switch (marker) {
+        case 'Z', 'N' -> {
+          return com.google.gson.JsonNull.INSTANCE;
+        }
+        case 'T', 'F' -> {
+          return new com.google.gson.JsonPrimitive(marker == 'T');
+        }
+        case 'i', 'U', 'I', 'l', 'L' -> {
+          return new com.google.gson.JsonPrimitive(integer(marker));
+        }
+        case 'd' -> {
+          int bits = (int) integer((byte) 'l');
+          return new com.google.gson.JsonPrimitive(Float.intBitsToFloat(bits));
+        }
+        case 'D' -> {
+          long bits = integer((byte) 'L');
+          return new com.google.gson.JsonPrimitive(Double.longBitsToDouble(bits));
+        }
+        case 'C' -> {
+          return new com.google.gson.JsonPrimitive(String.valueOf((char) next()));
+        }
+        case 'S', 'H' -> {
+          int n = (int) integer(next());
+          String text = new String(b, pos, n, StandardCharsets.UTF_8);
+          skip(n);
+          return new com.google.gson.JsonPrimitive(text);
+        }
+        case '[', '{' -> {
+          return readContainer(depth, marker == '{');
+        }
+        default ->
+            throw new IllegalArgumentException(
+                "byte " + (pos - 1) + " is not a UBJ type marker ('" + (char) marker + "')");
+      }
+    }
+
+    private com.google.gson.JsonElement readContainer(int depth, boolean object) {
+      byte type = 0;
+      long count = -1;
+      if (b[pos] == '$') {
+        pos++;
+        type = next();
+      }
+      if (b[pos] == '#') {
+        pos++;
+        count = integer(next());
+      }
+      byte end = (byte) (object ? '}' : ']');
+      com.google.gson.JsonObject o = new com.google.gson.JsonObject();
+      com.google.gson.JsonArray a = new com.google.gson.JsonArray();
+      for (long i = 0; count < 0 || i < count; i++) {
+        if (object) {
+          byte keyLength = next();
+          if (count < 0 && keyLength == end) {
+            break;
+          }
+          int n = (int) integer(keyLength);
+          String key = new String(b, pos, n, StandardCharsets.UTF_8);
+          skip(n);
+          o.add(key, read(type != 0 ? type : next(), depth + 1));
+        } else {
+          byte marker = type != 0 ? type : next();
+          if (count < 0 && marker == end) {
+            break;
+          }
+          a.add(read(marker, depth + 1));
+        }
+      }
+      return object ? o : a;
     }
 
     /** Skips one value whose type marker {@code marker} was just read. */
