@@ -27,16 +27,46 @@ final class XgboostFormat {
     if (syntax != null) {
       return syntax;
     }
-    com.google.gson.JsonElement model;
+    XgboostTrees trees = new XgboostTrees();
     if (ubj) {
       Ubj u = new Ubj(bytes);
-      model = u.read(u.next(), 0);
+      u.walk(u.next(), null, trees);
     } else {
-      try (Reader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-        model = com.google.gson.JsonParser.parseReader(in);
+      try (Reader in = Files.newBufferedReader(file, StandardCharsets.UTF_8);
+          JsonReader json = new JsonReader(in)) {
+        walkJson(json, null, trees);
       }
     }
-    return XgboostTrees.problem(model);
+    return trees.problem();
+  }
+
+  /**
+   * Hands {@code trees} each tree of the (well-formed) JSON model and its num_feature, one tree in
+   * memory at a time; everything else is skipped.
+   */
+  private static void walkJson(JsonReader json, String key, XgboostTrees trees) throws IOException {
+    JsonToken token = json.peek();
+    if ("trees".equals(key) && token == JsonToken.BEGIN_ARRAY) {
+      json.beginArray();
+      while (json.hasNext()) {
+        trees.tree(com.google.gson.JsonParser.parseReader(json));
+      }
+      json.endArray();
+    } else if ("num_feature".equals(key)
+        && token != JsonToken.BEGIN_OBJECT
+        && token != JsonToken.BEGIN_ARRAY
+        && token != JsonToken.NULL) {
+      trees.numFeature(json.nextString());
+    } else if (token == JsonToken.BEGIN_OBJECT
+        && (key == null || XgboostTrees.PATH.contains(key))) {
+      json.beginObject();
+      while (json.hasNext()) {
+        walkJson(json, json.nextName(), trees);
+      }
+      json.endObject();
+    } else {
+      json.skipValue();
+    }
   }
 
   private static String jsonProblem(Path file) throws IOException {
@@ -205,6 +235,67 @@ final class XgboostFormat {
         }
       }
       return object ? o : a;
+    }
+
+    /** The UBJ twin of {@link XgboostFormat#walkJson}, for the value {@code marker} starts. */
+    void walk(byte marker, String key, XgboostTrees trees) {
+      if ("trees".equals(key) && marker == '[') {
+        eachElement(element -> trees.tree(read(element, 1)));
+      } else if ("num_feature".equals(key) && marker != '{' && marker != '[') {
+        com.google.gson.JsonElement v = read(marker, 1);
+        trees.numFeature(v.isJsonNull() ? null : v.getAsString());
+      } else if (marker == '{' && (key == null || XgboostTrees.PATH.contains(key))) {
+        eachMember((name, value) -> walk(value, name, trees));
+      } else {
+        value(marker, 1);
+      }
+    }
+
+    /** Calls {@code each} with each element's type marker of the array just opened. */
+    private void eachElement(java.util.function.Consumer<Byte> each) {
+      byte type = 0;
+      long count = -1;
+      if (b[pos] == '$') {
+        pos++;
+        type = next();
+      }
+      if (b[pos] == '#') {
+        pos++;
+        count = integer(next());
+      }
+      for (long i = 0; count < 0 || i < count; i++) {
+        byte marker = type != 0 ? type : next();
+        if (count < 0 && marker == ']') {
+          return;
+        }
+        each.accept(marker);
+      }
+    }
+
+    /**
+     * Calls {@code each} with each member's key and value type marker of the object just opened.
+     */
+    private void eachMember(java.util.function.BiConsumer<String, Byte> each) {
+      byte type = 0;
+      long count = -1;
+      if (b[pos] == '$') {
+        pos++;
+        type = next();
+      }
+      if (b[pos] == '#') {
+        pos++;
+        count = integer(next());
+      }
+      for (long i = 0; count < 0 || i < count; i++) {
+        byte keyLength = next();
+        if (count < 0 && keyLength == '}') {
+          return;
+        }
+        int n = (int) integer(keyLength);
+        String name = new String(b, pos, n, StandardCharsets.UTF_8);
+        skip(n);
+        each.accept(name, type != 0 ? type : next());
+      }
     }
 
     /** Skips one value whose type marker {@code marker} was just read. */

@@ -12,40 +12,65 @@ import com.google.gson.JsonObject;
  * feature below {@code num_feature}.
  */
 final class XgboostTrees {
-  private XgboostTrees() {}
+  /** The objects on the way from the document to its trees and its num_feature. */
+  static final java.util.Set<String> PATH =
+      java.util.Set.of("learner", "gradient_booster", "gbtree", "model", "learner_model_param");
 
-  /** Why the trees of {@code model} are not trees over its features, or null. */
-  static String problem(JsonElement model) {
-    JsonObject learner = object(object(model), "learner");
-    JsonObject booster = object(learner, "gradient_booster");
-    JsonObject params = object(learner, "learner_model_param");
-    if (booster == null || params == null) {
-      return null; // not a layout this check knows: XGBoost judges it
+  private int trees;
+  private long maxFeature = -1;
+  private int maxFeatureTree;
+  private String features;
+  private String problem;
+
+  /**
+   * Checks the next tree of the model (trees are read one at a time, so a large model is never held
+   * in memory as a whole). Split features are checked against num_feature in {@link #problem()}, as
+   * the document may name it after the trees.
+   */
+  void tree(JsonElement tree) {
+    if (problem != null) {
+      return;
     }
-    // gbtree keeps its trees in model; dart wraps a gbtree.
-    JsonObject trees = object(booster, "model");
-    if (trees == null) {
-      trees = object(object(booster, "gbtree"), "model");
+    long[] maxSplit = {-1};
+    String p = treeProblem(object(tree), maxSplit);
+    if (p != null) {
+      problem = "tree " + trees + " " + p + " (an edited or corrupted file?)";
+    } else if (maxSplit[0] > maxFeature) {
+      maxFeature = maxSplit[0];
+      maxFeatureTree = trees;
     }
-    if (trees == null || !(trees.get("trees") instanceof JsonArray list)) {
-      return null;
+    trees++;
+  }
+
+  /** The learner's {@code num_feature}. */
+  void numFeature(String text) {
+    features = text;
+  }
+
+  /** Why the trees seen are not trees over the model's features, or null. */
+  String problem() {
+    if (problem != null || trees == 0) {
+      return problem; // no trees found: a layout this check does not know, XGBoost judges it
     }
-    long features;
+    long count;
     try {
-      features = Long.parseLong(params.get("num_feature").getAsString());
-    } catch (RuntimeException e) {
+      count = Long.parseLong(String.valueOf(features).trim());
+    } catch (NumberFormatException e) {
       return "its learner_model_param has no valid num_feature";
     }
-    for (int t = 0; t < list.size(); t++) {
-      String problem = treeProblem(object(list.get(t)), features);
-      if (problem != null) {
-        return "tree " + t + " " + problem + " (an edited or corrupted file?)";
-      }
+    if (maxFeature >= count) {
+      return "tree "
+          + maxFeatureTree
+          + " splits on feature "
+          + maxFeature
+          + ", but the model has "
+          + count
+          + " features (an edited or corrupted file?)";
     }
     return null;
   }
 
-  private static String treeProblem(JsonObject tree, long features) {
+  private static String treeProblem(JsonObject tree, long[] maxSplit) {
     long[] left = longs(tree, "left_children");
     long[] right = longs(tree, "right_children");
     long[] split = longs(tree, "split_indices");
@@ -71,15 +96,10 @@ final class XgboostTrees {
       if (left[node] == -1 && right[node] == -1) {
         continue; // a leaf
       }
-      if (split[node] < 0 || split[node] >= features) {
-        return "splits node "
-            + node
-            + " on feature "
-            + split[node]
-            + ", but the model has "
-            + features
-            + " features";
+      if (split[node] < 0) {
+        return "splits node " + node + " on feature " + split[node];
       }
+      maxSplit[0] = Math.max(maxSplit[0], split[node]);
       for (long child : new long[] {left[node], right[node]}) {
         if (child <= 0 || child >= n || seen[(int) child]) {
           return "has node "
@@ -98,10 +118,6 @@ final class XgboostTrees {
 
   private static JsonObject object(JsonElement e) {
     return e instanceof JsonObject o ? o : null;
-  }
-
-  private static JsonObject object(JsonObject parent, String key) {
-    return parent == null ? null : object(parent.get(key));
   }
 
   private static long[] longs(JsonObject tree, String key) {
