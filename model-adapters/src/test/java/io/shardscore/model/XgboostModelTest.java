@@ -107,6 +107,31 @@ class XgboostModelTest {
   }
 
   @Test
+  void aLoadedUbjModelIsNotHandedToTheSameBytesUnderAJsonName() throws IOException {
+    // XGBoost reads the format from the name: UBJ bytes named .json are refused by a fresh load,
+    // so a loaded model.ubj in this JVM must not stand in for them.
+    Path ubj = dir.resolve("loaded.ubj");
+    byte[] bytes = Files.readAllBytes(trained.dir().resolve("model.ubj"));
+    Files.write(ubj, java.util.Arrays.copyOf(bytes, bytes.length));
+    Path named = Files.write(dir.resolve("loaded-ubj.json"), bytes);
+    try (LoadedModel loaded =
+        ModelRegistry.acquire(
+            spec(ubj, FEATURES, OutputType.PROBABILITY),
+            () -> ubj,
+            EngineSettings.forTaskCpus(1))) {
+      ModelLoadException e =
+          assertThrows(
+              ModelLoadException.class,
+              () ->
+                  ModelRegistry.acquire(
+                      spec(named, FEATURES, OutputType.PROBABILITY),
+                      () -> named,
+                      EngineSettings.forTaskCpus(1)));
+      assertTrue(e.getMessage().contains("a UBJ model must be named .ubj"), e.getMessage());
+    }
+  }
+
+  @Test
   void treesWhoseNodesPointOutOfRangeOrInACycleAreRefusedBeforeXgboostReadsThem()
       throws IOException {
     // Complete, well-formed documents with one node edited: xgboost4j loads them, then crashed
