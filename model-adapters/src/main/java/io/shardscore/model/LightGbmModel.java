@@ -107,35 +107,36 @@ final class LightGbmModel implements EngineModel {
     if (end < 0) {
       return "it has no 'end of trees' line (a truncated file?)";
     }
-    java.util.regex.Matcher sizes =
-        java.util.regex.Pattern.compile("(?m)^tree_sizes=(.*)$").matcher(text);
-    if (!sizes.find() || sizes.start() > end) {
-      return null; // an older model without tree sizes: LightGBM reads its trees one by one
-    }
-    String[] declared = sizes.group(1).trim().split("\\s+");
     java.util.List<Integer> starts = new java.util.ArrayList<>();
     java.util.regex.Matcher tree = java.util.regex.Pattern.compile("(?m)^Tree=").matcher(text);
     while (tree.find() && tree.start() < end) {
       starts.add(tree.start());
     }
-    if (starts.size() != declared.length) {
-      return "its header declares "
-          + declared.length
-          + " trees but it holds "
-          + starts.size()
-          + " (a truncated or edited file?)";
-    }
+    int trees = starts.size();
     starts.add(end + 1);
-    for (int i = 0; i < declared.length; i++) {
-      long length = starts.get(i + 1) - starts.get(i);
-      if (!declared[i].equals(Long.toString(length))) {
-        return "tree "
-            + i
-            + " is "
-            + length
-            + " bytes long where the header's tree_sizes says "
-            + declared[i]
+    java.util.regex.Matcher sizes =
+        java.util.regex.Pattern.compile("(?m)^tree_sizes=(.*)$").matcher(text);
+    // An older model without tree sizes: LightGBM reads its trees one by one.
+    if (sizes.find() && sizes.start() < end) {
+      String[] declared = sizes.group(1).trim().split("\\s+");
+      if (trees != declared.length) {
+        return "its header declares "
+            + declared.length
+            + " trees but it holds "
+            + trees
             + " (a truncated or edited file?)";
+      }
+      for (int i = 0; i < declared.length; i++) {
+        long length = starts.get(i + 1) - starts.get(i);
+        if (!declared[i].equals(Long.toString(length))) {
+          return "tree "
+              + i
+              + " is "
+              + length
+              + " bytes long where the header's tree_sizes says "
+              + declared[i]
+              + " (a truncated or edited file?)";
+        }
       }
     }
     java.util.regex.Matcher maxFeature =
@@ -144,7 +145,7 @@ final class LightGbmModel implements EngineModel {
         maxFeature.find() && maxFeature.start() < starts.get(0)
             ? Integer.parseInt(maxFeature.group(1)) + 1
             : Integer.MAX_VALUE;
-    for (int i = 0; i < declared.length; i++) {
+    for (int i = 0; i < trees; i++) {
       String problem = treeProblem(text.substring(starts.get(i), starts.get(i + 1)), features);
       if (problem != null) {
         return "tree " + i + " " + problem + " (an edited or corrupted file?)";
