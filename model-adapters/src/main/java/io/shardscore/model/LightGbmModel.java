@@ -107,38 +107,150 @@ final class LightGbmModel implements EngineModel {
     if (end < 0) {
       return "it has no 'end of trees' line (a truncated file?)";
     }
-    java.util.regex.Matcher sizes =
-        java.util.regex.Pattern.compile("(?m)^tree_sizes=(.*)$").matcher(text);
-    if (!sizes.find() || sizes.start() > end) {
-      return null; // an older model without tree sizes: LightGBM reads its trees one by one
-    }
-    String[] declared = sizes.group(1).trim().split("\\s+");
     java.util.List<Integer> starts = new java.util.ArrayList<>();
     java.util.regex.Matcher tree = java.util.regex.Pattern.compile("(?m)^Tree=").matcher(text);
     while (tree.find() && tree.start() < end) {
       starts.add(tree.start());
     }
-    if (starts.size() != declared.length) {
-      return "its header declares "
-          + declared.length
-          + " trees but it holds "
-          + starts.size()
-          + " (a truncated or edited file?)";
-    }
+    int trees = starts.size();
     starts.add(end + 1);
-    for (int i = 0; i < declared.length; i++) {
-      long length = starts.get(i + 1) - starts.get(i);
-      if (!declared[i].equals(Long.toString(length))) {
-        return "tree "
-            + i
-            + " is "
-            + length
-            + " bytes long where the header's tree_sizes says "
-            + declared[i]
+    java.util.regex.Matcher sizes =
+        java.util.regex.Pattern.compile("(?m)^tree_sizes=(.*)$").matcher(text);
+    // An older model without tree sizes: LightGBM reads its trees one by one.
+    if (sizes.find() && sizes.start() < end) {
+      String[] declared = sizes.group(1).trim().split("\\s+");
+      if (trees != declared.length) {
+        return "its header declares "
+            + declared.length
+            + " trees but it holds "
+            + trees
             + " (a truncated or edited file?)";
+      }
+      for (int i = 0; i < declared.length; i++) {
+        long length = starts.get(i + 1) - starts.get(i);
+        if (!declared[i].equals(Long.toString(length))) {
+          return "tree "
+              + i
+              + " is "
+              + length
+              + " bytes long where the header's tree_sizes says "
+              + declared[i]
+              + " (a truncated or edited file?)";
+        }
+      }
+    }
+    java.util.regex.Matcher maxFeature =
+        java.util.regex.Pattern.compile("(?m)^max_feature_idx=(\\d+)\\s*$").matcher(text);
+    int features =
+        maxFeature.find() && maxFeature.start() < starts.get(0)
+            ? Integer.parseInt(maxFeature.group(1)) + 1
+            : Integer.MAX_VALUE;
+    for (int i = 0; i < trees; i++) {
+      String problem = treeProblem(text.substring(starts.get(i), starts.get(i + 1)), features);
+      if (problem != null) {
+        return "tree " + i + " " + problem + " (an edited or corrupted file?)";
       }
     }
     return null;
+  }
+
+  /**
+   * Why one tree's nodes do not form a tree over the model's features, or null. LightGBM 3.3.5
+   * reads the node arrays without checking them: a child index past the nodes crashed the JVM, a
+   * child pointing back up looped forever, and a leaf or feature index past the end scored with
+   * whatever memory lay there (tried on edited files of the right length).
+   */
+  private static String treeProblem(String tree, int features) {
+    java.util.Map<String, String> fields = new java.util.HashMap<>();
+    for (String line : tree.split("\\r?\\n")) {
+      int eq = line.indexOf('=');
+      if (eq > 0) {
+        fields.put(line.substring(0, eq), line.substring(eq + 1).trim());
+      }
+    }
+    int leaves;
+    try {
+      leaves = Integer.parseInt(fields.getOrDefault("num_leaves", ""));
+    } catch (NumberFormatException e) {
+      return "has no valid num_leaves";
+    }
+    if (leaves < 1) {
+      return "has num_leaves=" + leaves;
+    }
+    if (leaves == 1) {
+      return null;
+    }
+    int nodes = leaves - 1;
+    int[] split = ints(fields.get("split_feature"), nodes);
+    int[] left = ints(fields.get("left_child"), nodes);
+    int[] right = ints(fields.get("right_child"), nodes);
+    if (split == null || left == null || right == null) {
+      return "does not list split_feature, left_child and right_child for its " + nodes + " nodes";
+    }
+    for (int f : split) {
+      if (f < 0 || f >= features) {
+        return "splits on feature " + f + ", but the model has " + features + " features";
+      }
+    }
+    // Every node and leaf is reached from the root exactly once: no cycle, no index past the end.
+    boolean[] seenNode = new boolean[nodes];
+    boolean[] seenLeaf = new boolean[leaves];
+    java.util.ArrayDeque<Integer> todo = new java.util.ArrayDeque<>();
+    todo.push(0);
+    seenNode[0] = true;
+    int reached = 1;
+    while (!todo.isEmpty()) {
+      int node = todo.pop();
+      for (int child : new int[] {left[node], right[node]}) {
+        boolean fresh;
+        if (child >= 0) {
+          fresh = child < nodes && !seenNode[child];
+          if (fresh) {
+            seenNode[child] = true;
+            todo.push(child);
+          }
+        } else {
+          int leaf = ~child;
+          fresh = leaf < leaves && !seenLeaf[leaf];
+          if (fresh) {
+            seenLeaf[leaf] = true;
+          }
+        }
+        if (!fresh) {
+          return "has node "
+              + node
+              + " pointing to child "
+              + child
+              + ", which is out of range or"
+              + " reached twice";
+        }
+        reached++;
+      }
+    }
+    if (reached != nodes + leaves) {
+      return "has nodes or leaves that its root does not reach";
+    }
+    return null;
+  }
+
+  /** {@code count} integers separated by spaces, or null when the text is not exactly that. */
+  private static int[] ints(String text, int count) {
+    if (text == null) {
+      return null;
+    }
+    String[] parts = text.isEmpty() ? new String[0] : text.split("\\s+");
+    if (parts.length != count) {
+      return null;
+    }
+    int[] out = new int[count];
+    try {
+      for (int i = 0; i < count; i++) {
+        out[i] = Integer.parseInt(parts[i]);
+      }
+    } catch (NumberFormatException e) {
+      return null;
+    }
+    return out;
   }
 
   private static int intOf(ModelSpec spec, SWIGTYPE_p_void booster, boolean features) {

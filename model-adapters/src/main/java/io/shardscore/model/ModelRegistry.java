@@ -79,6 +79,9 @@ public final class ModelRegistry {
         if (slot != null && slot.isDone()) {
           // A failed load leaves the map before its future completes: a done slot has a model.
           SharedModel model = slot.join();
+          // Loaded for another spec of the same file (another job in this JVM): the checks its
+          // load made for that spec are made again for this one.
+          model.checkFits(spec);
           holdLocked(model);
           return model;
         }
@@ -218,10 +221,18 @@ public final class ModelRegistry {
 
   /**
    * {@code digest@device}; a tree model loaded for raw scores is another instance ({@code
-   * digest+raw@device}), as its engine fixes the output at load.
+   * digest+raw@device}), as its engine fixes the output at load; a file given to another engine
+   * than the one that loaded it is another instance too ({@code digest:XGBoost@device}), which that
+   * engine loads (or refuses); so is an XGBoost file named {@code .ubj} or not ({@code
+   * digest:XGBoost-ubj@device}), as XGBoost reads the format from the name.
    */
   private static String key(ModelSpec spec, String device) {
-    return spec.digest() + (spec.output() == OutputType.RAW ? "+raw" : "") + "@" + device;
+    return spec.digest()
+        + (spec.engine() == ModelEngine.ONNX_RUNTIME ? "" : ":" + spec.engine().djlName())
+        + (XgboostModel.readsUbj(spec) ? "-ubj" : "")
+        + (spec.output() == OutputType.RAW ? "+raw" : "")
+        + "@"
+        + device;
   }
 
   /**

@@ -101,6 +101,16 @@ final class SharedModel implements AutoCloseable {
     return new DjlModel(model);
   }
 
+  /**
+   * Checks that this loaded model fits {@code spec} as well as the spec it was loaded for: a spec
+   * of the same file with another feature count is refused as its own load would be.
+   *
+   * @throws ModelLoadException when it does not
+   */
+  void checkFits(ModelSpec other) {
+    checkFeatureCount(other, model);
+  }
+
   private static void checkFeatureCount(ModelSpec spec, EngineModel model) {
     if (model instanceof DjlModel djl) {
       checkInputShape(spec, djl.describeInput());

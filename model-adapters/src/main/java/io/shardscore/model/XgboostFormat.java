@@ -11,8 +11,8 @@ import java.nio.file.Path;
 /**
  * Checks that an XGBoost model file is one complete JSON or UBJ document before xgboost4j reads it:
  * xgboost4j 3.0.4 sometimes crashes the JVM (in native code, under {@code XGBoosterLoadModel}) on a
- * truncated file instead of returning an error. The check is syntax only; XGBoost itself judges the
- * content.
+ * truncated file instead of returning an error. Then the trees' node arrays are checked ({@link
+ * XgboostTrees}); XGBoost itself judges the rest.
  */
 final class XgboostFormat {
   private static final int MAX_DEPTH = 512;
@@ -21,9 +21,52 @@ final class XgboostFormat {
 
   /** Why {@code file} is not one complete document of its format, or null. */
   static String problem(Path file) throws IOException {
-    return file.getFileName().toString().endsWith(".ubj")
-        ? ubjProblem(Files.readAllBytes(file))
-        : jsonProblem(file);
+    boolean ubj = file.getFileName().toString().endsWith(".ubj");
+    byte[] bytes = ubj ? Files.readAllBytes(file) : null;
+    String syntax = ubj ? ubjProblem(bytes) : jsonProblem(file);
+    if (syntax != null) {
+      return syntax;
+    }
+    XgboostTrees trees = new XgboostTrees();
+    if (ubj) {
+      Ubj u = new Ubj(bytes);
+      u.walk(u.next(), null, trees);
+    } else {
+      try (Reader in = Files.newBufferedReader(file, StandardCharsets.UTF_8);
+          JsonReader json = new JsonReader(in)) {
+        walkJson(json, null, trees);
+      }
+    }
+    return trees.problem();
+  }
+
+  /**
+   * Hands {@code trees} each tree of the (well-formed) JSON model and its num_feature, one tree in
+   * memory at a time; everything else is skipped.
+   */
+  private static void walkJson(JsonReader json, String key, XgboostTrees trees) throws IOException {
+    JsonToken token = json.peek();
+    if ("trees".equals(key) && token == JsonToken.BEGIN_ARRAY) {
+      json.beginArray();
+      while (json.hasNext()) {
+        trees.tree(com.google.gson.JsonParser.parseReader(json));
+      }
+      json.endArray();
+    } else if ("num_feature".equals(key)
+        && token != JsonToken.BEGIN_OBJECT
+        && token != JsonToken.BEGIN_ARRAY
+        && token != JsonToken.NULL) {
+      trees.numFeature(json.nextString());
+    } else if (token == JsonToken.BEGIN_OBJECT
+        && (key == null || XgboostTrees.PATH.contains(key))) {
+      json.beginObject();
+      while (json.hasNext()) {
+        walkJson(json, json.nextName(), trees);
+      }
+      json.endObject();
+    } else {
+      json.skipValue();
+    }
   }
 
   private static String jsonProblem(Path file) throws IOException {
@@ -116,6 +159,143 @@ final class XgboostFormat {
       }
       pos += size;
       return v;
+    }
+
+    /**
+     * Reads one value whose type marker {@code marker} was just read (the document is known to be
+     * complete UBJ): numbers, strings, arrays and objects, as the JSON model would hold them.
+     */
+    com.google.gson.JsonElement read(byte marker, int depth) {
+      switch (marker) {
+        case 'Z', 'N' -> {
+          return com.google.gson.JsonNull.INSTANCE;
+        }
+        case 'T', 'F' -> {
+          return new com.google.gson.JsonPrimitive(marker == 'T');
+        }
+        case 'i', 'U', 'I', 'l', 'L' -> {
+          return new com.google.gson.JsonPrimitive(integer(marker));
+        }
+        case 'd' -> {
+          int bits = (int) integer((byte) 'l');
+          return new com.google.gson.JsonPrimitive(Float.intBitsToFloat(bits));
+        }
+        case 'D' -> {
+          long bits = integer((byte) 'L');
+          return new com.google.gson.JsonPrimitive(Double.longBitsToDouble(bits));
+        }
+        case 'C' -> {
+          return new com.google.gson.JsonPrimitive(String.valueOf((char) next()));
+        }
+        case 'S', 'H' -> {
+          int n = (int) integer(next());
+          String text = new String(b, pos, n, StandardCharsets.UTF_8);
+          skip(n);
+          return new com.google.gson.JsonPrimitive(text);
+        }
+        case '[', '{' -> {
+          return readContainer(depth, marker == '{');
+        }
+        default ->
+            throw new IllegalArgumentException(
+                "byte " + (pos - 1) + " is not a UBJ type marker ('" + (char) marker + "')");
+      }
+    }
+
+    private com.google.gson.JsonElement readContainer(int depth, boolean object) {
+      byte type = 0;
+      long count = -1;
+      if (b[pos] == '$') {
+        pos++;
+        type = next();
+      }
+      if (b[pos] == '#') {
+        pos++;
+        count = integer(next());
+      }
+      byte end = (byte) (object ? '}' : ']');
+      com.google.gson.JsonObject o = new com.google.gson.JsonObject();
+      com.google.gson.JsonArray a = new com.google.gson.JsonArray();
+      for (long i = 0; count < 0 || i < count; i++) {
+        if (object) {
+          byte keyLength = next();
+          if (count < 0 && keyLength == end) {
+            break;
+          }
+          int n = (int) integer(keyLength);
+          String key = new String(b, pos, n, StandardCharsets.UTF_8);
+          skip(n);
+          o.add(key, read(type != 0 ? type : next(), depth + 1));
+        } else {
+          byte marker = type != 0 ? type : next();
+          if (count < 0 && marker == end) {
+            break;
+          }
+          a.add(read(marker, depth + 1));
+        }
+      }
+      return object ? o : a;
+    }
+
+    /** The UBJ twin of {@link XgboostFormat#walkJson}, for the value {@code marker} starts. */
+    void walk(byte marker, String key, XgboostTrees trees) {
+      if ("trees".equals(key) && marker == '[') {
+        eachElement(element -> trees.tree(read(element, 1)));
+      } else if ("num_feature".equals(key) && marker != '{' && marker != '[') {
+        com.google.gson.JsonElement v = read(marker, 1);
+        trees.numFeature(v.isJsonNull() ? null : v.getAsString());
+      } else if (marker == '{' && (key == null || XgboostTrees.PATH.contains(key))) {
+        eachMember((name, value) -> walk(value, name, trees));
+      } else {
+        value(marker, 1);
+      }
+    }
+
+    /** Calls {@code each} with each element's type marker of the array just opened. */
+    private void eachElement(java.util.function.Consumer<Byte> each) {
+      byte type = 0;
+      long count = -1;
+      if (b[pos] == '$') {
+        pos++;
+        type = next();
+      }
+      if (b[pos] == '#') {
+        pos++;
+        count = integer(next());
+      }
+      for (long i = 0; count < 0 || i < count; i++) {
+        byte marker = type != 0 ? type : next();
+        if (count < 0 && marker == ']') {
+          return;
+        }
+        each.accept(marker);
+      }
+    }
+
+    /**
+     * Calls {@code each} with each member's key and value type marker of the object just opened.
+     */
+    private void eachMember(java.util.function.BiConsumer<String, Byte> each) {
+      byte type = 0;
+      long count = -1;
+      if (b[pos] == '$') {
+        pos++;
+        type = next();
+      }
+      if (b[pos] == '#') {
+        pos++;
+        count = integer(next());
+      }
+      for (long i = 0; count < 0 || i < count; i++) {
+        byte keyLength = next();
+        if (count < 0 && keyLength == '}') {
+          return;
+        }
+        int n = (int) integer(keyLength);
+        String name = new String(b, pos, n, StandardCharsets.UTF_8);
+        skip(n);
+        each.accept(name, type != 0 ? type : next());
+      }
     }
 
     /** Skips one value whose type marker {@code marker} was just read. */

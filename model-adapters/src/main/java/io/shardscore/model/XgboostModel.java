@@ -41,6 +41,12 @@ final class XgboostModel implements EngineModel {
    *
    * @throws ModelLoadException naming XGBoost's reason when the file is not a complete model
    */
+  /** True when XGBoost reads the spec's file as UBJ: its name ends in {@code .ubj}. */
+  static boolean readsUbj(ModelSpec spec) {
+    return spec.engine() == ModelEngine.XGBOOST
+        && spec.location().toLowerCase(java.util.Locale.ROOT).endsWith(".ubj");
+  }
+
   static XgboostModel load(ModelSpec spec, Path file, EngineSettings settings) {
     String problem;
     try {

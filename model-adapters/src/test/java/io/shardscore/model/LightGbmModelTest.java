@@ -230,6 +230,42 @@ class LightGbmModelTest {
   }
 
   @Test
+  void aLoadedModelIsNotHandedToASpecWithAnotherFeatureCountOrEngine() {
+    // Another job in the same JVM (a notebook's second run, serve after a run) names the same
+    // file: the loaded instance must not skip the checks that a load for that spec makes.
+    LightGbmTrainer[] trainer = new LightGbmTrainer[1];
+    Path file = trainBinary(trainer, 37);
+    trainer[0].close();
+    try (LoadedModel ok =
+        ModelRegistry.acquire(
+            spec(file, FEATURES, OutputType.PROBABILITY),
+            () -> file,
+            EngineSettings.forTaskCpus(1))) {
+      ModelLoadException count =
+          assertThrows(
+              ModelLoadException.class,
+              () ->
+                  ModelRegistry.acquire(
+                      spec(file, 5, OutputType.PROBABILITY),
+                      () -> file,
+                      EngineSettings.forTaskCpus(1)));
+      assertTrue(count.getMessage().contains("expects 6 features per row"), count.getMessage());
+      ModelSpec asXgboost =
+          new ModelSpec(
+              file.toString(),
+              ModelEngine.XGBOOST,
+              ModelDigest.of(file, ModelEngine.XGBOOST),
+              FEATURES,
+              OutputType.PROBABILITY);
+      ModelLoadException engine =
+          assertThrows(
+              ModelLoadException.class,
+              () -> ModelRegistry.acquire(asXgboost, () -> file, EngineSettings.forTaskCpus(1)));
+      assertTrue(engine.getMessage().contains("XGBoost"), engine.getMessage());
+    }
+  }
+
+  @Test
   void corruptTruncatedAndForeignFilesAreRefusedWithLightGbmsReason() throws IOException {
     LightGbmTrainer[] trainer = new LightGbmTrainer[1];
     Path good = trainBinary(trainer, 35);
@@ -255,6 +291,68 @@ class LightGbmModelTest {
           e.getMessage().startsWith("Cannot load model " + bad + " with LightGBM"), e.getMessage());
       assertTrue(e.getMessage().contains("complete LightGBM text model"), e.getMessage());
     }
+  }
+
+  @Test
+  void treesWhoseNodesPointOutOfRangeOrInACycleAreRefusedBeforeLightGbmReadsThem()
+      throws IOException {
+    // Edited files with the right tree_sizes: LightGBM 3.3.5 loads them all; scoring one crashed
+    // the JVM (child past the nodes), one never returned (child pointing at the root), and two
+    // scored silently from memory past the tree (leaf or feature index past the end).
+    LightGbmTrainer[] trainer = new LightGbmTrainer[1];
+    String text = Files.readString(trainBinary(trainer, 38));
+    trainer[0].close();
+    int nodes = Integer.parseInt(field(firstTree(text), "num_leaves")) - 1;
+    for (String bad :
+        List.of(
+            editFirst(text, "left_child", (nodes + 5) + ""),
+            editFirst(text, "left_child", "0"),
+            editFirst(text, "right_child", "-" + (nodes + 9)),
+            editFirst(text, "split_feature", FEATURES + ""),
+            // Without tree_sizes LightGBM reads the trees one by one: the nodes are checked still.
+            editFirst(text, "left_child", "0").replaceFirst("\ntree_sizes=[^\n]*", ""))) {
+      Path file = Files.writeString(dir.resolve("edited-" + bad.hashCode() + ".txt"), bad);
+      assertEquals(null, LightGbmModel.structuralProblem(text.getBytes()), "the original is fine");
+      ModelLoadException e =
+          assertThrows(
+              ModelLoadException.class,
+              () ->
+                  ModelRegistry.acquire(
+                      spec(file, FEATURES, OutputType.PROBABILITY),
+                      () -> file,
+                      EngineSettings.forTaskCpus(1)));
+      assertTrue(e.getMessage().contains("tree 0 "), e.getMessage());
+    }
+  }
+
+  private static String firstTree(String text) {
+    int start = text.indexOf("\nTree=0\n");
+    return text.substring(start, text.indexOf("\nTree=1\n", start));
+  }
+
+  private static String field(String tree, String key) {
+    int at = tree.indexOf("\n" + key + "=") + key.length() + 2;
+    return tree.substring(at, tree.indexOf('\n', at));
+  }
+
+  /**
+   * The model with the first value of {@code key} in tree 0 replaced by {@code value}, and tree 0's
+   * entry in tree_sizes corrected, so that only the node arrays are wrong.
+   */
+  private static String editFirst(String text, String key, String value) {
+    String tree = firstTree(text);
+    String[] values = field(tree, key).split(" ");
+    values[0] = value;
+    String edited =
+        tree.replace(
+            "\n" + key + "=" + field(tree, key) + "\n",
+            "\n" + key + "=" + String.join(" ", values) + "\n");
+    String out = text.replace(tree, edited);
+    String sizes = field(out, "tree_sizes");
+    String[] each = sizes.split(" ");
+    each[0] = Integer.toString(Integer.parseInt(each[0]) + edited.length() - tree.length());
+    return out.replace(
+        "\ntree_sizes=" + sizes + "\n", "\ntree_sizes=" + String.join(" ", each) + "\n");
   }
 
   @Test

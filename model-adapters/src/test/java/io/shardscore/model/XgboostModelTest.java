@@ -107,6 +107,86 @@ class XgboostModelTest {
   }
 
   @Test
+  void aLoadedUbjModelIsNotHandedToTheSameBytesUnderAJsonName() throws IOException {
+    // XGBoost reads the format from the name: UBJ bytes named .json are refused by a fresh load,
+    // so a loaded model.ubj in this JVM must not stand in for them.
+    Path ubj = dir.resolve("loaded.ubj");
+    byte[] bytes = Files.readAllBytes(trained.dir().resolve("model.ubj"));
+    Files.write(ubj, java.util.Arrays.copyOf(bytes, bytes.length));
+    Path named = Files.write(dir.resolve("loaded-ubj.json"), bytes);
+    try (LoadedModel loaded =
+        ModelRegistry.acquire(
+            spec(ubj, FEATURES, OutputType.PROBABILITY),
+            () -> ubj,
+            EngineSettings.forTaskCpus(1))) {
+      ModelLoadException e =
+          assertThrows(
+              ModelLoadException.class,
+              () ->
+                  ModelRegistry.acquire(
+                      spec(named, FEATURES, OutputType.PROBABILITY),
+                      () -> named,
+                      EngineSettings.forTaskCpus(1)));
+      assertTrue(e.getMessage().contains("a UBJ model must be named .ubj"), e.getMessage());
+    }
+  }
+
+  @Test
+  void treesWhoseNodesPointOutOfRangeOrInACycleAreRefusedBeforeXgboostReadsThem()
+      throws IOException {
+    // Complete, well-formed documents with one node edited: xgboost4j loads them, then crashed
+    // the JVM (child or feature index past the end) or never returned (child pointing at the root).
+    String json =
+        Files.readString(
+            trained.dir().resolve("model.json"), java.nio.charset.StandardCharsets.UTF_8);
+    byte[] ubj = Files.readAllBytes(trained.dir().resolve("model.ubj"));
+    assertEquals(null, XgboostFormat.problem(trained.dir().resolve("model.json")));
+    assertEquals(null, XgboostFormat.problem(trained.dir().resolve("model.ubj")));
+    // The UBJ root's left child: the first int32 of the typed array after "left_children".
+    byte[] key = "left_children[$l#L".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+    int at = indexOf(ubj, key) + key.length + 8;
+    byte[] ubjCycle = ubj.clone();
+    Arrays.fill(ubjCycle, at, at + 4, (byte) 0);
+    List<Path> bad =
+        List.of(
+            Files.writeString(
+                dir.resolve("child-past-end.json"),
+                json.replaceFirst("\"left_children\":\\[1,", "\"left_children\":[1000000,")),
+            Files.writeString(
+                dir.resolve("child-is-root.json"),
+                json.replaceFirst("\"left_children\":\\[1,", "\"left_children\":[0,")),
+            Files.writeString(
+                dir.resolve("feature-past-end.json"),
+                json.replaceFirst("\"split_indices\":\\[\\d+,", "\"split_indices\":[1000000,")),
+            Files.write(dir.resolve("child-is-root.ubj"), ubjCycle));
+    for (Path file : bad) {
+      ModelLoadException e =
+          assertThrows(
+              ModelLoadException.class,
+              () ->
+                  ModelRegistry.acquire(
+                      spec(file, FEATURES, OutputType.PROBABILITY),
+                      () -> file,
+                      EngineSettings.forTaskCpus(1)),
+              file.toString());
+      assertTrue(e.getMessage().contains("tree 0 "), e.getMessage());
+    }
+  }
+
+  private static int indexOf(byte[] bytes, byte[] part) {
+    outer:
+    for (int i = 0; i + part.length <= bytes.length; i++) {
+      for (int j = 0; j < part.length; j++) {
+        if (bytes[i + j] != part[j]) {
+          continue outer;
+        }
+      }
+      return i;
+    }
+    throw new IllegalStateException("not found");
+  }
+
+  @Test
   void corruptTruncatedAndWrongFormatFilesAreRefusedWithXgboostsReason() throws IOException {
     byte[] json = Files.readAllBytes(trained.dir().resolve("model.json"));
     byte[] ubj = Files.readAllBytes(trained.dir().resolve("model.ubj"));
