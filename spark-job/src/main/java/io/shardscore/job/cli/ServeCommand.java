@@ -89,6 +89,16 @@ final class ServeCommand implements Callable<Integer> {
   int requestTimeoutSeconds;
 
   @Option(
+      names = "--unready-after-failures",
+      defaultValue = "" + ServerSettings.DEFAULT_UNREADY_AFTER_FAILURES,
+      paramLabel = "N",
+      description =
+          "After N score requests in a row whose model call failed, /readyz answers 503 (with the"
+              + " reason) until a model call succeeds again; while failing, each /readyz check"
+              + " retries the warm-up batch. Default: ${DEFAULT-VALUE}.")
+  int unreadyAfterFailures;
+
+  @Option(
       names = "--batching",
       defaultValue = "queue",
       description =
@@ -114,7 +124,13 @@ final class ServeCommand implements Callable<Integer> {
     try {
       settings =
           new ServerSettings(
-              host, port, maxRows, maxBytes, threads, Duration.ofSeconds(drainTimeoutSeconds));
+              host,
+              port,
+              maxRows,
+              maxBytes,
+              threads,
+              Duration.ofSeconds(drainTimeoutSeconds),
+              unreadyAfterFailures);
     } catch (IllegalArgumentException e) {
       throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
     }

@@ -25,6 +25,7 @@ class ServeFlagsTest {
       {"--drain-timeout", "-5", "--drain-timeout is -5 seconds; it must be at least 0."},
       {"--request-timeout", "0", "--request-timeout is 0 seconds; it must be at least 1."},
       {"--threads", "0", "--threads must be positive"},
+      {"--unready-after-failures", "0", "--unready-after-failures must be at least 1, not 0"},
     };
     for (String[] c : cases) {
       CommandLine cli = new CommandLine(new ShardscoreCommand());
