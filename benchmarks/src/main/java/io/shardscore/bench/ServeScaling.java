@@ -84,7 +84,8 @@ public final class ServeScaling {
         System.out.printf(
             Locale.ROOT,
             "{\"instances\": %d, \"run\": %d, \"req_per_s\": %.1f, \"p50_ms\": %.1f,"
-                + " \"p95_ms\": %.1f, \"p99_ms\": %.1f, \"failed\": %d, \"cores\": %d}%n",
+                + " \"p95_ms\": %.1f, \"p99_ms\": %.1f, \"failed\": %d, \"cores\": %d,"
+                + " \"client_shares_instance_cores\": %b, \"load_average\": %.1f}%n",
             n,
             r,
             run.requestsPerSecond(),
@@ -92,7 +93,10 @@ public final class ServeScaling {
             run.p95(),
             run.p99(),
             run.failed(),
-            cores);
+            cores,
+            cores <= n,
+            java.lang.management.ManagementFactory.getOperatingSystemMXBean()
+                .getSystemLoadAverage());
         results.add(run);
       }
     }

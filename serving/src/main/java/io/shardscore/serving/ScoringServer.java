@@ -105,7 +105,7 @@ public final class ScoringServer implements AutoCloseable {
     this.metrics = new ServingMetrics(inFlight::get, readiness::ready);
     markCreated();
     this.http = HttpServer.create(new InetSocketAddress(settings.host(), settings.port()), 128);
-    this.io = pool(IO_THREADS, "shardscore-serving-io-");
+    this.io = pool(Math.max(MIN_IO_THREADS, settings.threads()), "shardscore-serving-io-");
     this.threads = pool(settings.threads(), "shardscore-serving-");
     http.setExecutor(io);
     http.createContext("/v1/score", this::dispatch);
@@ -115,10 +115,12 @@ public final class ScoringServer implements AutoCloseable {
   }
 
   /**
-   * The server's own threads: they read request heads (each bounded by the request time limit) and
-   * answer the probes, never a model call but while a failing instance retries its warm-up.
+   * The fewest of the server's own threads, which read request heads (each bounded by the request
+   * time limit: a client stalled mid-head holds one that long) and answer the probes, never a model
+   * call but while a failing instance retries its warm-up. There are as many as scoring threads, at
+   * least this many, started as connections come.
    */
-  private static final int IO_THREADS = 8;
+  private static final int MIN_IO_THREADS = 8;
 
   private static ThreadPoolExecutor pool(int size, String name) {
     AtomicInteger n = new AtomicInteger();
