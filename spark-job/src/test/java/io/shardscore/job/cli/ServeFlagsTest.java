@@ -37,4 +37,13 @@ class ServeFlagsTest {
       assertTrue(err.toString().contains(c[2]), c[0] + ": " + err);
     }
   }
+
+  @Test
+  void aModelThatDoesNotLoadExitsTwoBeforeListening() throws Exception {
+    Path job = dir.resolve("job.yaml");
+    java.nio.file.Files.writeString(
+        job, "model:\n  path: " + dir.resolve("absent.onnx") + "\n  features: [a, b]\n");
+    int code = ShardscoreCommand.execute("serve", "--config", job.toString(), "--port", "0");
+    assertEquals(ExitCode.INVALID, code);
+  }
 }
