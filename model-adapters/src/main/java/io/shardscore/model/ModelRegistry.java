@@ -333,6 +333,22 @@ public final class ModelRegistry {
   }
 
   /**
+   * Holds now on the loaded instances of the model with {@code digest} (open handles and sessions),
+   * for diagnostics and tests: 0 once every user has let go.
+   */
+  public static int holds(String digest) {
+    synchronized (LOCK) {
+      int n = 0;
+      for (Map.Entry<String, CompletableFuture<SharedModel>> e : MODELS.entrySet()) {
+        if (e.getKey().startsWith(digest) && e.getValue().isDone()) {
+          n += e.getValue().join().pins;
+        }
+      }
+      return n;
+    }
+  }
+
+  /**
    * Forgets every loaded model and releases its native engine memory: at once for models nothing
    * holds, as the last hold ends for the others (so a task still scoring is not cut off).
    */

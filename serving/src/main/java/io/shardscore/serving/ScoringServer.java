@@ -29,15 +29,23 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
 /**
  * One online scoring instance: {@code POST /v1/score}, {@code GET /healthz}, {@code GET /readyz},
  * {@code GET /metrics} on the JDK's HTTP server, bound to {@link ServerSettings#host}. Ready once
- * the model answered one warm-up batch through the same path as requests; {@link #drain} turns
- * readiness off while requests are still served, and {@link #stop} stops accepting connections,
- * lets the requests in flight finish (bounded) and releases the model.
+ * the model answered one warm-up batch through the same path as requests, and while its model calls
+ * do not keep failing ({@link Readiness}); {@link #drain} turns readiness off while requests are
+ * still served, and {@link #stop} stops accepting connections, lets the requests in flight finish
+ * (bounded) and releases the model.
+ *
+ * <p>Two thread pools: the server's own threads read request heads and answer the probes and {@code
+ * /metrics} at once; a score request is handed to the scoring threads ({@link
+ * ServerSettings#threads}), which read its body, call the model and answer. So requests waiting on
+ * a saturated or hung model never hold up {@code /healthz}, and the liveness probe does not kill an
+ * instance that is only busy.
  */
 public final class ScoringServer implements AutoCloseable {
   private static final Logger LOG = LogManager.getLogger(ScoringServer.class);
@@ -73,10 +81,13 @@ public final class ScoringServer implements AutoCloseable {
   private final RowScorer scorer;
   private final ServingMetrics metrics;
   private final AtomicInteger inFlight = new AtomicInteger();
+  private final Readiness readiness;
+  private final ReentrantLock probing = new ReentrantLock();
   private final HttpServer http;
+  private final ThreadPoolExecutor io;
   private final ThreadPoolExecutor threads;
-  private volatile boolean ready;
   private volatile boolean draining;
+  private Boolean stoppedClean;
 
   private ScoringServer(
       ServerSettings settings,
@@ -90,39 +101,48 @@ public final class ScoringServer implements AutoCloseable {
     this.outputs = outputs;
     this.modelDigest = modelDigest;
     this.scorer = scorer;
-    this.metrics = new ServingMetrics(inFlight::get, () -> ready);
+    this.readiness = new Readiness(settings.unreadyAfterFailures());
+    this.metrics = new ServingMetrics(inFlight::get, readiness::ready);
     markCreated();
     this.http = HttpServer.create(new InetSocketAddress(settings.host(), settings.port()), 128);
-    AtomicInteger n = new AtomicInteger();
-    this.threads =
-        new ThreadPoolExecutor(
-            settings.threads(),
-            settings.threads(),
-            0,
-            TimeUnit.MILLISECONDS,
-            new LinkedBlockingQueue<>(),
-            r -> {
-              Thread t = new Thread(r, "shardscore-serving-" + n.incrementAndGet());
-              t.setDaemon(true);
-              return t;
-            });
-    http.setExecutor(threads);
-    http.createContext("/v1/score", this::score);
+    this.io = pool(Math.max(MIN_IO_THREADS, settings.threads()), "shardscore-serving-io-");
+    this.threads = pool(settings.threads(), "shardscore-serving-");
+    http.setExecutor(io);
+    http.createContext("/v1/score", this::dispatch);
     http.createContext("/healthz", ex -> text(ex, 200, "ok\n"));
-    http.createContext(
-        "/readyz",
-        ex ->
-            text(
-                ex,
-                ready ? 200 : 503,
-                ready ? "ready\n" : draining ? "draining\n" : "not ready\n"));
+    http.createContext("/readyz", this::readyz);
     http.createContext("/metrics", this::metrics);
   }
 
   /**
+   * The fewest of the server's own threads, which read request heads (each bounded by the request
+   * time limit: a client stalled mid-head holds one that long) and answer the probes, never a model
+   * call but while a failing instance retries its warm-up. There are as many as scoring threads, at
+   * least this many, started as connections come.
+   */
+  private static final int MIN_IO_THREADS = 8;
+
+  private static ThreadPoolExecutor pool(int size, String name) {
+    AtomicInteger n = new AtomicInteger();
+    return new ThreadPoolExecutor(
+        size,
+        size,
+        0,
+        TimeUnit.MILLISECONDS,
+        new LinkedBlockingQueue<>(),
+        r -> {
+          Thread t = new Thread(r, name + n.incrementAndGet());
+          t.setDaemon(true);
+          return t;
+        });
+  }
+
+  /**
    * Starts listening, warms the model with one zero row through {@code scorer}, then turns ready.
-   * The server owns {@code scorer} from here on and closes it in {@link #stop}; if the warm-up
-   * fails, the server is closed again and the caller still owns {@code scorer}.
+   * The server owns {@code scorer} from here on and closes it in {@link #stop}. If it cannot listen
+   * (an {@link IOException}: the port is taken) or the warm-up fails (a {@link
+   * io.shardscore.model.ModelLoadException}), nothing of the server is left (no thread, no port)
+   * and the caller still owns {@code scorer}.
    */
   public static ScoringServer start(
       ServerSettings settings,
@@ -134,14 +154,20 @@ public final class ScoringServer implements AutoCloseable {
     ScoringServer server = new ScoringServer(settings, decoder, outputs, modelDigest, scorer);
     server.http.start();
     try {
-      scorer.score(new FeatureBatch(new float[decoder.width()], 1, decoder.width()));
+      server.warmUp();
     } catch (RuntimeException | Error e) {
       server.http.stop(0);
+      server.io.shutdownNow();
       server.threads.shutdownNow();
-      throw e;
+      throw new io.shardscore.model.ModelLoadException(
+          "The model failed its warm-up batch (one row of zeros), so this instance never turned"
+              + " ready: "
+              + e
+              + ". Check that the model scores a batch of the configured features.",
+          e);
     }
     scorer.observe(server.metrics); // from here on: the warm-up is not a request's call
-    server.ready = true;
+    server.readiness.warmedUp();
     LOG.info(
         "Serving model {} on http://{}:{}/v1/score ({} features, at most {} rows and {} bytes a"
             + " request)",
@@ -191,7 +217,7 @@ public final class ScoringServer implements AutoCloseable {
   }
 
   public boolean ready() {
-    return ready;
+    return readiness.ready();
   }
 
   /** Score requests being served now. */
@@ -201,17 +227,20 @@ public final class ScoringServer implements AutoCloseable {
 
   /** Readiness off: a load balancer stops sending, while requests that still come are served. */
   public void drain() {
-    ready = false;
+    readiness.drain();
     draining = true;
   }
 
   /**
    * Drains, stops accepting connections, waits up to {@link ServerSettings#drainTimeout} until no
    * request is being read or answered, closes the connections, then releases the model. Idempotent.
+   *
+   * @return whether every score request it accepted was answered (false: the drain timeout cut some
+   *     off)
    */
-  public synchronized void stop() {
-    if (threads.isShutdown()) {
-      return;
+  public synchronized boolean stop() {
+    if (stoppedClean != null) {
+      return stoppedClean;
     }
     drain();
     int before = inFlight.get();
@@ -228,9 +257,11 @@ public final class ScoringServer implements AutoCloseable {
     awaitQuiet(deadline);
     http.stop(0);
     threads.shutdown();
+    io.shutdown();
     try {
       closer.join(TimeUnit.SECONDS.toMillis(seconds));
       threads.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+      io.awaitTermination(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
@@ -241,8 +272,12 @@ public final class ScoringServer implements AutoCloseable {
           left,
           seconds);
     }
+    threads.shutdownNow(); // a request thread still held by the model must not outlive stop
+    io.shutdownNow();
     scorer.close();
     LOG.info("Stopped serving ({} requests were in flight when the drain began)", before);
+    stoppedClean = left == 0;
+    return stoppedClean;
   }
 
   /** Until a new connection to this server is refused, or the deadline. */
@@ -263,7 +298,11 @@ public final class ScoringServer implements AutoCloseable {
   /** Until no request thread is busy and none is queued, or the deadline. */
   private void awaitQuiet(long deadline) {
     while (System.nanoTime() < deadline
-        && (threads.getActiveCount() > 0 || !threads.getQueue().isEmpty() || inFlight.get() > 0)) {
+        && (threads.getActiveCount() > 0
+            || !threads.getQueue().isEmpty()
+            || io.getActiveCount() > 0
+            || !io.getQueue().isEmpty()
+            || inFlight.get() > 0)) {
       pause();
     }
   }
@@ -281,36 +320,83 @@ public final class ScoringServer implements AutoCloseable {
     stop();
   }
 
-  private void score(HttpExchange ex) throws IOException {
+  /** One zero row through the scorer, as requests go: what readiness starts and recovers from. */
+  private void warmUp() {
+    int width = decoder.width();
+    scorer.score(new FeatureBatch(new float[width], 1, width));
+  }
+
+  /**
+   * {@code /readyz}. While failing, a check retries the warm-up batch first (one check at a time;
+   * others answer the state as it is), since a load balancer sends a failing instance nothing that
+   * could show it recovered.
+   */
+  private void readyz(HttpExchange ex) throws IOException {
+    if (readiness.failing() && probing.tryLock()) {
+      try {
+        warmUp();
+        readiness.succeeded();
+        LOG.info("The model answered the warm-up batch again: ready");
+      } catch (RuntimeException | Error e) {
+        readiness.failed(e);
+      } finally {
+        probing.unlock();
+      }
+    }
+    boolean ready = readiness.ready();
+    text(ex, ready ? 200 : 503, readiness.describe() + "\n");
+  }
+
+  /**
+   * Hands a score request to the scoring threads, counted in flight from here, so the server's own
+   * threads stay free for the probes. The exchange stays open until the scoring thread answers.
+   */
+  private void dispatch(HttpExchange ex) {
     long t0 = System.nanoTime();
     inFlight.incrementAndGet();
     try {
-      if (!"POST".equals(ex.getRequestMethod())) {
-        ex.getResponseHeaders().add("Allow", "POST");
-        fail(ex, 405, "method", "/v1/score takes POST with a JSON body {\"rows\": [...]}.", t0);
-        return;
-      }
-      ObjectNode response;
-      int[] counts = new int[2];
-      try {
-        response = answer(readBody(ex), counts);
-      } catch (BadRequest e) {
-        fail(ex, e.status(), e.status() == 413 ? "too_large" : "bad_request", e.getMessage(), t0);
-        return;
-      } catch (RuntimeException | Error e) {
-        // An Error too (an engine's native or memory failure): unanswered, the JDK's server would
-        // leave the client waiting on the connection forever.
-        LOG.warn("A score request failed in the model: {}", e.toString());
-        fail(ex, 500, "model", "The model failed on this request's rows: " + e.getMessage(), t0);
-        return;
-      }
-      byte[] body = json.writeValueAsBytes(response);
-      // Counted before the client can read its answer, so a scrape after it includes it.
-      metrics.answered(200, counts[0], counts[1], seconds(t0));
-      send(ex, 200, JSON, body);
+      threads.execute(() -> score(ex, t0));
+    } catch (java.util.concurrent.RejectedExecutionException stopped) {
+      inFlight.decrementAndGet(); // only past the drain timeout: the connection is closed
+      ex.close();
+    }
+  }
+
+  private void score(HttpExchange ex, long t0) {
+    try {
+      scoreRequest(ex, t0);
+    } catch (IOException e) {
+      LOG.debug("A score request's client went away: {}", e.toString());
     } finally {
+      ex.close();
       inFlight.decrementAndGet();
     }
+  }
+
+  private void scoreRequest(HttpExchange ex, long t0) throws IOException {
+    if (!"POST".equals(ex.getRequestMethod())) {
+      ex.getResponseHeaders().add("Allow", "POST");
+      fail(ex, 405, "method", "/v1/score takes POST with a JSON body {\"rows\": [...]}.", t0);
+      return;
+    }
+    ObjectNode response;
+    int[] counts = new int[2];
+    try {
+      response = answer(readBody(ex), counts);
+    } catch (BadRequest e) {
+      fail(ex, e.status(), e.status() == 413 ? "too_large" : "bad_request", e.getMessage(), t0);
+      return;
+    } catch (RuntimeException | Error e) {
+      // An Error too (an engine's native or memory failure): unanswered, the JDK's server would
+      // leave the client waiting on the connection forever.
+      LOG.warn("A score request failed in the model: {}", e.toString());
+      fail(ex, 500, "model", "The model failed on this request's rows: " + e.getMessage(), t0);
+      return;
+    }
+    byte[] body = json.writeValueAsBytes(response);
+    // Counted before the client can read its answer, so a scrape after it includes it.
+    metrics.answered(200, counts[0], counts[1], seconds(t0));
+    send(ex, 200, JSON, body);
   }
 
   /** Decodes, scores and answers one request; {@code counts} gets {scored, rejected}. */
@@ -327,8 +413,7 @@ public final class ScoringServer implements AutoCloseable {
         scorable++;
       }
     }
-    ModelOutput out =
-        scorable == 0 ? null : scorer.score(new FeatureBatch(values, scorable, width));
+    ModelOutput out = scorable == 0 ? null : callModel(new FeatureBatch(values, scorable, width));
     ObjectNode response = json.createObjectNode();
     response.put("model_digest", modelDigest);
     response.put("rows", n);
@@ -347,6 +432,22 @@ public final class ScoringServer implements AutoCloseable {
     counts[0] = scorable;
     counts[1] = n - scorable;
     return response;
+  }
+
+  /** The model's answer for {@code batch}, its success or failure told to readiness. */
+  private ModelOutput callModel(FeatureBatch batch) {
+    ModelOutput out;
+    try {
+      out = scorer.score(batch);
+    } catch (RuntimeException | Error e) {
+      readiness.failed(e);
+      if (readiness.failing()) {
+        LOG.warn("Not ready: {}", readiness.describe());
+      }
+      throw e;
+    }
+    readiness.succeeded();
+    return out;
   }
 
   /**

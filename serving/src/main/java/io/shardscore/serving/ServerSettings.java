@@ -12,14 +12,23 @@ import java.time.Duration;
  * @param maxBytes the most bytes one score request body may have (larger: 413)
  * @param threads request threads: the most requests served at once (more wait for a thread)
  * @param drainTimeout how long a stopping server waits for requests in flight
+ * @param unreadyAfterFailures score requests in a row whose model call failed that turn {@code
+ *     /readyz} to 503 until a model call succeeds again (see {@link Readiness})
  */
 public record ServerSettings(
-    String host, int port, int maxRows, long maxBytes, int threads, Duration drainTimeout) {
+    String host,
+    int port,
+    int maxRows,
+    long maxBytes,
+    int threads,
+    Duration drainTimeout,
+    int unreadyAfterFailures) {
   public static final String DEFAULT_HOST = "127.0.0.1";
   public static final int DEFAULT_MAX_ROWS = 10_000;
   public static final long DEFAULT_MAX_BYTES = 8L << 20;
   public static final int DEFAULT_THREADS = 64;
   public static final Duration DEFAULT_DRAIN_TIMEOUT = Duration.ofSeconds(30);
+  public static final int DEFAULT_UNREADY_AFTER_FAILURES = 3;
 
   public ServerSettings {
     if (port < 0 || port > 65535) {
@@ -28,6 +37,10 @@ public record ServerSettings(
     if (maxRows < 1 || maxBytes < 2 || threads < 1) {
       throw new IllegalArgumentException(
           "--max-request-rows, --max-request-bytes and --threads must be positive");
+    }
+    if (unreadyAfterFailures < 1) {
+      throw new IllegalArgumentException(
+          "--unready-after-failures must be at least 1, not " + unreadyAfterFailures);
     }
   }
 
@@ -39,10 +52,19 @@ public record ServerSettings(
         DEFAULT_MAX_ROWS,
         DEFAULT_MAX_BYTES,
         DEFAULT_THREADS,
-        DEFAULT_DRAIN_TIMEOUT);
+        DEFAULT_DRAIN_TIMEOUT,
+        DEFAULT_UNREADY_AFTER_FAILURES);
   }
 
   public ServerSettings withLimits(int rows, long bytes) {
-    return new ServerSettings(host, port, rows, bytes, threads, drainTimeout);
+    return new ServerSettings(host, port, rows, bytes, threads, drainTimeout, unreadyAfterFailures);
+  }
+
+  public ServerSettings withThreads(int n) {
+    return new ServerSettings(host, port, maxRows, maxBytes, n, drainTimeout, unreadyAfterFailures);
+  }
+
+  public ServerSettings withUnreadyAfterFailures(int failures) {
+    return new ServerSettings(host, port, maxRows, maxBytes, threads, drainTimeout, failures);
   }
 }

@@ -18,8 +18,13 @@ public final class SessionPool implements RowScorer {
 
   public SessionPool(LoadedModel model, int size) {
     free = new ArrayBlockingQueue<>(size);
-    for (int i = 0; i < size; i++) {
-      free.add(model.newSession());
+    try {
+      for (int i = 0; i < size; i++) {
+        free.add(model.newSession());
+      }
+    } catch (RuntimeException | Error e) {
+      close(); // the sessions opened so far would hold the model for good
+      throw e;
     }
   }
 

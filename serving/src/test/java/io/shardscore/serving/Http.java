@@ -19,6 +19,9 @@ final class Http {
       HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
   private final int port;
 
+  /** Only a guard against a hang (the test fails instead): a correct server answers at once. */
+  private static final java.time.Duration GUARD = java.time.Duration.ofSeconds(60);
+
   Http(int port) {
     this.port = port;
   }
@@ -34,7 +37,7 @@ final class Http {
   }
 
   Reply get(String path) {
-    return send(HttpRequest.newBuilder(uri(path)).GET().build());
+    return send(HttpRequest.newBuilder(uri(path)).timeout(GUARD).GET().build());
   }
 
   Reply post(String path, String body) {
@@ -49,6 +52,7 @@ final class Http {
 
   private HttpRequest request(String path, String body) {
     return HttpRequest.newBuilder(uri(path))
+        .timeout(GUARD)
         .header("Content-Type", "application/json")
         .POST(HttpRequest.BodyPublishers.ofString(body))
         .build();

@@ -22,8 +22,13 @@ import picocli.CommandLine.Option;
       "Serve the job file's model over HTTP: POST /v1/score, GET /healthz, /readyz, /metrics.",
       "Reads the model: and scoring: sections (same keys and checks as run). Concurrent requests",
       "are coalesced by the batching queue (scoring.queue-max-rows, scoring.queue-max-wait-ms).",
-      "SIGTERM: /readyz turns 503, requests in flight finish (--drain-timeout), then it exits",
-      "(status 143, as any JVM ended by SIGTERM)."
+      "SIGTERM or SIGINT: /readyz turns 503 (--drain-delay), requests in flight finish",
+      "(--drain-timeout), then it exits.",
+      "",
+      "Exit codes: 0 stopped by SIGTERM/SIGINT after answering every request it accepted;",
+      "2 invalid config, or the model does not load or fails its warm-up batch (nothing served);",
+      "4 cannot listen on --host:--port (in use), or the drain timeout cut requests off;",
+      "1 unexpected failure."
     },
     mixinStandardHelpOptions = true)
 final class ServeCommand implements Callable<Integer> {
@@ -89,6 +94,16 @@ final class ServeCommand implements Callable<Integer> {
   int requestTimeoutSeconds;
 
   @Option(
+      names = "--unready-after-failures",
+      defaultValue = "" + ServerSettings.DEFAULT_UNREADY_AFTER_FAILURES,
+      paramLabel = "N",
+      description =
+          "After N score requests in a row whose model call failed, /readyz answers 503 (with the"
+              + " reason) until a model call succeeds again; while failing, each /readyz check"
+              + " retries the warm-up batch. Default: ${DEFAULT-VALUE}.")
+  int unreadyAfterFailures;
+
+  @Option(
       names = "--batching",
       defaultValue = "queue",
       description =
@@ -114,7 +129,13 @@ final class ServeCommand implements Callable<Integer> {
     try {
       settings =
           new ServerSettings(
-              host, port, maxRows, maxBytes, threads, Duration.ofSeconds(drainTimeoutSeconds));
+              host,
+              port,
+              maxRows,
+              maxBytes,
+              threads,
+              Duration.ofSeconds(drainTimeoutSeconds),
+              unreadyAfterFailures);
     } catch (IllegalArgumentException e) {
       throw new picocli.CommandLine.ParameterException(spec.commandLine(), e.getMessage());
     }
@@ -123,27 +144,48 @@ final class ServeCommand implements Callable<Integer> {
     ScoringServer server = OnlineScoring.start(JobConfigReader.read(config), settings, mode);
     // This process is the server's alone: its metrics hear every coalesced model call.
     ModelEvents.listen(server.modelEvents());
+    StopSignal signal = StopSignal.install();
+    // Any other end of the JVM (SIGHUP, or SIGTERM where the JVM keeps the signals): drain too;
+    // the JVM then exits with its own status (143 for SIGTERM).
+    Runtime.getRuntime()
+        .addShutdownHook(new Thread(() -> drainAndStop(server), "shardscore-serve-drain"));
     System.out.println(
         "shardscore serve: listening on http://" + host + ":" + server.port() + " (ready)");
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime()
-        .addShutdownHook(
-            new Thread(
-                () -> {
-                  server.drain();
-                  try {
-                    Thread.sleep(drainDelaySeconds * 1000L); // the load balancer's notice period
-                  } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                  }
-                  server.stop();
-                  System.out.println("shardscore serve: drained and stopped");
-                  stopped.countDown();
-                },
-                "shardscore-serve-drain"));
-    stopped.await();
+    if (signal == null) {
+      new CountDownLatch(1).await(); // until the shutdown hook drains and the JVM exits
+    }
+    String received = signal.await();
+    System.out.println("shardscore serve: " + received + ", draining");
+    if (!drainAndStop(server)) {
+      System.err.println(
+          "shardscore: the drain timeout ("
+              + drainTimeoutSeconds
+              + " s) cut score requests off; raise --drain-timeout.");
+      return ExitCode.NOT_COMMITTED;
+    }
     return ExitCode.OK;
   }
+
+  /** Readiness off, the load balancer's notice period, then stop; whether nothing was cut off. */
+  private boolean drainAndStop(ScoringServer server) {
+    synchronized (this) {
+      if (drained) {
+        return server.stop(); // the other path drains or drained it: its result
+      }
+      drained = true;
+    }
+    server.drain();
+    try {
+      Thread.sleep(drainDelaySeconds * 1000L); // the load balancer's notice period
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    boolean clean = server.stop();
+    System.out.println("shardscore serve: drained and stopped");
+    return clean;
+  }
+
+  private boolean drained;
 
   /** A usage error before anything starts (a negative delay would throw in the drain hook). */
   private void requireAtLeast(int seconds, int min, String flag) {

@@ -5,6 +5,8 @@ import io.shardscore.job.config.JobConfig;
 import io.shardscore.job.config.JobConfigException;
 import io.shardscore.job.config.JobConfigValidator;
 import io.shardscore.job.config.ModelConfig;
+import io.shardscore.job.error.ErrorKind;
+import io.shardscore.job.error.ShardscoreException;
 import io.shardscore.job.score.ModelBinding;
 import io.shardscore.job.score.PredictionColumns;
 import io.shardscore.model.DevicePolicy;
@@ -20,7 +22,6 @@ import io.shardscore.serving.ScoringServer;
 import io.shardscore.serving.ServerSettings;
 import io.shardscore.serving.SessionPool;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
@@ -60,6 +61,7 @@ public final class OnlineScoring {
     LoadedModel loaded =
         ModelRegistry.acquire(
             spec, ModelBinding.source(spec, hadoop), EngineSettings.forTaskCpus(cores));
+    RowScorer scorer = null;
     try {
       ModelBinding model = ModelBinding.probe(spec, hadoop, "model.features");
       PredictionColumns p = PredictionColumns.resolve(m.outputs(), model.outputWidth());
@@ -67,7 +69,7 @@ public final class OnlineScoring {
           m.featureColumns().stream()
               .map((FeatureColumn f) -> new FeatureInput(f.column(), f.length(), f.array()))
               .toList();
-      RowScorer scorer =
+      scorer =
           RowScorer.releasing(
               batching == Batching.QUEUE
                   ? RowScorer.queue(loaded.batcher(queueSettings(cfg)))
@@ -80,12 +82,34 @@ public final class OnlineScoring {
           spec.digest(),
           scorer);
     } catch (IOException e) {
-      loaded.close();
-      throw new UncheckedIOException(
-          "Cannot listen on " + settings.host() + ":" + settings.port() + ": " + e.getMessage(), e);
-    } catch (RuntimeException e) {
-      loaded.close();
+      release(scorer, loaded);
+      throw new ShardscoreException(
+          ErrorKind.INFRASTRUCTURE,
+          "Cannot listen on "
+              + settings.host()
+              + ":"
+              + settings.port()
+              + ": "
+              + e.getMessage()
+              + ". Another process may hold the port: stop it, or pick another --port (0 picks a"
+              + " free one); --host must be an address of this machine.",
+          e);
+    } catch (RuntimeException | Error e) {
+      release(scorer, loaded);
       throw e;
+    }
+  }
+
+  /**
+   * What a failed start took: the scorer's sessions and queue place, and the hold on the model. The
+   * sessions of a {@link SessionPool} hold the model themselves (the first took the handle's hold
+   * over), so closing only the handle would leave them and the model held for good.
+   */
+  private static void release(RowScorer scorer, LoadedModel loaded) {
+    if (scorer != null) {
+      scorer.close(); // closes the handle too (RowScorer.releasing)
+    } else {
+      loaded.close();
     }
   }
 

@@ -25,6 +25,7 @@ class ServeFlagsTest {
       {"--drain-timeout", "-5", "--drain-timeout is -5 seconds; it must be at least 0."},
       {"--request-timeout", "0", "--request-timeout is 0 seconds; it must be at least 1."},
       {"--threads", "0", "--threads must be positive"},
+      {"--unready-after-failures", "0", "--unready-after-failures must be at least 1, not 0"},
     };
     for (String[] c : cases) {
       CommandLine cli = new CommandLine(new ShardscoreCommand());
@@ -35,5 +36,14 @@ class ServeFlagsTest {
       assertEquals(CommandLine.ExitCode.USAGE, code, c[0] + ": " + err);
       assertTrue(err.toString().contains(c[2]), c[0] + ": " + err);
     }
+  }
+
+  @Test
+  void aModelThatDoesNotLoadExitsTwoBeforeListening() throws Exception {
+    Path job = dir.resolve("job.yaml");
+    java.nio.file.Files.writeString(
+        job, "model:\n  path: " + dir.resolve("absent.onnx") + "\n  features: [a, b]\n");
+    int code = ShardscoreCommand.execute("serve", "--config", job.toString(), "--port", "0");
+    assertEquals(ExitCode.INVALID, code);
   }
 }

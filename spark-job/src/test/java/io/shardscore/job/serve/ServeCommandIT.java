@@ -27,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code shardscore serve} as deployed: the shaded application jar with Spark and Hadoop provided
  * beside it (the Kubernetes Deployment's classpath), in a JVM of its own. It serves, its metrics
- * hear the coalesced model calls, and SIGTERM drains it and ends the process.
+ * hear the coalesced model calls, and SIGTERM drains it and ends the process with status 0.
  */
 class ServeCommandIT {
   private static final Pattern LISTENING =
@@ -100,6 +100,7 @@ class ServeCommandIT {
       assertTrue(serve.waitFor(60, TimeUnit.SECONDS), "serve exits after SIGTERM");
       String out = Files.readString(log);
       assertTrue(out.contains("shardscore serve: drained and stopped"), out);
+      assertEquals(0, serve.exitValue(), "a clean drain exits 0:\n" + out);
     } finally {
       serve.destroyForcibly();
     }
