@@ -149,6 +149,12 @@ class KeyKindsTest {
       throws Exception {
     Path out = dir.resolve(name);
     ScoreResult r = run(yaml(input, out, key, sharding), OutputMode.OVERWRITE);
+    return checked(r, out, key, shards);
+  }
+
+  /** Conservation, the shard folders, one shard per task and predictions equal the engine's. */
+  static ScoreResult checked(ScoreResult r, Path out, String key, Set<String> shards)
+      throws Exception {
     assertEquals(ROWS, r.rowsIn());
     assertEquals(r.rowsIn(), r.rowsScored() + r.rowsRejected(), "conservation: " + r.shards());
     Dataset<Row> scored = spark.read().parquet(out.toString());
@@ -356,6 +362,30 @@ class KeyKindsTest {
         second.shards().stream().filter(s -> s.name().equals("amer")).findFirst().get().rows();
     assertEquals(amerRows, second.rowsProcessed());
     assertEquals(ROWS, second.rowsScored() + second.rowsRejected());
+  }
+
+  /**
+   * A run of a string-keyed job whose last task fails is resumed: the rerun reuses the shards that
+   * finished, scores the rest and commits the same result as a clean run.
+   */
+  @Test
+  void aFailedRunOfAStringKeyedJobIsResumed() throws Exception {
+    Path out = dir.resolve("resume");
+    // emea 1095 rows (3 tasks), amer 1110 (3), apac 360, unmatched 375, null-key 60: 9 tasks.
+    String y =
+        yaml(
+            input,
+            out,
+            "region",
+            "  values: {emea: [DE, FR, ES], amer: [US, CA, BR], apac: [JP]}\n");
+    Faults.crash("task-partition:8", () -> run(y, OutputMode.INCREMENTAL));
+    assertTrue(Shardscore.manifest(spark, out.toString()).isEmpty(), "nothing committed");
+    ScoreResult rerun = run(y, OutputMode.INCREMENTAL);
+    Map<String, String> status =
+        rerun.shards().stream().collect(Collectors.toMap(ShardStatus::name, ShardStatus::status));
+    assertTrue(status.containsValue("resumed"), status.toString());
+    assertEquals("rejected", status.get("null-key"), "the failed task's shard is scored again");
+    checked(rerun, out, "region", Set.of("emea", "amer", "apac"));
   }
 
   /** A date quantile plan is stored in the manifest and reused: a rerun keeps shard identity. */
