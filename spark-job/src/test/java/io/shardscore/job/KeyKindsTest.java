@@ -388,6 +388,74 @@ class KeyKindsTest {
     checked(rerun, out, "region", Set.of("emea", "amer", "apac"));
   }
 
+  /**
+   * For every key kind, changing the rows of one shard (feature {@code a} of the rows {@code
+   * changed} selects) rescores exactly that shard on an incremental rerun.
+   */
+  @Test
+  void anIncrementalRerunOfEachKindRescoresOnlyTheChangedShard() throws Exception {
+    String[][] kinds = {
+      {
+        "day",
+        "  ranges: ['2026-01-01..2026-03-31', '2026-04-01..2026-06-30']\n",
+        "day >= DATE'2026-04-01'",
+        "2026-04-01..2026-06-30"
+      },
+      {
+        "ts",
+        "  ranges: ['MIN..2026-01-20T23:59:59Z', '2026-01-21T00:00:00Z..MAX']\n",
+        "ts < TIMESTAMP'2026-01-10 00:00:00Z'",
+        "MIN..20260120T235959Z"
+      },
+      {"amount", "  ranges: ['0.00..49.99', '50.00..99.99']\n", "amount >= 50", "50.00..99.99"},
+      {
+        "region",
+        "  ranges: ['\"A\"..\"CA\"', '\"D\"..\"FR\"', '\"G\"..\"Z\"']\n",
+        "region = 'US'",
+        "G..Z"
+      },
+      {"region", "  hash-buckets: 4\n", "region = 'US'", null},
+      {
+        "b",
+        "  values: {low: [0, 1, 2, 3], high: [4, 5, 6, 7, 8, 9, 10, 11, 12]}\n",
+        "b = 5",
+        "high"
+      },
+    };
+    for (int i = 0; i < kinds.length; i++) {
+      String[] k = kinds[i];
+      Path out = dir.resolve("incremental-kind-" + i);
+      run(yaml(input, out, k[0], k[1]), OutputMode.INCREMENTAL);
+      Path changed = dir.resolve("events-kind-" + i);
+      Dataset<Row> original = spark.read().parquet(input.toString());
+      write(
+          original.withColumn(
+              "a", when(functions.expr(k[2]), col("a").plus(2.5)).otherwise(col("a"))),
+          changed);
+      ScoreResult again = run(yaml(changed, out, k[0], k[1]), OutputMode.INCREMENTAL);
+      List<String> scored =
+          again.shards().stream()
+              .filter(s -> !s.status().equals("unchanged") && !s.status().equals("empty"))
+              .map(ShardStatus::name)
+              .toList();
+      assertEquals(1, scored.size(), k[0] + " " + k[1] + ": " + again.shards());
+      if (k[3] != null) {
+        assertEquals(k[3], scored.get(0), k[1]);
+      }
+      long changedRows = original.where(functions.expr(k[2])).count();
+      assertTrue(changedRows > 0 && again.rowsProcessed() >= changedRows, k[1]);
+      assertEquals(
+          again.shards().stream()
+              .filter(s -> s.name().equals(scored.get(0)))
+              .findFirst()
+              .get()
+              .rows(),
+          again.rowsProcessed(),
+          k[1]);
+      assertEquals(ROWS, again.rowsScored() + again.rowsRejected(), k[1]);
+    }
+  }
+
   /** A date quantile plan is stored in the manifest and reused: a rerun keeps shard identity. */
   @Test
   void aDateQuantilePlanIsReusedByTheNextRun() throws Exception {
