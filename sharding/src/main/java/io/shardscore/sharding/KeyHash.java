@@ -24,6 +24,20 @@ public final class KeyHash {
     return fmix64(key ^ SPLIT_SEED);
   }
 
+  /**
+   * The 64-bit code of a text key for hash buckets: FNV-1a over the string's UTF-8 bytes, then
+   * {@link #fmix64}. Part of the on-disk contract like the other hashes. (Long-coded keys are
+   * hashed by their code: the value, the epoch day, the epoch microsecond or the unscaled decimal.)
+   */
+  public static long ofText(String key) {
+    long h = 0xcbf29ce484222325L;
+    for (byte b : key.getBytes(java.nio.charset.StandardCharsets.UTF_8)) {
+      h ^= b & 0xff;
+      h *= 0x100000001b3L;
+    }
+    return fmix64(h);
+  }
+
   /** MurmurHash3's 64-bit finalizer: a bijection with full avalanche. */
   static long fmix64(long k) {
     k ^= k >>> 33;

@@ -5,7 +5,7 @@ import java.util.List;
 
 /** How keys map to planned shards: explicit ranges or hash buckets. */
 public sealed interface ShardStrategy extends Serializable
-    permits ShardStrategy.Ranges, ShardStrategy.HashBuckets {
+    permits ShardStrategy.Ranges, ShardStrategy.HashBuckets, ShardStrategy.Listed {
 
   /** Number of planned shards. */
   int size();
@@ -20,9 +20,14 @@ public sealed interface ShardStrategy extends Serializable
    * Sorted, disjoint key ranges, one per shard. {@code origin} records how they were chosen ({@code
    * ranges} or {@code quantiles}) so that a later run can tell a re-plan from a reuse.
    */
-  record Ranges(List<KeyRange> ranges, String origin) implements ShardStrategy {
+  record Ranges(List<KeyRange> ranges, String origin, KeyType type) implements ShardStrategy {
     public Ranges {
       ranges = List.copyOf(ranges);
+    }
+
+    /** Ranges of an integral key. */
+    public Ranges(List<KeyRange> ranges, String origin) {
+      this(ranges, origin, KeyType.INTEGRAL);
     }
 
     @Override
@@ -50,7 +55,7 @@ public sealed interface ShardStrategy extends Serializable
 
     @Override
     public String describe(int index) {
-      return ranges.get(index).toString();
+      return ranges.get(index).describe(type);
     }
   }
 
@@ -76,6 +81,34 @@ public sealed interface ShardStrategy extends Serializable
     @Override
     public String describe(int index) {
       return "bucket " + index + " of " + count;
+    }
+  }
+
+  /**
+   * Shards chosen by the plan's {@link KeyCoder}: a key's code is already its planned shard's index
+   * (-1 for none). Used for text ranges and value lists.
+   *
+   * @param kind {@code ranges} or {@code values}
+   * @param covers what each shard holds, e.g. {@code "A".."M"} or {@code values DE, FR}
+   */
+  record Listed(String kind, List<String> covers) implements ShardStrategy {
+    public Listed {
+      covers = List.copyOf(covers);
+    }
+
+    @Override
+    public int size() {
+      return covers.size();
+    }
+
+    @Override
+    public int indexOf(long key) {
+      return key >= 0 && key < covers.size() ? (int) key : -1;
+    }
+
+    @Override
+    public String describe(int index) {
+      return covers.get(index);
     }
   }
 }

@@ -101,15 +101,23 @@ public final class ScoreJob {
     for (String r : ranges.split(",")) {
       list.add(new ShardingConfig.NamedRange(null, r.trim()));
     }
-    return sharding(new ShardingConfig(key, list, null, null, null, null, maxRows()));
+    return sharding(new ShardingConfig(key, list, null, null, null, null, null, maxRows()));
+  }
+
+  /**
+   * Shards by value lists: each entry of {@code values} (in order) is a shard holding exactly the
+   * key values listed, e.g. {@code {emea: [DE, FR], amer: [US, CA]}}.
+   */
+  public ScoreJob shardByValues(String key, Map<String, List<String>> values) {
+    return sharding(new ShardingConfig(key, null, values, null, null, null, null, maxRows()));
   }
 
   public ScoreJob shardByHash(String key, int buckets) {
-    return sharding(new ShardingConfig(key, null, buckets, null, null, null, maxRows()));
+    return sharding(new ShardingConfig(key, null, null, buckets, null, null, null, maxRows()));
   }
 
   public ScoreJob shardByQuantiles(String key, int shards) {
-    return sharding(new ShardingConfig(key, null, null, shards, null, null, maxRows()));
+    return sharding(new ShardingConfig(key, null, null, null, shards, null, null, maxRows()));
   }
 
   public ScoreJob maxRowsPerPartition(long rows) {

@@ -248,6 +248,7 @@ class CommitLifecycleTest {
                         new io.shardscore.job.config.ShardingConfig.NamedRange("low", "0-49999")),
                     null,
                     null,
+                    null,
                     "fail",
                     "errors",
                     4000L));

@@ -220,7 +220,7 @@ class IncrementalTest {
         SparkTestSession.job(base, model, out, "0-1", "")
             .withSharding(
                 new io.shardscore.job.config.ShardingConfig(
-                    "customer_id", null, null, 4, null, null, 4000L))
+                    "customer_id", null, null, null, 4, null, null, 4000L))
             .withOutput(new OutputConfig(out.toString(), "incremental"));
     Shardscore.job(spark, q).execute();
     List<Manifest.PlannedShard> firstPlan =

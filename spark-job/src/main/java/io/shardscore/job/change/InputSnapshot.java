@@ -26,7 +26,9 @@ import org.apache.parquet.hadoop.ParquetFileReader;
 import org.apache.parquet.hadoop.metadata.BlockMetaData;
 import org.apache.parquet.hadoop.metadata.ColumnChunkMetaData;
 import org.apache.parquet.hadoop.util.HadoopInputFile;
+import org.apache.parquet.schema.LogicalTypeAnnotation;
 import org.apache.parquet.schema.MessageType;
+import org.apache.parquet.schema.PrimitiveType;
 
 /**
  * The files of a Parquet input with their identities, key ranges and schemas, read from listings
@@ -140,6 +142,10 @@ public final class InputSnapshot {
           }
         }
         Statistics<?> st = chunk == null ? null : chunk.getStatistics();
+        if (chunk != null && !statsAreCodes(chunk)) {
+          complete = false;
+          break;
+        }
         if (st == null || st.isEmpty() || !st.isNumNullsSet()) {
           complete = false;
           break;
@@ -165,6 +171,23 @@ public final class InputSnapshot {
       file = new InputFile(rel, s.getLen(), s.getModificationTime(), min, max, nulls);
     }
     return new Footer(file, schema);
+  }
+
+  /**
+   * True when the chunk's min/max statistics are in the units of the key's long code (see {@link
+   * io.shardscore.sharding.KeyType}): plain or integer-annotated INT32/INT64, and dates (days).
+   * Timestamps (the unit is the file's, not always micros), decimals (the scale is the file's) and
+   * strings are read as files without a key range, which overlap every shard.
+   */
+  private static boolean statsAreCodes(ColumnChunkMetaData chunk) {
+    LogicalTypeAnnotation a = chunk.getPrimitiveType().getLogicalTypeAnnotation();
+    PrimitiveType.PrimitiveTypeName t = chunk.getPrimitiveType().getPrimitiveTypeName();
+    boolean integer =
+        t == PrimitiveType.PrimitiveTypeName.INT32 || t == PrimitiveType.PrimitiveTypeName.INT64;
+    return integer
+        && (a == null
+            || a instanceof LogicalTypeAnnotation.IntLogicalTypeAnnotation i && i.isSigned()
+            || a instanceof LogicalTypeAnnotation.DateLogicalTypeAnnotation);
   }
 
   /** Files that may hold rows of {@code shard}. */
@@ -201,7 +224,7 @@ public final class InputSnapshot {
   /** True when every key in [lo, hi] falls in some range of the plan. */
   private static boolean coveredByRanges(ShardPlan plan, long lo, long hi) {
     if (!(plan.strategy() instanceof ShardStrategy.Ranges r)) {
-      return true;
+      return false; // value lists and text ranges: any key may be unmatched
     }
     long next = lo;
     for (KeyRange range : r.ranges()) {

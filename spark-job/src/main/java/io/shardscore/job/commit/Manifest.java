@@ -207,7 +207,19 @@ public record Manifest(
       String origin,
       String unmatched,
       String nullKeys,
-      List<PlannedShard> shards) {}
+      List<PlannedShard> shards,
+      String keyType) {
+    /** A plan of an integral key, as every plan was before key types: no {@code keyType}. */
+    public PlanEntry(
+        String key,
+        String strategy,
+        String origin,
+        String unmatched,
+        String nullKeys,
+        List<PlannedShard> shards) {
+      this(key, strategy, origin, unmatched, nullKeys, shards, null);
+    }
+  }
 
   /** One planned shard; {@code first}/{@code last} for ranges, {@code bucket} for hash plans. */
   public record PlannedShard(

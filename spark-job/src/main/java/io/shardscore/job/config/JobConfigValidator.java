@@ -99,6 +99,9 @@ public final class JobConfigValidator {
       }
     }
     validateSharding(config.sharding(), problems);
+    if (config.sharding() != null) {
+      validateValues(config.sharding(), problems);
+    }
     validateModel(config.model(), problems);
     if (!problems.isEmpty()) {
       throw new JobConfigException(problems);
@@ -127,18 +130,21 @@ public final class JobConfigValidator {
   private static void validateSharding(ShardingConfig s, List<String> problems) {
     if (s == null) {
       problems.add(
-          "sharding is missing; set sharding.key and one of ranges, hash-buckets or quantiles.");
+          "sharding is missing; set sharding.key and one of ranges, values, hash-buckets or"
+              + " quantiles.");
       return;
     }
     int strategies =
         (s.ranges() != null ? 1 : 0)
+            + (s.values() != null ? 1 : 0)
             + (s.hashBuckets() != null ? 1 : 0)
             + (s.quantiles() != null ? 1 : 0);
     if (strategies != 1) {
       problems.add(
           "sharding sets "
               + strategies
-              + " of ranges, hash-buckets, quantiles; set exactly one, e.g. ranges: '0-999,1000-1999'.");
+              + " of ranges, values, hash-buckets, quantiles; set exactly one, e.g. ranges:"
+              + " '0-999,1000-1999'.");
     }
     if (s.ranges() != null) {
       if (s.ranges().isEmpty()) {
@@ -146,9 +152,17 @@ public final class JobConfigValidator {
       }
       List<KeyRange> parsed = new ArrayList<>();
       List<String> names = new ArrayList<>();
+      boolean typed = false;
       for (ShardingConfig.NamedRange r : s.ranges()) {
         if (r == null || blank(r.range())) {
           problems.add("sharding.ranges has an entry without a range; write e.g. '0-999'.");
+        } else if (r.range().contains("..") && !integral(r.range())) {
+          // first..last of a date, timestamp, decimal or string key: its bounds are checked
+          // against the key column's type when the input's schema is known (plan, run).
+          typed = true;
+          if (r.name() != null) {
+            check(problems, () -> io.shardscore.sharding.ShardName.requireSafe(r.name()));
+          }
         } else {
           try {
             KeyRange range = KeyRange.parse(r.range());
@@ -156,11 +170,14 @@ public final class JobConfigValidator {
             names.add(
                 r.name() == null ? io.shardscore.sharding.RangeList.defaultName(range) : r.name());
           } catch (ShardingException e) {
-            problems.add(e.getMessage());
+            problems.add(
+                e.getMessage()
+                    + " (Ranges of date, timestamp, decimal and string keys are written"
+                    + " first..last, e.g. 2026-01-01..2026-03-31 or \"A\"..\"M\".)");
           }
         }
       }
-      if (parsed.size() == s.ranges().size() && !parsed.isEmpty()) {
+      if (!typed && parsed.size() == s.ranges().size() && !parsed.isEmpty()) {
         // Order, overlaps, names: the same checks the plan makes, before any data is read.
         check(
             problems,
@@ -172,6 +189,78 @@ public final class JobConfigValidator {
                     "ranges",
                     StrayKeyPolicy.FAIL,
                     StrayKeyPolicy.FAIL));
+      }
+    }
+  }
+
+  /** True when {@code range} is an integral range, e.g. {@code 0..999}. */
+  private static boolean integral(String range) {
+    try {
+      KeyRange.parse(range);
+      return true;
+    } catch (ShardingException e) {
+      return false;
+    }
+  }
+
+  /**
+   * Value lists: path-safe shard names, at least one value each, no value in two shards (compared
+   * as written; values that are equal only as the key's type, {@code 1.0} and {@code 1.00}, are
+   * found when the plan reads them as that type).
+   */
+  private static void validateValues(ShardingConfig s, List<String> problems) {
+    if (s.values() == null) {
+      return;
+    }
+    if (s.values().isEmpty()) {
+      problems.add(
+          "sharding.values is empty; list shards with their values, e.g. {emea: [DE, FR]}.");
+      return;
+    }
+    java.util.Map<String, String> shardOf = new java.util.HashMap<>();
+    s.values()
+        .forEach(
+            (name, values) -> {
+              check(problems, () -> io.shardscore.sharding.ShardName.requireSafe(name));
+              if (values == null || values.isEmpty()) {
+                problems.add(
+                    "sharding.values shard '"
+                        + name
+                        + "' lists no values; give it at least one, e.g. "
+                        + name
+                        + ": [DE, FR].");
+                return;
+              }
+              for (String v : values) {
+                if (v == null) {
+                  problems.add(
+                      "sharding.values shard '"
+                          + name
+                          + "' lists a null value; null keys follow sharding.null-keys instead.");
+                  continue;
+                }
+                String before = shardOf.putIfAbsent(v, name);
+                if (before != null && !before.equals(name)) {
+                  problems.add(
+                      "Value '"
+                          + v
+                          + "' is listed in shards '"
+                          + before
+                          + "' and '"
+                          + name
+                          + "'; a value must belong to one shard. Remove it from one of them.");
+                }
+              }
+            });
+    for (String reserved :
+        List.of(
+            io.shardscore.sharding.ShardPlan.UNMATCHED_SHARD_NAME,
+            io.shardscore.sharding.ShardPlan.NULL_KEY_SHARD_NAME)) {
+      if (s.values().containsKey(reserved)) {
+        problems.add(
+            "Shard name '"
+                + reserved
+                + "' is reserved for stray keys; rename that shard under sharding.values.");
       }
     }
   }

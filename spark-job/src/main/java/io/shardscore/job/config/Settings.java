@@ -78,14 +78,24 @@ public final class Settings {
 
   public static final Setting<String> SHARDING_KEY =
       Setting.of("sharding.key", ValueType.TEXT)
-          .required("name the integral key column, e.g. 'customer_id'")
-          .doc("integral shard key column")
+          .required("name the key column, e.g. 'customer_id'")
+          .doc(
+              "shard key column: integral, `string`, `date`, `timestamp` or `decimal(p,s)` with"
+                  + " p ≤ 18")
           .build();
   public static final Setting<List<ShardingConfig.NamedRange>> SHARDING_RANGES =
       Setting.of("sharding.ranges", ValueType.RANGES)
           .doc(
-              "sorted, non-overlapping inclusive ranges `first-last` (`MIN`/`MAX` allowed), as a"
-                  + " string, a list, or `{name, range}` entries")
+              "sorted, non-overlapping inclusive ranges (`MIN`/`MAX` allowed): `first-last` for"
+                  + " integral keys, `first..last` for the others (`2026-01-01..2026-03-31`,"
+                  + " `0.00..99.99`, `\"A\"..\"M\"`), as a string, a list, or `{name, range}`"
+                  + " entries")
+          .build();
+  public static final Setting<Map<String, List<String>>> SHARDING_VALUES =
+      Setting.of("sharding.values", ValueType.VALUES)
+          .doc(
+              "value lists, shard name to its key values (`{emea: [DE, FR], amer: [US, CA]}`);"
+                  + " exact match, text case-sensitive; other values follow `unmatched`")
           .build();
   public static final Setting<Integer> HASH_BUCKETS =
       Setting.of("sharding.hash-buckets", ValueType.INT)
@@ -97,11 +107,13 @@ public final class Settings {
       Setting.of("sharding.quantiles", ValueType.INT)
           .atLeast(1)
           .atMost(10_000)
-          .doc("number of quantile ranges (1–10000)")
+          .doc("number of quantile ranges (1–10000); integral, date, timestamp or decimal keys")
           .build();
   public static final Setting<String> UNMATCHED =
       Setting.choice("sharding.unmatched", StrayKeyPolicy.ERRORS)
-          .doc("keys outside every range: own `unmatched` shard, errors, or fail the run")
+          .doc(
+              "keys outside every range or value list: own `unmatched` shard, errors, or fail the"
+                  + " run")
           .build();
   public static final Setting<String> NULL_KEYS =
       Setting.choice("sharding.null-keys", StrayKeyPolicy.ERRORS)
@@ -268,6 +280,7 @@ public final class Settings {
           OUTPUT_RETENTION,
           SHARDING_KEY,
           SHARDING_RANGES,
+          SHARDING_VALUES,
           HASH_BUCKETS,
           QUANTILES,
           UNMATCHED,

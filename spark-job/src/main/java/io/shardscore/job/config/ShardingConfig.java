@@ -2,15 +2,20 @@ package io.shardscore.job.config;
 
 import io.shardscore.sharding.StrayKeyPolicy;
 import java.io.Serializable;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
- * {@code sharding:} how rows are split into shards. Exactly one of {@code ranges}, {@code
- * hash-buckets} or {@code quantiles} is set. Defaults and allowed values of each component are
- * declared in {@link Settings}.
+ * {@code sharding:} how rows are split into shards. Exactly one of {@code ranges}, {@code values},
+ * {@code hash-buckets} or {@code quantiles} is set. Defaults and allowed values of each component
+ * are declared in {@link Settings}.
  *
- * @param key the integral shard-key column, e.g. {@code customer_id}
+ * @param key the shard-key column (integral, string, date, timestamp or decimal), e.g. {@code
+ *     customer_id}
  * @param ranges named key ranges, in ascending order (from {@code 0-999,1000-1999} or a YAML list)
+ * @param values value lists: shard name to the key values it holds, in shard order
  * @param hashBuckets number of hash buckets
  * @param quantiles number of ranges cut at the key's quantiles, computed from the data
  * @param unmatched {@code shard}, {@code errors} or {@code fail} for keys outside every range
@@ -20,6 +25,7 @@ import java.util.List;
 public record ShardingConfig(
     String key,
     List<NamedRange> ranges,
+    Map<String, List<String>> values,
     Integer hashBuckets,
     Integer quantiles,
     String unmatched,
@@ -28,6 +34,7 @@ public record ShardingConfig(
     implements Serializable {
   public ShardingConfig {
     ranges = ranges == null ? null : List.copyOf(ranges);
+    values = values == null ? null : Collections.unmodifiableMap(new LinkedHashMap<>(values));
     unmatched = Settings.UNMATCHED.orDefault(unmatched);
     nullKeys = Settings.NULL_KEYS.orDefault(nullKeys);
     maxRowsPerPartition = Settings.MAX_ROWS_PER_PARTITION.orDefault(maxRowsPerPartition);

@@ -45,6 +45,18 @@ final class ValueType<T> {
                   .map(r -> r.name() == null ? r.range() : r.name() + ":" + r.range())
                   .collect(Collectors.joining(",")));
 
+  /** Value lists: {@code emea=DE|FR|ES,amer=US|CA}. */
+  @SuppressWarnings({"unchecked", "rawtypes"})
+  static final ValueType<Map<String, List<String>>> VALUES =
+      new ValueType<>(
+          (Class) Map.class,
+          "value lists such as emea=DE|FR,amer=US|CA",
+          ValueType::valueLists,
+          m ->
+              m.entrySet().stream()
+                  .map(e -> e.getKey() + "=" + String.join("|", e.getValue()))
+                  .collect(Collectors.joining(",")));
+
   /** {@code key=value} pairs: {@code a=1,b=2}. */
   @SuppressWarnings({"unchecked", "rawtypes"})
   static final ValueType<Map<String, String>> MAP =
@@ -96,6 +108,13 @@ final class ValueType<T> {
   /** The value as a message shows it: text in quotes, numbers as they are. */
   static String show(Object value) {
     return value instanceof String ? "'" + value + "'" : String.valueOf(value);
+  }
+
+  private static Map<String, List<String>> valueLists(String text) {
+    Map<String, List<String>> out = new LinkedHashMap<>();
+    pairs(text)
+        .forEach((k, v) -> out.put(k, Arrays.stream(v.split("\\|")).map(String::trim).toList()));
+    return out;
   }
 
   private static Map<String, String> pairs(String text) {

@@ -2,12 +2,12 @@ package io.shardscore.job.plan;
 
 import io.shardscore.job.config.JobConfigException;
 import io.shardscore.job.config.ShardingConfig;
-import io.shardscore.job.row.ColumnNames;
 import io.shardscore.sharding.KeyRange;
+import io.shardscore.sharding.KeyType;
 import io.shardscore.sharding.QuantileRanges;
-import io.shardscore.sharding.RangeList;
 import io.shardscore.sharding.ShardPlan;
 import io.shardscore.sharding.StrayKeyPolicy;
+import io.shardscore.sharding.TextRange;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -15,8 +15,6 @@ import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.functions;
-import org.apache.spark.sql.types.DataType;
-import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 
 /**
@@ -30,33 +28,62 @@ public final class ShardPlanner {
   private ShardPlanner() {}
 
   public static ShardPlan plan(ShardingConfig config, Dataset<Row> input) {
-    requireIntegralKey(config.key(), input);
+    KeyType type = ShardKey.type(config.key(), input);
     StrayKeyPolicy unmatched = config.unmatchedPolicy();
     StrayKeyPolicy nullKeys = config.nullKeysPolicy();
     if (config.hashBuckets() != null) {
-      return ShardPlan.ofHashBuckets(config.key(), config.hashBuckets(), nullKeys);
+      return ShardPlan.ofHashBuckets(config.key(), type, config.hashBuckets(), nullKeys);
     }
     if (config.quantiles() != null) {
-      List<KeyRange> ranges = QuantileRanges.fromCuts(quantileCuts(config, input));
+      if (!type.supportsQuantiles()) {
+        throw new JobConfigException(
+            "sharding.quantiles needs an ordered key with a numeric code (integral, date,"
+                + " timestamp or decimal), but '"
+                + config.key()
+                + "' is "
+                + type.sql()
+                + ". Use sharding.ranges (e.g. '\"A\"..\"M\",\"N\"..MAX'), sharding.values"
+                + " or sharding.hash-buckets for a string key.");
+      }
+      List<KeyRange> ranges = QuantileRanges.fromCuts(quantileCuts(config, type, input));
       return ShardPlan.ofRanges(
           config.key(),
+          type,
           QuantileRanges.names(ranges.size()),
           ranges,
           "quantiles",
           unmatched,
           nullKeys);
     }
+    if (config.values() != null) {
+      return ShardPlan.ofValues(
+          config.key(),
+          type,
+          new ArrayList<>(config.values().keySet()),
+          new ArrayList<>(config.values().values()),
+          unmatched,
+          nullKeys);
+    }
     List<String> names = new ArrayList<>();
+    if (!type.longCoded()) {
+      List<TextRange> ranges = new ArrayList<>();
+      for (ShardingConfig.NamedRange r : config.ranges()) {
+        TextRange range = TextRange.parse(r.range(), config.key());
+        ranges.add(range);
+        names.add(r.name() == null ? range.defaultName() : r.name());
+      }
+      return ShardPlan.ofTextRanges(config.key(), names, ranges, unmatched, nullKeys);
+    }
     List<KeyRange> ranges = new ArrayList<>();
     for (ShardingConfig.NamedRange r : config.ranges()) {
-      KeyRange range = KeyRange.parse(r.range());
+      KeyRange range = KeyRange.parse(r.range(), type, config.key());
       ranges.add(range);
-      names.add(r.name() == null ? RangeList.defaultName(range) : r.name());
+      names.add(r.name() == null ? range.defaultName(type) : r.name());
     }
-    return ShardPlan.ofRanges(config.key(), names, ranges, "ranges", unmatched, nullKeys);
+    return ShardPlan.ofRanges(config.key(), type, names, ranges, "ranges", unmatched, nullKeys);
   }
 
-  private static long[] quantileCuts(ShardingConfig config, Dataset<Row> input) {
+  private static long[] quantileCuts(ShardingConfig config, KeyType type, Dataset<Row> input) {
     double[] p = QuantileRanges.probabilities(config.quantiles());
     if (p.length == 0) {
       return new long[0];
@@ -71,7 +98,7 @@ public final class ShardPlanner {
         input
             .select(
                 functions.percentile_approx(
-                    ColumnNames.column(config.key()).cast(DataTypes.LongType),
+                    ShardKey.base(config.key(), type),
                     functions.array(probabilities),
                     functions.lit(QUANTILE_ACCURACY)))
             .first();
@@ -87,24 +114,6 @@ public final class ShardPlanner {
       result[i] = ((Number) cuts.get(i)).longValue();
     }
     return result;
-  }
-
-  /** The key must exist and be byte, short, int or long. */
-  public static void requireIntegralKey(String key, Dataset<Row> input) {
-    StructField field = field(input, key, "sharding.key");
-    DataType t = field.dataType();
-    if (!(t.equals(DataTypes.LongType)
-        || t.equals(DataTypes.IntegerType)
-        || t.equals(DataTypes.ShortType)
-        || t.equals(DataTypes.ByteType))) {
-      throw new JobConfigException(
-          "sharding.key column '"
-              + key
-              + "' has type "
-              + t.simpleString()
-              + "; shard keys must be integral (tinyint, smallint, int or bigint). Pick an integral"
-              + " column or derive one before scoring.");
-    }
   }
 
   /** The named field of the input, or an error listing the columns there are. */

@@ -8,6 +8,7 @@ import io.shardscore.job.change.ShardFingerprint;
 import io.shardscore.job.commit.InputFile;
 import io.shardscore.job.commit.Manifest;
 import io.shardscore.job.error.ScoringFailedException;
+import io.shardscore.job.plan.ShardKey;
 import io.shardscore.job.row.ColumnNames;
 import io.shardscore.sharding.Shard;
 import io.shardscore.sharding.ShardPlan;
@@ -25,7 +26,6 @@ import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.types.DataTypes;
 
 /**
  * Decides per shard what a run does: counts (and, where it must decide by content, fingerprints)
@@ -62,8 +62,7 @@ public record ChangeDetection(
     ShardPlan plan = c.shards();
     List<Column> censusColumns = new ArrayList<>();
     c.rows().dataColumns().forEach(n -> censusColumns.add(ColumnNames.column(n)));
-    Column key =
-        ColumnNames.column(plan.keyColumn()).cast(DataTypes.LongType).as(RowLayouts.KEY_COLUMN);
+    Column key = ShardKey.code(plan).as(RowLayouts.KEY_COLUMN);
     censusColumns.add(key);
     Optional<InputSnapshot> snapshot = c.input().snapshot();
     Map<Integer, ShardFingerprint> known =

@@ -3,6 +3,7 @@ package io.shardscore.job.run;
 import io.shardscore.job.commit.Manifest;
 import io.shardscore.job.config.ShardingConfig;
 import io.shardscore.sharding.KeyRange;
+import io.shardscore.sharding.KeyType;
 import io.shardscore.sharding.Shard;
 import io.shardscore.sharding.ShardPlan;
 import io.shardscore.sharding.ShardStrategy;
@@ -34,7 +35,7 @@ final class PlanCodec {
           KeyRange range = r.ranges().get(s.id());
           first = range.first();
           last = range.last();
-        } else {
+        } else if (plan.strategy() instanceof ShardStrategy.HashBuckets) {
           bucket = s.id();
         }
       }
@@ -49,15 +50,35 @@ final class PlanCodec {
               bucket,
               s.rejectReason()));
     }
-    String strategy = plan.strategy() instanceof ShardStrategy.Ranges ? "ranges" : "hash-buckets";
-    String origin = plan.strategy() instanceof ShardStrategy.Ranges r ? r.origin() : "hash-buckets";
+    String strategy;
+    String origin;
+    if (plan.strategy() instanceof ShardStrategy.Ranges r) {
+      strategy = "ranges";
+      origin = r.origin();
+    } else if (plan.strategy() instanceof ShardStrategy.Listed l) {
+      strategy = l.kind();
+      origin = l.kind();
+    } else {
+      strategy = "hash-buckets";
+      origin = "hash-buckets";
+    }
     return new Manifest.PlanEntry(
         plan.keyColumn(),
         strategy,
         origin,
         plan.unmatchedKeys().configName(),
         plan.nullKeys().configName(),
-        planned);
+        planned,
+        storedType(plan.keyType()));
+  }
+
+  /**
+   * The key type as the manifest records it: null for integral keys, as in plans written before key
+   * types existed, so that their plans compare equal; the Spark type otherwise, e.g. {@code date}.
+   * (Range bounds are stored as codes, see {@link KeyType}.)
+   */
+  static String storedType(KeyType type) {
+    return type.kind() == KeyType.Kind.INTEGRAL ? null : type.sql();
   }
 
   /**
@@ -65,12 +86,14 @@ final class PlanCodec {
    * asked for or the committed plan has another key or shard count.
    */
   static Optional<ShardPlan> reusable(
-      ShardingConfig s, Optional<Manifest> previous, boolean replan) {
+      ShardingConfig s, KeyType type, Optional<Manifest> previous, boolean replan) {
     if (replan || s.quantiles() == null || previous.isEmpty()) {
       return Optional.empty();
     }
     Manifest.PlanEntry stored = previous.get().plan();
-    if (!"quantiles".equals(stored.origin()) || !stored.key().equals(s.key())) {
+    if (!"quantiles".equals(stored.origin())
+        || !stored.key().equals(s.key())
+        || !java.util.Objects.equals(stored.keyType(), storedType(type))) {
       return Optional.empty();
     }
     List<String> names = new ArrayList<>();
@@ -95,6 +118,6 @@ final class PlanCodec {
         names.size());
     return Optional.of(
         ShardPlan.ofRanges(
-            s.key(), names, ranges, "quantiles", s.unmatchedPolicy(), s.nullKeysPolicy()));
+            s.key(), type, names, ranges, "quantiles", s.unmatchedPolicy(), s.nullKeysPolicy()));
   }
 }

@@ -5,6 +5,7 @@ import io.shardscore.job.config.FeatureColumn;
 import io.shardscore.job.config.JobConfig;
 import io.shardscore.job.config.JobConfigException;
 import io.shardscore.job.config.JobConfigValidator;
+import io.shardscore.job.plan.ShardKey;
 import io.shardscore.job.plan.ShardPlanner;
 import io.shardscore.job.score.FeatureLayout;
 import io.shardscore.job.score.OutputLayout;
@@ -42,12 +43,12 @@ public record RowLayouts(
   /** The partition each row is routed to, added to the carried columns for the shuffle. */
   public static final String ROUTE_COLUMN = "__shardscore_route";
 
-  /** The shard key as a long, for the census. */
+  /** The shard key's code ({@link ShardKey#code}), for the census. */
   static final String KEY_COLUMN = "__shardscore_key";
 
   /** Binds the configuration to the input's schema and the model's output width. */
   static RowLayouts bind(JobConfig cfg, Dataset<Row> input, int outputWidth) {
-    ShardPlanner.requireIntegralKey(cfg.sharding().key(), input);
+    ShardKey.type(cfg.sharding().key(), input);
     List<FeatureColumn> features = cfg.model().featureColumns();
     List<String> passthrough = passthroughColumns(cfg, input);
     StructType carried = carriedSchema(cfg, input, passthrough, features);

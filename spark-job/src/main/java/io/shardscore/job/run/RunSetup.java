@@ -6,6 +6,7 @@ import io.shardscore.job.config.JobConfigValidator;
 import io.shardscore.job.config.ModelConfig;
 import io.shardscore.job.config.OutputMode;
 import io.shardscore.job.error.ShardscoreException;
+import io.shardscore.job.plan.ShardKey;
 import io.shardscore.job.plan.ShardPlanner;
 import io.shardscore.job.score.GpuStageProfile;
 import io.shardscore.job.score.ModelBinding;
@@ -90,7 +91,11 @@ public final class RunSetup {
     try {
       spark.sparkContext().setJobDescription("shardscore " + run + ": plan shards");
       plan =
-          PlanCodec.reusable(cfg.sharding(), output.previous(), options.replan())
+          PlanCodec.reusable(
+                  cfg.sharding(),
+                  ShardKey.type(cfg.sharding().key(), input.frame()),
+                  output.previous(),
+                  options.replan())
               .orElseGet(() -> ShardPlanner.plan(cfg.sharding(), input.frame()));
       requireKnownShards(options, plan);
 

@@ -6,6 +6,7 @@ import io.shardscore.job.error.ScoringFailedException;
 import io.shardscore.job.error.ShardscoreException;
 import io.shardscore.job.plan.PartitionRouting;
 import io.shardscore.job.plan.ShardAssignment;
+import io.shardscore.job.plan.ShardKey;
 import io.shardscore.job.row.ColumnNames;
 import io.shardscore.job.score.GpuStageProfile;
 import io.shardscore.job.score.PartitionScorer;
@@ -25,7 +26,6 @@ import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.types.DataTypes;
 
 /**
  * The Spark part of a run: routes each row to the partition of its shard (exact placement), then
@@ -45,7 +45,7 @@ final class ScoringStage {
       RunProgress progress) {
     int partitions = placement.totalPartitions();
     int[] routes = PartitionRouting.routeValues(partitions);
-    Column longKey = ColumnNames.column(p.shards().keyColumn()).cast(DataTypes.LongType);
+    Column longKey = ShardKey.code(p.shards());
     List<Column> columns = new ArrayList<>();
     p.rows().dataColumns().forEach(n -> columns.add(ColumnNames.column(n)));
     columns.add(

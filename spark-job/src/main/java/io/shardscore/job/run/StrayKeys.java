@@ -2,25 +2,27 @@ package io.shardscore.job.run;
 
 import io.shardscore.job.error.ScoringFailedException;
 import io.shardscore.job.plan.ShardAssignment;
+import io.shardscore.job.plan.ShardKey;
 import io.shardscore.job.row.ColumnNames;
 import io.shardscore.sharding.ShardPlan;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.functions;
-import org.apache.spark.sql.types.DataTypes;
 
 /** The error for rows that belong to no shard under a 'fail' policy, with their key span. */
 final class StrayKeys {
   private StrayKeys() {}
 
   static ScoringFailedException error(Dataset<Row> input, ShardPlan plan, long stray) {
-    Column longKey = ColumnNames.column(plan.keyColumn()).cast(DataTypes.LongType);
+    // The span is of the key's own values (dates as dates, strings in Spark's order).
     Column k = ColumnNames.column("k");
     Row span =
         input
-            .select(longKey.as("k"))
-            .where(ShardAssignment.shardId(plan, k).equalTo(ShardPlan.NO_SHARD))
+            .select(ColumnNames.column(plan.keyColumn()).as("k"), ShardKey.code(plan).as("code"))
+            .where(
+                ShardAssignment.shardId(plan, ColumnNames.column("code"))
+                    .equalTo(ShardPlan.NO_SHARD))
             .agg(
                 functions.count(functions.lit(1)).minus(functions.count(k)).as("nulls"),
                 functions.min(k),
@@ -40,7 +42,8 @@ final class StrayKeys {
             + plan.keyColumn()
             + "');"
             + keys
-            + " sharding.unmatched / sharding.null-keys is 'fail'. Add ranges that cover them, or"
+            + " sharding.unmatched / sharding.null-keys is 'fail'. Add ranges or values that cover"
+            + " them, or"
             + " set the policy to 'shard' or 'errors'. Nothing was scored.");
   }
 }

@@ -275,13 +275,13 @@ class BadInputMatrixTest {
             "'client_id'",
             "Input columns"),
         c(
-            "non-integral key",
+            "integral ranges on a string key",
             t -> t.replace(in, "path: " + dir.resolve("string-key")),
             2,
             false,
-            "sharding.key",
-            "string",
-            "integral"),
+            "key 'customer_id'",
+            "Spark type string",
+            "first..last"),
         c(
             "null keys with policy fail",
             t -> t.replace("ranges: 0-999,1000-1999", "ranges: 0-999,1000-1999\n  null-keys: fail"),

@@ -91,7 +91,7 @@ class JobConfigTest {
   @Test
   void exactlyOneShardingStrategyIsAllowed() {
     String msg = error(VALID.replace("ranges: 0-999,1000-1999", "ranges: 0-9\n  hash-buckets: 4"));
-    assertTrue(msg.contains("sets 2 of ranges, hash-buckets, quantiles"), msg);
+    assertTrue(msg.contains("sets 2 of ranges, values, hash-buckets, quantiles"), msg);
   }
 
   @Test

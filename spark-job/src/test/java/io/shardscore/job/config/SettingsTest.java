@@ -132,8 +132,8 @@ class SettingsTest {
         List.of(
             "sharding.hash-buckets is 0; use 1 to 100000.",
             "sharding.quantiles is 10001; use 1 to 10000.",
-            "sharding sets 3 of ranges, hash-buckets, quantiles; set exactly one, e.g. ranges:"
-                + " '0-999,1000-1999'."),
+            "sharding sets 3 of ranges, values, hash-buckets, quantiles; set exactly one, e.g."
+                + " ranges: '0-999,1000-1999'."),
         problems(VALID.with(Settings.HASH_BUCKETS, 0).with(Settings.QUANTILES, 10_001)));
   }
 
@@ -143,7 +143,7 @@ class SettingsTest {
         List.of(
             "input.path is missing; set it to the data to score, e.g. 'data/customers'.",
             "output.path is missing; set it to a folder for the results, e.g. 'out/scores'.",
-            "sharding.key is missing; name the integral key column, e.g. 'customer_id'.",
+            "sharding.key is missing; name the key column, e.g. 'customer_id'.",
             "model.path is missing; set it to the model file, e.g. 'models/churn.onnx'.",
             "model.features is empty; list the input columns in the model's order, e.g. [age,"
                 + " spend[6]]."),
