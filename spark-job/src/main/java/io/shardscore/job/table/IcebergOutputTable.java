@@ -126,6 +126,7 @@ final class IcebergOutputTable {
     Map<String, Wanted> wanted = wantedFiles(root, committed);
     Transaction tx;
     Long startingSnapshot = null;
+    Map<String, DataFile> current = new HashMap<>();
     if (catalog.tableExists(id)) {
       Table table = catalog.loadTable(id);
       requireOurs(table, root);
@@ -141,6 +142,7 @@ final class IcebergOutputTable {
         }
         return false;
       }
+      current = currentFiles(table); // (a transaction's table cannot be scanned)
       tx = table.newTransaction();
       if (table.currentSnapshot() != null) {
         startingSnapshot = table.currentSnapshot().snapshotId();
@@ -162,7 +164,6 @@ final class IcebergOutputTable {
     MetricsConfig metrics = MetricsConfig.forTable(table);
     PartitionSpec spec = table.spec();
 
-    Map<String, DataFile> current = currentFiles(table);
     OverwriteFiles overwrite = tx.newOverwrite();
     int removed = 0;
     for (Map.Entry<String, DataFile> f : current.entrySet()) {
