@@ -85,10 +85,6 @@ final class IcebergOutputTable {
     }
   }
 
-  long shownVersion() {
-    return catalog.tableExists(id) ? shown(catalog.loadTable(id).currentSnapshot()) : 0;
-  }
-
   void refresh(Path root, Manifest committed) {
     for (int attempt = 1; ; attempt++) {
       try {

@@ -153,9 +153,4 @@ public final class OutputTable {
   public void refresh(Path root, Manifest committed) {
     iceberg.refresh(root, committed);
   }
-
-  /** The output version the table shows now; 0 when it does not exist or shows none. */
-  public long shownVersion() {
-    return iceberg.shownVersion();
-  }
 }
