@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Consumer;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -26,11 +27,47 @@ public final class ShardCommitter {
   private final FileSystem fs;
   private final Path root;
   private final ManifestStore store;
+  private final Consumer<Manifest> publisher;
 
   public ShardCommitter(FileSystem fs, Path outputRoot) {
+    this(fs, outputRoot, m -> {});
+  }
+
+  private ShardCommitter(FileSystem fs, Path outputRoot, Consumer<Manifest> publisher) {
     this.fs = fs;
     this.root = outputRoot;
     this.store = new ManifestStore(fs, outputRoot);
+    this.publisher = publisher;
+  }
+
+  /**
+   * This committer, running {@code publisher} once a committed version's files are all in place and
+   * before the files it superseded are deleted (a catalog table over the committed files is
+   * refreshed there: its previous file set stays readable until it has switched).
+   */
+  public ShardCommitter publishingTo(Consumer<Manifest> publisher) {
+    return new ShardCommitter(fs, root, publisher);
+  }
+
+  /**
+   * Runs the publisher for {@code inPlace}, a committed version whose files are all in place; false
+   * when it failed (logged): then the superseded files must stay, since what was published before
+   * may still read them. Idempotent publishers make this safe to repeat (the next run does).
+   */
+  public boolean publish(Manifest inPlace) {
+    try {
+      publisher.accept(inPlace);
+      return true;
+    } catch (RuntimeException e) {
+      LOG.warn(
+          "Committed version {} of {}, but could not publish it: {}. The files it superseded are"
+              + " kept; the next run publishes it and removes them.",
+          inPlace.version(),
+          root,
+          e.getMessage(),
+          e);
+      return false;
+    }
   }
 
   public ManifestStore store() {
@@ -94,10 +131,14 @@ public final class ShardCommitter {
           e.toString());
       return;
     }
+    FaultInjection.check(FaultInjection.BEFORE_PUBLISH);
+    boolean published = publish(committed);
     FaultInjection.check(FaultInjection.BEFORE_CLEANUP);
     PendingJournal journal = new PendingJournal(fs, root);
     consumed.forEach(journal::remove);
-    sweep(committed);
+    if (published) {
+      sweep(committed);
+    }
   }
 
   /**

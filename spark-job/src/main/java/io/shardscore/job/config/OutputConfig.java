@@ -11,15 +11,27 @@ import java.io.Serializable;
  * @param mode {@code error-if-exists}, {@code overwrite} or {@code incremental}
  * @param retention how long superseded files stay for readers of older versions; {@code 0} deletes
  *     them right after the commit
+ * @param table a catalog table ({@code catalog.db.name}) kept equal to the committed scored rows,
+ *     refreshed at each commit; null for none
  */
-public record OutputConfig(String path, String mode, String retention) implements Serializable {
+public record OutputConfig(String path, String mode, String retention, String table)
+    implements Serializable {
   public OutputConfig {
     mode = Settings.OUTPUT_MODE.orDefault(mode);
     retention = Settings.OUTPUT_RETENTION.orDefault(retention);
   }
 
+  public OutputConfig(String path, String mode, String retention) {
+    this(path, mode, retention, null);
+  }
+
   public OutputConfig(String path, String mode) {
-    this(path, mode, null);
+    this(path, mode, null, null);
+  }
+
+  /** True when the committed rows are also registered as a catalog table. */
+  public boolean hasTable() {
+    return table != null && !table.isBlank();
   }
 
   /** The retention as a duration; throws a {@link JobConfigException} when it is not one. */

@@ -75,6 +75,12 @@ public final class Settings {
               "how long files superseded by a commit stay (`90s`, `30m`, `12h`, `7d`); `0` deletes"
                   + " them right after the commit")
           .build();
+  public static final Setting<String> OUTPUT_TABLE =
+      Setting.of("output.table", ValueType.TEXT)
+          .doc(
+              "an Iceberg table `catalog.db.name` kept equal to the committed scored rows: one"
+                  + " table commit after each run's commit, nothing before it")
+          .build();
 
   public static final Setting<String> SHARDING_KEY =
       Setting.of("sharding.key", ValueType.TEXT)
@@ -278,6 +284,7 @@ public final class Settings {
           OUTPUT_PATH,
           OUTPUT_MODE,
           OUTPUT_RETENTION,
+          OUTPUT_TABLE,
           SHARDING_KEY,
           SHARDING_RANGES,
           SHARDING_VALUES,

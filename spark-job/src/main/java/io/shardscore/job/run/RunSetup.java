@@ -65,6 +65,7 @@ public final class RunSetup {
     }
     OutputMode mode = forExecution ? cfg.output().outputMode() : OutputMode.INCREMENTAL;
     OutputLocation output = OutputLocation.open(cfg.output().path(), mode, hadoop);
+    OutputTables.requireRegistrable(spark, cfg, output);
 
     // The model is loaded once on the driver, before any input is read, to check its input width
     // (from model.features) and learn its output width.

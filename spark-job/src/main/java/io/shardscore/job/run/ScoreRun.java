@@ -51,17 +51,19 @@ public final class ScoreRun {
 
   private static ScoreResult execute(SparkSession spark, PreparedRun p, RunProgress progress) {
     OutputLocation out = p.output();
-    ShardCommitter committer = out.committer();
+    ShardCommitter committer = OutputTables.publishing(spark, p.config(), out);
     PendingJournal journal = out.journal();
     requireBaseIsNewest(p, committer);
     // Finish what a crash after the newest commit left undone: its moves, its journal and staging,
-    // and the sweep of what it superseded. All of it is idempotent.
+    // the refresh of output.table, and the sweep of what it superseded. All of it is idempotent.
     out.previous()
         .ifPresent(
             m -> {
               committer.ensureInPlace(m);
               ShardResume.forgetCommitted(journal, m);
-              committer.sweep(m);
+              if (committer.publish(m)) {
+                committer.sweep(m);
+              }
             });
     ChangePlan changes = p.changes();
     if (p.config().output().outputMode() == OutputMode.INCREMENTAL

@@ -38,6 +38,12 @@ public final class FaultInjection {
   /** Every file is in place; {@code manifest.json} (the in-place marker) is not yet written. */
   public static final String BEFORE_POINTER = "before-pointer";
 
+  /**
+   * {@code manifest.json} is written; the output table ({@code output.table}) is not yet refreshed
+   * and superseded files are not yet removed.
+   */
+  public static final String BEFORE_PUBLISH = "before-publish";
+
   /** {@code manifest.json} is written; superseded files and staging are not yet removed. */
   public static final String BEFORE_CLEANUP = "before-cleanup";
 
