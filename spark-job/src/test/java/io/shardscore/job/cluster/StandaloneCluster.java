@@ -98,7 +98,9 @@ public final class StandaloneCluster implements AutoCloseable {
                 String.valueOf(freePort()),
                 cluster.url()));
       }
-      cluster.awaitWorkers(spec.count(), Duration.ofSeconds(60));
+      // Generous: on a loaded 2-core machine a worker JVM has taken over a minute to register. The
+      // wait fails early when a process exits, so a real failure does not wait this long.
+      cluster.awaitWorkers(spec.count(), Duration.ofMinutes(5));
       return cluster;
     } catch (Exception e) {
       cluster.close();
@@ -142,6 +144,11 @@ public final class StandaloneCluster implements AutoCloseable {
       }
       if (!master.isAlive()) {
         throw new IllegalStateException("the master exited; see " + logs.get(0));
+      }
+      for (int i = 0; i < workers.size(); i++) {
+        if (!workers.get(i).isAlive()) {
+          throw new IllegalStateException("worker " + i + " exited; see " + logs.get(i + 1));
+        }
       }
       Thread.sleep(250);
     }
