@@ -255,6 +255,13 @@ public record ChangeDetection(
     if (!sameOptions(prev.input().readOptions(), c.input().options())) {
       return Decision.fallback("input.options changed since the last commit");
     }
+    String unstable =
+        table
+            ? StableFilter.unstable(c.spark(), c.input().where(), c.input().frame().schema())
+            : null;
+    if (unstable != null) {
+      return Decision.fallback(unstable);
+    }
     if (table && !java.util.Objects.equals(prev.input().where(), c.input().where())) {
       return Decision.fallback(
           "input.where changed since the last commit (was "

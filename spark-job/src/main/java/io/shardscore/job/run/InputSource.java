@@ -121,9 +121,14 @@ public record InputSource(
         null,
         snapshot.isPresent()
             ? null
-            : "input.format is "
-                + in.format()
-                + ": the fast path reads Parquet footers (or a table's metadata)");
+            : "delta".equalsIgnoreCase(in.format())
+                ? "input.format is delta: the fast path does not read Delta's log (added and"
+                    + " removed files) yet"
+                : "parquet".equalsIgnoreCase(in.format())
+                    ? "the input's files and footers could not be read (the log says why)"
+                    : "input.format is "
+                    + in.format()
+                    + ": the fast path reads Parquet footers (or an Iceberg table's metadata)");
   }
 
   /** The input's files and key ranges when it is a Parquet path. */
