@@ -3,6 +3,7 @@ package io.shardscore.job.input;
 import static org.apache.spark.sql.functions.col;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.shardscore.job.JobYaml;
@@ -14,6 +15,7 @@ import io.shardscore.job.commit.Manifest;
 import io.shardscore.job.config.JobConfig;
 import io.shardscore.job.config.JobConfigReader;
 import io.shardscore.job.demo.DemoData;
+import io.shardscore.job.error.ScoringFailedException;
 import io.shardscore.job.result.ScoreResult;
 import java.net.URI;
 import java.nio.file.Files;
@@ -258,5 +260,39 @@ class TableFastPathTest {
 
     ScoreResult clean = Shardscore.job(spark, job(table, "fb-clean", where)).execute();
     assertEquals(scores(clean.dataset()), scores(r.dataset()));
+  }
+
+  @Test
+  void underAFailPolicyAnAppendOfKeysOutsideEveryRangeFailsTheRunInsteadOfBeingSkipped()
+      throws Exception {
+    String table = clusteredTable("fastlake_fail");
+    JobYaml yaml =
+        JobYaml.demo("unused", model, dir.resolve("strict"))
+            .remove("input.path")
+            .set("input.table", table)
+            .set("output.mode", "incremental")
+            .set("sharding.ranges", JobYaml.quoted(ranges))
+            .set("sharding.unmatched", "fail")
+            .set("sharding.null-keys", "fail")
+            .set("model.features", JobYaml.flow(DemoData.FEATURES));
+    JobConfig strict = JobConfigReader.parse(yaml.text(), "test job");
+    Shardscore.job(spark, strict).execute();
+    long version = Shardscore.manifest(spark, dir.resolve("strict").toString()).get().version();
+    ChangePlan idle = Shardscore.job(spark, strict).plan();
+    assertEquals(0, idle.filesRead(), idle.fastPath());
+
+    // Keys 5000-5004 lie outside every range: their file is read and the run fails.
+    DemoData.frame(spark, 5005, 1, false)
+        .where(col("customer_id").geq(5000))
+        .coalesce(1)
+        .writeTo(table)
+        .append();
+    ScoringFailedException e =
+        assertThrows(ScoringFailedException.class, () -> Shardscore.job(spark, strict).execute());
+    assertEquals(ScoringFailedException.Reason.STRAY_KEYS, e.reason(), e.getMessage());
+    assertEquals(
+        version,
+        Shardscore.manifest(spark, dir.resolve("strict").toString()).get().version(),
+        "nothing committed");
   }
 }
