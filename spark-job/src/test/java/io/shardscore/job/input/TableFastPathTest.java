@@ -182,6 +182,19 @@ class TableFastPathTest {
 
     // Ten new rows in shard 700-799: a new snapshot with one more data file.
     rows(7 * PER_SHARD + FILLED, 8 * PER_SHARD).coalesce(1).writeTo(table).append();
+    // The snapshot the last commit read is expired: the decision needs only the manifest's files.
+    try (org.apache.iceberg.hadoop.HadoopCatalog catalog =
+        new org.apache.iceberg.hadoop.HadoopCatalog(
+            spark.sparkContext().hadoopConfiguration(), dir.resolve("fastlake").toString())) {
+      catalog
+          .loadTable(org.apache.iceberg.catalog.TableIdentifier.of("db", "customers"))
+          .expireSnapshots()
+          .expireOlderThan(System.currentTimeMillis() + 1)
+          .retainLast(1)
+          .commit();
+    }
+    spark.sql("REFRESH TABLE " + table); // the session's catalog caches the table
+    assertEquals(1L, spark.sql("SELECT * FROM " + table + ".snapshots").count());
     List<Path> unchanged = dataFiles(table, k -> k < 700 || k > 799);
     assertEquals(SHARDS - 1, unchanged.size());
     ScoreResult second;
