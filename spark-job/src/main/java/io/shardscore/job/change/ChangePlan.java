@@ -17,11 +17,47 @@ import java.util.TreeSet;
  * identified across runs by its name and what it covers.
  *
  * @param replanned true when the shard plan differs from the committed one
- * @param inputFiles files in the input, -1 when the input is not a Parquet path
+ * @param inputFiles files in the input (a table's data files), -1 when the input is neither a
+ *     Parquet path nor a table whose metadata lists its files
  * @param filesRead files the change check read rows from, -1 when it read the whole input
+ * @param fastPath what the metadata fast path decided, or why it did not apply (the change check
+ *     then read every row); null when there was nothing to decide (no incremental run)
  */
 public record ChangePlan(
-    List<ShardChange> changes, boolean replanned, int batchSize, int inputFiles, int filesRead) {
+    List<ShardChange> changes,
+    boolean replanned,
+    int batchSize,
+    int inputFiles,
+    int filesRead,
+    String fastPath) {
+
+  public ChangePlan(
+      List<ShardChange> changes, boolean replanned, int batchSize, int inputFiles, int filesRead) {
+    this(changes, replanned, batchSize, inputFiles, filesRead, null);
+  }
+
+  /**
+   * This plan with the fast path's decision stated, and the unchanged shards among {@code notRead}
+   * (decided by file metadata, their rows not read) saying so.
+   */
+  public ChangePlan withFastPath(String decision, Set<Integer> notRead) {
+    List<ShardChange> out = new ArrayList<>();
+    for (ShardChange c : changes) {
+      out.add(
+          c.status() == ShardChange.Status.UNCHANGED && notRead.contains(c.shardId())
+              ? new ShardChange(
+                  c.shardId(),
+                  c.name(),
+                  c.covers(),
+                  c.status(),
+                  "input files unchanged by metadata (not read), model and settings unchanged",
+                  c.rows(),
+                  c.previousRows(),
+                  c.fingerprint())
+              : c);
+    }
+    return new ChangePlan(List.copyOf(out), replanned, batchSize, inputFiles, filesRead, decision);
+  }
 
   public static ChangePlan compute(
       ShardPlan plan,

@@ -32,9 +32,10 @@ import org.apache.parquet.schema.PrimitiveType;
 
 /**
  * The files of a Parquet input with their identities, key ranges and schemas, read from listings
- * and footers only (no row is read). It lets an incremental run find the shards whose files did not
- * change without reading them: a shard is unchanged by metadata when the files whose key range
- * overlaps it are the same files, by identity, as at the last commit.
+ * and footers only (no row is read) — or the data files of a table's snapshot with the key bounds
+ * its metadata records. It lets an incremental run find the shards whose files did not change
+ * without reading them: a shard is unchanged by metadata when the files whose key range overlaps it
+ * are the same files, by identity, as at the last commit.
  */
 public final class InputSnapshot {
   private final List<InputFile> files;
@@ -195,6 +196,22 @@ public final class InputSnapshot {
     List<InputFile> out = new ArrayList<>();
     for (InputFile f : files) {
       if (mayHold(plan, shard, f)) {
+        out.add(f);
+      }
+    }
+    return out;
+  }
+
+  /**
+   * Files that may hold keys no planned shard covers: null keys, or keys outside every range (for
+   * hash buckets, only null keys).
+   */
+  public List<InputFile> mayHoldStrays(ShardPlan plan) {
+    List<InputFile> out = new ArrayList<>();
+    for (InputFile f : files) {
+      if (!f.hasKeyRange()
+          || f.keyNulls() != 0
+          || (f.keyMin() <= f.keyMax() && !coveredByRanges(plan, f.keyMin(), f.keyMax()))) {
         out.add(f);
       }
     }

@@ -103,6 +103,9 @@ final class PlanCommand implements Callable<Integer> {
             plan.replanned()
                 ? "   (the shard plan differs from the committed one: a re-plan)"
                 : ""));
+    if (plan.fastPath() != null) {
+      sb.append("change check: ").append(plan.fastPath()).append(System.lineSeparator());
+    }
     return sb.toString();
   }
 
@@ -125,6 +128,7 @@ final class PlanCommand implements Callable<Integer> {
     out.put("estimatedBatches", plan.estimatedBatches());
     out.put("inputFiles", plan.inputFiles());
     out.put("filesRead", plan.filesRead());
+    out.put("fastPath", plan.fastPath());
     List<Map<String, Object>> shards = new ArrayList<>();
     for (ShardChange c : plan.changes()) {
       Map<String, Object> s = new LinkedHashMap<>();

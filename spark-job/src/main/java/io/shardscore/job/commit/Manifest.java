@@ -110,12 +110,24 @@ public record Manifest(
    *     options were recorded (read as none)
    * @param version for a table input, the snapshot/version read; null for files, or when the table
    *     does not say which snapshot is current
+   * @param where for a table input, the {@code input.where} filter the rows were read with; null
+   *     when none (and in manifests written before it was recorded)
    */
   public record InputEntry(
       String root,
       List<io.shardscore.job.commit.InputFile> files,
       Map<String, String> options,
-      String version) {
+      String version,
+      String where) {
+    /** An input read without a filter. */
+    public InputEntry(
+        String root,
+        List<io.shardscore.job.commit.InputFile> files,
+        Map<String, String> options,
+        String version) {
+      this(root, files, options, version, null);
+    }
+
     /** The options, none when the manifest predates them. */
     public Map<String, String> readOptions() {
       return options == null ? Map.of() : options;

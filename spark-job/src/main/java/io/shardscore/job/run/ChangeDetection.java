@@ -65,22 +65,30 @@ public record ChangeDetection(
     Column key = ShardKey.code(plan).as(RowLayouts.KEY_COLUMN);
     censusColumns.add(key);
     Optional<InputSnapshot> snapshot = c.input().snapshot();
-    Map<Integer, ShardFingerprint> known =
-        c.incremental() && !c.verifyContent() ? unchangedByMetadata(c) : Map.of();
+    Decision decision = c.incremental() ? unchangedByMetadata(c) : Decision.NONE;
+    Map<Integer, ShardFingerprint> known = decision.known();
+    String fastPath = decision.fallback();
     ShardCensus census;
     int filesRead = c.input().fileCount();
     if (!known.isEmpty()) {
       Set<InputFile> dirty = new LinkedHashSet<>();
+      List<Shard> dirtyShards = new ArrayList<>();
       for (Shard shard : plan.shards()) {
         if (!known.containsKey(shard.id())) {
+          dirtyShards.add(shard);
           dirty.addAll(snapshot.get().overlapping(plan, shard));
         }
       }
       // Under a 'fail' policy, rows that belong to no shard must still be found: read every file
-      // that is not, by identity, one the last commit already read.
-      if (plan.unmatchedKeys() == StrayKeyPolicy.FAIL || plan.nullKeys() == StrayKeyPolicy.FAIL) {
+      // that is not, by identity, one the last commit already read — for a table, every data file
+      // whose bounds admit such keys (a committed file has none: that commit found none).
+      boolean strays =
+          plan.unmatchedKeys() == StrayKeyPolicy.FAIL || plan.nullKeys() == StrayKeyPolicy.FAIL;
+      if (strays) {
         dirty.addAll(
-            InputSnapshot.notIn(snapshot.get().files(), c.previous().get().input().files()));
+            c.input().table() != null
+                ? snapshot.get().mayHoldStrays(plan)
+                : InputSnapshot.notIn(snapshot.get().files(), c.previous().get().input().files()));
       }
       filesRead = dirty.size();
       census =
@@ -88,16 +96,23 @@ public record ChangeDetection(
               ? ShardCensus.ofKnown(plan.shards().size(), known)
               : ShardCensus.take(
                       c.input()
-                          .readFiles(c.spark(), dirty)
+                          .readFor(c.spark(), dirty, plan, dirtyShards, strays)
                           .select(censusColumns.toArray(Column[]::new)),
                       plan)
                   .withKnown(known);
-      LOG.info(
-          "Metadata fast path: {} of {} shards unchanged by file identity; read {} of {} files",
-          known.size(),
-          plan.shards().size(),
-          filesRead,
-          snapshot.get().files().size());
+      fastPath =
+          String.format(
+              java.util.Locale.ROOT,
+              "metadata fast path%s: %d of %d shards unchanged by their %s (not read); read %d of"
+                  + " %d %s",
+              fromTo(c),
+              known.size(),
+              plan.shards().size(),
+              c.input().table() != null ? "data files" : "files' identity",
+              filesRead,
+              snapshot.get().files().size(),
+              c.input().table() != null ? "data files" : "files");
+      LOG.info("Change check: {}", fastPath);
     } else {
       // Incremental runs need fingerprints to decide; full runs only count (reading the key column
       // alone) and let their tasks fingerprint the rows they score.
@@ -133,6 +148,12 @@ public record ChangeDetection(
             c.batchSize(),
             c.input().fileCount(),
             filesRead);
+    if (fastPath != null) {
+      if (known.isEmpty()) {
+        LOG.info("Change check reads every row: {}", fastPath);
+      }
+      changes = changes.withFastPath(fastPath, known.keySet());
+    }
     return new ChangeDetection(census, changes, scoringInput(c, changes), c.input().entry());
   }
 
@@ -144,15 +165,20 @@ public record ChangeDetection(
       return input;
     }
     Set<InputFile> needed = new LinkedHashSet<>();
+    List<Shard> scored = new ArrayList<>();
     for (ShardChange change : changes.changes()) {
       if (change.shardId() >= 0 && change.status().scores()) {
-        needed.addAll(snapshot.get().overlapping(c.shards(), c.shards().shard(change.shardId())));
+        Shard shard = c.shards().shard(change.shardId());
+        scored.add(shard);
+        needed.addAll(snapshot.get().overlapping(c.shards(), shard));
       }
     }
     if (needed.size() == snapshot.get().files().size()) {
       return input;
     }
-    return needed.isEmpty() ? input.limit(0) : c.input().readFiles(c.spark(), needed);
+    return needed.isEmpty()
+        ? input.limit(0)
+        : c.input().readFor(c.spark(), needed, c.shards(), scored, false);
   }
 
   /**
@@ -170,26 +196,80 @@ public record ChangeDetection(
   }
 
   /**
-   * Fingerprints of shards whose overlapping input files are, by identity, the files their
-   * committed fingerprint was taken over, with the same columns and the same plan: these shards
-   * need not be read. Any difference in the plan (ranges, policies, roles), the input root or the
-   * reader options (which may change the values read from the same files, e.g. {@code
-   * datetimeRebaseMode}) disables the fast path, so that every row is counted again.
+   * Shards the metadata fast path found unchanged, with their committed fingerprints; or, when it
+   * found none, why (null when there is nothing to say: a first run).
    */
-  private static Map<Integer, ShardFingerprint> unchangedByMetadata(Context c) {
+  private record Decision(Map<Integer, ShardFingerprint> known, String fallback) {
+    static final Decision NONE = new Decision(Map.of(), null);
+
+    static Decision fallback(String why) {
+      return new Decision(Map.of(), "metadata fast path not used, every row read: " + why);
+    }
+  }
+
+  /** For a table, the snapshot the last commit read and the one read now. */
+  private static String fromTo(Context c) {
+    if (c.input().table() == null) {
+      return "";
+    }
+    String before = c.previous().map(m -> m.input().version()).orElse(null);
+    String now = c.input().version();
+    return java.util.Objects.equals(before, now)
+        ? " (same snapshot " + now + ")"
+        : " (snapshot " + before + " -> " + now + ")";
+  }
+
+  /**
+   * Fingerprints of shards whose overlapping input files (for a table, data files of its snapshot)
+   * are, by identity, the files their committed fingerprint was taken over, with the same columns
+   * and the same plan: these shards need not be read. Any difference in the plan (ranges, policies,
+   * roles), the input root or table, the reader options (which may change the values read from the
+   * same files, e.g. {@code datetimeRebaseMode}) or a table's {@code input.where} disables the fast
+   * path, so that every row is counted again. A table's previous snapshot need not exist any more:
+   * the last commit recorded its files.
+   */
+  private static Decision unchangedByMetadata(Context c) {
     Optional<InputSnapshot> snapshot = c.input().snapshot();
-    if (c.previous().isEmpty()
-        || snapshot.isEmpty()
-        || c.previous().get().input() == null
-        || c.previous().get().input().version() != null) {
-      return Map.of();
+    if (c.previous().isEmpty()) {
+      return Decision.NONE;
+    }
+    if (c.verifyContent()) {
+      return Decision.fallback("--verify-content");
+    }
+    if (snapshot.isEmpty()) {
+      return Decision.fallback(
+          c.input().metadataFallback() != null
+              ? c.input().metadataFallback()
+              : "the input's files are not known");
     }
     Manifest prev = c.previous().get();
+    if (prev.input() == null) {
+      return Decision.fallback("the last commit recorded no input files");
+    }
+    boolean table = c.input().table() != null;
+    String now = table ? c.input().table() : c.input().root();
+    if (!prev.input().root().equals(now) || (prev.input().version() != null) != table) {
+      return Decision.fallback("the last commit read another input (" + prev.input().root() + ")");
+    }
+    if (!sameOptions(prev.input().readOptions(), c.input().options())) {
+      return Decision.fallback("input.options changed since the last commit");
+    }
+    String unstable =
+        table
+            ? StableFilter.unstable(c.spark(), c.input().where(), c.input().frame().schema())
+            : null;
+    if (unstable != null) {
+      return Decision.fallback(unstable);
+    }
+    if (table && !java.util.Objects.equals(prev.input().where(), c.input().where())) {
+      return Decision.fallback(
+          "input.where changed since the last commit (was "
+              + (prev.input().where() == null ? "none" : "'" + prev.input().where() + "'")
+              + ")");
+    }
     ShardPlan plan = c.shards();
-    if (!prev.input().root().equals(c.input().root())
-        || !sameOptions(prev.input().readOptions(), c.input().options())
-        || !PlanCodec.planEntry(plan).equals(prev.plan())) {
-      return Map.of();
+    if (!PlanCodec.planEntry(plan).equals(prev.plan())) {
+      return Decision.fallback("the shard plan changed since the last commit");
     }
     Map<String, Manifest.ShardEntry> entries = new HashMap<>();
     prev.shards().forEach(e -> entries.put(e.name(), e));
@@ -206,6 +286,10 @@ public record ChangeDetection(
         known.put(shard.id(), ShardFingerprint.decode(e.fingerprint()));
       }
     }
-    return known;
+    return known.isEmpty()
+        ? Decision.fallback(
+            "no shard's files are the ones the last commit recorded for it (every shard's files"
+                + " changed, the columns read changed, or the last commit could not record them)")
+        : new Decision(known, null);
   }
 }

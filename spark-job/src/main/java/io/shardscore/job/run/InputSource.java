@@ -10,7 +10,10 @@ import io.shardscore.job.error.Causes;
 import io.shardscore.job.row.ColumnNames;
 import io.shardscore.job.store.StoreErrors;
 import io.shardscore.job.store.StorePaths;
+import io.shardscore.sharding.Shard;
+import io.shardscore.sharding.ShardPlan;
 import java.io.IOException;
+import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -38,6 +41,9 @@ import org.apache.spark.sql.SparkSession;
  * @param snapshot the input's files and footers, for Parquet paths
  * @param table the table name for a table input, else null
  * @param version the table snapshot/version the run reads, null when the table does not say
+ * @param where the table's {@code input.where} filter, null when none
+ * @param metadataFallback why the input's metadata cannot decide which shards changed (the change
+ *     check then reads every row); null when it can, or for a Dataset
  */
 public record InputSource(
     Dataset<Row> frame,
@@ -46,7 +52,9 @@ public record InputSource(
     Map<String, String> options,
     Optional<InputSnapshot> snapshot,
     String table,
-    String version) {
+    String version,
+    String where,
+    String metadataFallback) {
   private static final Logger LOG = LogManager.getLogger(InputSource.class);
 
   /** Spark's file source option naming the folder partition discovery starts from. */
@@ -54,7 +62,7 @@ public record InputSource(
 
   /** A Dataset handed to the job: no files to know about. */
   static InputSource of(Dataset<Row> frame) {
-    return new InputSource(frame, null, null, Map.of(), Optional.empty(), null, null);
+    return new InputSource(frame, null, null, Map.of(), Optional.empty(), null, null, null, null);
   }
 
   /**
@@ -102,7 +110,25 @@ public record InputSource(
               + (in.options().isEmpty() ? "" : " and that Spark accepts each option's value")
               + ".");
     }
-    return new InputSource(frame, inp, in.format(), in.options(), snapshot, null, null);
+    return new InputSource(
+        frame,
+        inp,
+        in.format(),
+        in.options(),
+        snapshot,
+        null,
+        null,
+        null,
+        snapshot.isPresent()
+            ? null
+            : "delta".equalsIgnoreCase(in.format())
+                ? "input.format is delta: the fast path does not read Delta's log (added and"
+                    + " removed files) yet"
+                : "parquet".equalsIgnoreCase(in.format())
+                    ? "the input's files and footers could not be read (the log says why)"
+                    : "input.format is "
+                    + in.format()
+                    + ": the fast path reads Parquet footers (or an Iceberg table's metadata)");
   }
 
   /** The input's files and key ranges when it is a Parquet path. */
@@ -123,9 +149,11 @@ public record InputSource(
   /**
    * Reads the table {@code in.table()} of the session's catalogs, at {@code in.version()} or, when
    * the table names its current snapshot (Iceberg does), pinned to that one so that the census and
-   * the scoring stage read the same rows; filtered by {@code in.where()}.
+   * the scoring stage read the same rows; filtered by {@code in.where()}. Where the table's
+   * metadata lists the snapshot's data files with the bounds of {@code key} (Iceberg), the source
+   * knows them as it knows a Parquet path's files.
    */
-  static InputSource table(SparkSession spark, InputConfig in) {
+  static InputSource table(SparkSession spark, InputConfig in, String key) {
     // A snapshot chosen by the reader options (versionAsOf, timestampAsOf) is as fixed as one
     // chosen by input.version: no pin on top of it, which Spark would refuse as a second choice.
     String travel = InputOptions.timeTravel(in.options());
@@ -149,13 +177,24 @@ public record InputSource(
     } catch (Exception e) { // AnalysisException is checked but undeclared by Scala
       throw new JobConfigException(TableSnapshot.explain(spark, in, version, e));
     }
-    return new InputSource(frame, null, null, in.options(), Optional.empty(), in.table(), version);
+    TableFiles.Listing files = TableFiles.list(spark, in.table(), version, key);
+    return new InputSource(
+        frame,
+        null,
+        null,
+        in.options(),
+        files.snapshot(),
+        in.table(),
+        version,
+        in.where(),
+        files.fallback());
   }
 
   /** What the manifest records of the input; null for a Dataset or files in another format. */
   Manifest.InputEntry entry() {
     if (table != null) {
-      return new Manifest.InputEntry(table, List.of(), options, version);
+      return new Manifest.InputEntry(
+          table, snapshot.map(InputSnapshot::files).orElse(List.of()), options, version, where);
     }
     return snapshot.map(s -> new Manifest.InputEntry(root, s.files(), options, null)).orElse(null);
   }
@@ -168,9 +207,26 @@ public record InputSource(
     return root == null ? "the input Dataset" : "input.path " + root;
   }
 
-  /** How many files the input has, or -1 when it is not a listed Parquet path. */
+  /** How many (data) files the input has, or -1 when it is not a listed Parquet path or table. */
   int fileCount() {
     return snapshot.map(s -> s.files().size()).orElse(-1);
+  }
+
+  /**
+   * Rows that include every row of {@code shards} (and with {@code strays}, every row no shard
+   * covers): for a table, the rows the key filter of those shards selects, which the table's scan
+   * reads from the data files whose bounds admit them ({@code files}); for a path, {@code files}.
+   */
+  Dataset<Row> readFor(
+      SparkSession spark,
+      Set<InputFile> files,
+      ShardPlan plan,
+      Collection<Shard> shards,
+      boolean strays) {
+    if (table != null) {
+      return KeyFilter.of(plan, shards, strays).map(frame::where).orElse(frame);
+    }
+    return readFiles(spark, files);
   }
 
   /** Only these files of the input, with the input's schema and partition columns. */

@@ -81,7 +81,7 @@ public final class RunSetup {
         frameInput
             ? InputSource.of(options.inputFrame())
             : cfg.input().isTable()
-                ? InputSource.table(spark, cfg.input())
+                ? InputSource.table(spark, cfg.input(), cfg.sharding().key())
                 : InputSource.read(
                     spark, cfg.input(), cfg.sharding().key(), columnsRead(cfg), hadoop);
     RowLayouts rows = RowLayouts.bind(cfg, input.frame(), model.outputWidth());
