@@ -127,8 +127,8 @@ public record InputSource(
                 : "parquet".equalsIgnoreCase(in.format())
                     ? "the input's files and footers could not be read (the log says why)"
                     : "input.format is "
-                    + in.format()
-                    + ": the fast path reads Parquet footers (or an Iceberg table's metadata)");
+                        + in.format()
+                        + ": the fast path reads Parquet footers (or an Iceberg table's metadata)");
   }
 
   /** The input's files and key ranges when it is a Parquet path. */
