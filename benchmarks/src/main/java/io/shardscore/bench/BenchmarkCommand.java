@@ -58,6 +58,18 @@ public final class BenchmarkCommand implements Callable<Integer> {
       description = "Parquet row group size for the memory probe, MiB (default ${DEFAULT-VALUE}).")
   int rowGroupMb;
 
+  @Option(
+      names = "--only-wide",
+      description =
+          "Run the wide32 case alone (32 floats, 16 files, keys shuffled; shardscore run against"
+              + " Spark's io-limit and copy-limit, each a fresh JVM).")
+  boolean onlyWide;
+
+  @Option(
+      names = "--wide-rows",
+      description = "Rows of the wide32 case (default 10,000,000; quick 100,000).")
+  Long wideRows;
+
   private ResultLog results;
 
   public static void main(String[] args) {
@@ -74,6 +86,14 @@ public final class BenchmarkCommand implements Callable<Integer> {
     results = new ResultLog(out);
     ChildRuns children = new ChildRuns(out, quick, rowGroupMb, results);
     Path data = out.resolve("data");
+    if (onlyWide) {
+      long rows = wideRows != null ? wideRows : quick ? 100_000 : 10_000_000;
+      new WideCase(out, rows, results).run(repetitions);
+      String table = WideCase.markdown(results.all(), rows);
+      Files.writeString(out.resolve("summary-wide.md"), table);
+      System.out.println(table);
+      return 0;
+    }
     if (onlyMemory) {
       SparkSession gen = localSpark("bench-data");
       Workload small = Workload.small(gen, data, quick ? 30_000 : 1_000_000);

@@ -111,6 +111,15 @@ public record ChangePlan(
       } else if (!identity.apply(s.id()).equals(prev.settingsDigest())) {
         status = ShardChange.Status.CHANGED;
         reason = "prediction settings or stray-key policy changed";
+      } else if (prev.fingerprint() != null
+          && ShardFingerprint.decode(prev.fingerprint()).scheme() != fp.scheme()) {
+        status = ShardChange.Status.CHANGED;
+        reason =
+            "fingerprint scheme changed (committed under scheme "
+                + ShardFingerprint.decode(prev.fingerprint()).scheme()
+                + ", rows now hash under scheme "
+                + fp.scheme()
+                + "): scored once to record the new fingerprint";
       } else if (!fp.encoded().equals(prev.fingerprint())) { // incremental runs take full censuses
         status = ShardChange.Status.CHANGED;
         reason = "input changed";

@@ -28,12 +28,24 @@ import org.apache.spark.sql.types.StructType;
  * ({@link ValueHashes}); hashing numbers and arrays of numbers allocates nothing, and strings and
  * binaries are hashed where they lie in an UnsafeRow, without copying.
  *
- * <p>The hash values of the types the earlier encoding hashed by value are kept (atomic columns
- * other than calendar intervals, and arrays of numbers, dates, decimals, strings, booleans,
- * timestamps and ANSI intervals), so fingerprints stored by earlier runs still match.
+ * <p>Arrays of longs, ints, doubles and floats without null elements are hashed in bulk: their
+ * length, then the canonical bytes of all elements in one XXH64 pass over the array's memory (with
+ * null elements, element by element with a null mark). This is fingerprint scheme {@link #SCHEME}
+ * (2); scheme 1 hashed those arrays element by element always, so their rows hash differently now.
+ * Every other value hashes as in scheme 1 (which kept the hash values of the encoding before nested
+ * types were supported for atomic columns and arrays of dates, decimals, strings, booleans,
+ * timestamps and ANSI intervals). {@link ShardFingerprint} carries its scheme, and a fingerprint of
+ * another scheme never matches: a shard committed under scheme 1 is scored once again.
+ *
+ * <p>The census ({@link ShardCensus}, on the driver's plan) and the scoring tasks both fingerprint
+ * rows with this class: it is the one definition of a row's hash.
  */
 public final class RowHasher implements Serializable {
-  private static final long serialVersionUID = 2L;
+  private static final long serialVersionUID = 3L;
+
+  /** The fingerprint scheme of the hashes this class computes (see the class comment). */
+  public static final int SCHEME = 2;
+
   private static final long SEED_A = 0x5348_4152_4453_434FL;
   private static final long SEED_B = 0x7265_7363_6F72_6521L;
 

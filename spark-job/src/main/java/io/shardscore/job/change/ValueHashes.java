@@ -26,6 +26,10 @@ import org.apache.spark.unsafe.types.CalendarInterval;
  */
 final class ValueHashes {
   static final long NULL_MARK = 0x9E37_79B9_7F4A_7C15L;
+
+  /** Mixed into the seed of an array hashed in bulk, apart from one hashed element by element. */
+  private static final long BULK_MARK = 0x27D4_EB2F_1656_67C5L;
+
   private static final long STRUCT_MARK = 0xC2B2_AE3D_27D4_EB4FL;
   private static final long MAP_MARK = 0x1656_67B1_9E37_79F9L;
   private static final byte[] TRUE = "true".getBytes(StandardCharsets.UTF_8);
@@ -116,8 +120,8 @@ final class ValueHashes {
   }
 
   /**
-   * An array hasher, with loops of their own for arrays of values read as longs, ints, doubles and
-   * floats (the same hash values as {@link ArrayHash}, without a call per element).
+   * An array hasher: arrays of longs, ints, doubles and floats are hashed in bulk when they hold no
+   * null (see {@link #floatArrayAt}); other arrays element by element ({@link ArrayHash}).
    */
   private static ValueHash array(ValueHash element) {
     if (element instanceof Floating f) {
@@ -179,44 +183,150 @@ final class ValueHashes {
     return XXH64.hashLong(v.microseconds, XXH64.hashLong(v.days, XXH64.hashLong(v.months, seed)));
   }
 
-  private static long doubleArrayAt(SpecializedGetters g, int i, long seed) {
-    ArrayData a = g.getArray(i);
-    int n = a.numElements();
-    long h = XXH64.hashLong(n, seed);
-    for (int e = 0; e < n; e++) {
-      h = XXH64.hashLong(a.isNullAt(e) ? NULL_MARK : CanonicalText.canonical(a.getDouble(e)), h);
-    }
-    return h;
-  }
+  // Arrays of fixed-width numbers (fingerprint scheme 2). Without null elements, an array hashes
+  // its length and then the canonical bytes of all its elements in one XXH64 pass (4-byte floats
+  // and ints, 8-byte doubles and longs, little-endian; one zero and one NaN): from the array's own
+  // memory when it is an UnsafeArrayData holding only canonical values, else from a copy, so that
+  // every layout of the same content hashes the same. With null elements, element by element with
+  // the null mark (scheme 1's encoding). Null bits are checked once per array, not per element.
 
   private static long floatArrayAt(SpecializedGetters g, int i, long seed) {
     ArrayData a = g.getArray(i);
     int n = a.numElements();
     long h = XXH64.hashLong(n, seed);
-    for (int e = 0; e < n; e++) {
-      h = XXH64.hashLong(a.isNullAt(e) ? NULL_MARK : CanonicalText.canonical(a.getFloat(e)), h);
+    if (a instanceof UnsafeArrayData u && !hasNullBits(u, n)) {
+      Object base = u.getBaseObject();
+      long values = u.getBaseOffset() + UnsafeArrayData.calculateHeaderPortionInBytes(n);
+      if (canonicalFloats(base, values, n)) {
+        return XXH64.hashUnsafeBytes(base, values, 4 * n, h ^ BULK_MARK);
+      }
+    } else if (hasNullElement(a, n)) {
+      for (int e = 0; e < n; e++) {
+        h = XXH64.hashLong(a.isNullAt(e) ? NULL_MARK : CanonicalText.canonical(a.getFloat(e)), h);
+      }
+      return h;
     }
-    return h;
+    byte[] b = new byte[4 * n];
+    for (int e = 0; e < n; e++) {
+      Platform.putInt(b, Platform.BYTE_ARRAY_OFFSET + 4L * e, canonicalBits(a.getFloat(e)));
+    }
+    return XXH64.hashUnsafeBytes(b, Platform.BYTE_ARRAY_OFFSET, b.length, h ^ BULK_MARK);
+  }
+
+  private static long doubleArrayAt(SpecializedGetters g, int i, long seed) {
+    ArrayData a = g.getArray(i);
+    int n = a.numElements();
+    long h = XXH64.hashLong(n, seed);
+    if (a instanceof UnsafeArrayData u && !hasNullBits(u, n)) {
+      Object base = u.getBaseObject();
+      long values = u.getBaseOffset() + UnsafeArrayData.calculateHeaderPortionInBytes(n);
+      if (canonicalDoubles(base, values, n)) {
+        return XXH64.hashUnsafeBytes(base, values, 8 * n, h ^ BULK_MARK);
+      }
+    } else if (hasNullElement(a, n)) {
+      for (int e = 0; e < n; e++) {
+        h = XXH64.hashLong(a.isNullAt(e) ? NULL_MARK : CanonicalText.canonical(a.getDouble(e)), h);
+      }
+      return h;
+    }
+    byte[] b = new byte[8 * n];
+    for (int e = 0; e < n; e++) {
+      Platform.putLong(b, Platform.BYTE_ARRAY_OFFSET + 8L * e, canonicalBits(a.getDouble(e)));
+    }
+    return XXH64.hashUnsafeBytes(b, Platform.BYTE_ARRAY_OFFSET, b.length, h ^ BULK_MARK);
   }
 
   private static long longArrayAt(SpecializedGetters g, int i, long seed) {
     ArrayData a = g.getArray(i);
     int n = a.numElements();
     long h = XXH64.hashLong(n, seed);
-    for (int e = 0; e < n; e++) {
-      h = XXH64.hashLong(a.isNullAt(e) ? NULL_MARK : a.getLong(e), h);
+    if (a instanceof UnsafeArrayData u && !hasNullBits(u, n)) {
+      long values = u.getBaseOffset() + UnsafeArrayData.calculateHeaderPortionInBytes(n);
+      return XXH64.hashUnsafeBytes(u.getBaseObject(), values, 8 * n, h ^ BULK_MARK);
+    } else if (hasNullElement(a, n)) {
+      for (int e = 0; e < n; e++) {
+        h = XXH64.hashLong(a.isNullAt(e) ? NULL_MARK : a.getLong(e), h);
+      }
+      return h;
     }
-    return h;
+    byte[] b = new byte[8 * n];
+    for (int e = 0; e < n; e++) {
+      Platform.putLong(b, Platform.BYTE_ARRAY_OFFSET + 8L * e, a.getLong(e));
+    }
+    return XXH64.hashUnsafeBytes(b, Platform.BYTE_ARRAY_OFFSET, b.length, h ^ BULK_MARK);
   }
 
   private static long intArrayAt(SpecializedGetters g, int i, long seed) {
     ArrayData a = g.getArray(i);
     int n = a.numElements();
     long h = XXH64.hashLong(n, seed);
-    for (int e = 0; e < n; e++) {
-      h = XXH64.hashLong(a.isNullAt(e) ? NULL_MARK : a.getInt(e), h);
+    if (a instanceof UnsafeArrayData u && !hasNullBits(u, n)) {
+      long values = u.getBaseOffset() + UnsafeArrayData.calculateHeaderPortionInBytes(n);
+      return XXH64.hashUnsafeBytes(u.getBaseObject(), values, 4 * n, h ^ BULK_MARK);
+    } else if (hasNullElement(a, n)) {
+      for (int e = 0; e < n; e++) {
+        h = XXH64.hashLong(a.isNullAt(e) ? NULL_MARK : a.getInt(e), h);
+      }
+      return h;
     }
-    return h;
+    byte[] b = new byte[4 * n];
+    for (int e = 0; e < n; e++) {
+      Platform.putInt(b, Platform.BYTE_ARRAY_OFFSET + 4L * e, a.getInt(e));
+    }
+    return XXH64.hashUnsafeBytes(b, Platform.BYTE_ARRAY_OFFSET, b.length, h ^ BULK_MARK);
+  }
+
+  /**
+   * True when any null bit of an UnsafeArrayData of {@code n} elements is set: a word at a time.
+   */
+  private static boolean hasNullBits(UnsafeArrayData u, int n) {
+    Object base = u.getBaseObject();
+    long bits = u.getBaseOffset() + 8;
+    long end = u.getBaseOffset() + UnsafeArrayData.calculateHeaderPortionInBytes(n);
+    long any = 0;
+    for (long w = bits; w < end; w += 8) {
+      any |= Platform.getLong(base, w);
+    }
+    return any != 0;
+  }
+
+  private static boolean hasNullElement(ArrayData a, int n) {
+    for (int e = 0; e < n; e++) {
+      if (a.isNullAt(e)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** True when no float in memory is {@code -0.0} or a NaN (which hash as 0.0 and one NaN). */
+  private static boolean canonicalFloats(Object base, long at, int n) {
+    for (int e = 0; e < n; e++) {
+      int b = Platform.getInt(base, at + 4L * e);
+      if (b == Integer.MIN_VALUE || (b & 0x7FFF_FFFF) > 0x7F80_0000) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /** True when no double in memory is {@code -0.0} or a NaN (which hash as 0.0 and one NaN). */
+  private static boolean canonicalDoubles(Object base, long at, int n) {
+    for (int e = 0; e < n; e++) {
+      long b = Platform.getLong(base, at + 8L * e);
+      if (b == Long.MIN_VALUE || (b & 0x7FFF_FFFF_FFFF_FFFFL) > 0x7FF0_0000_0000_0000L) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static int canonicalBits(float v) {
+    return v == 0f ? 0 : Float.floatToIntBits(v); // one zero; floatToIntBits has one NaN
+  }
+
+  private static long canonicalBits(double v) {
+    return v == 0d ? 0L : Double.doubleToLongBits(v);
   }
 
   /** Any other array: the length, then every element (or the null mark) in order. */

@@ -16,6 +16,7 @@ import java.io.IOException;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.SparkEnv;
 import org.apache.spark.TaskContext;
@@ -65,18 +66,23 @@ public final class PartitionScorer implements FlatMapFunction<Iterator<InternalR
     DeviceChoice device =
         shard.scored() ? DeviceSelection.forTask(context, task.device(), task.model()) : null;
     Counters counters = new Counters();
+    // The same in every row a task writes: handed to Parquet once per file.
+    Map<String, String> provenance =
+        Map.of("model_digest", task.model().digest(), "run_id", task.runId());
     try (ShardFileWriter dataWriter =
             new ShardFileWriter(
                 task.hadoopConf().get(),
                 task.layout().dataSchema(),
                 new Path(root, dataStaged),
-                dataRelative);
+                dataRelative,
+                provenance);
         ShardFileWriter errorWriter =
             new ShardFileWriter(
                 task.hadoopConf().get(),
                 task.layout().errorSchema(),
                 new Path(root, errorStaged),
-                errorRelative)) {
+                errorRelative,
+                provenance)) {
       StructType carried = task.layout().carriedSchema();
       RowHasher hasher =
           new RowHasher(carried, carried.fields()[task.layout().routeOrdinal()].name());

@@ -2,6 +2,7 @@ package io.shardscore.job.score;
 
 import io.shardscore.job.commit.WrittenFile;
 import java.io.IOException;
+import java.util.Map;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -21,6 +22,8 @@ import org.apache.spark.sql.types.StructType;
  */
 final class ShardFileWriter implements AutoCloseable {
   private final Configuration conf;
+  private final StructType schema;
+  private final Map<String, String> constants;
   private final Path absolute;
   private final String relative;
   private ChecksummingOutputFile file;
@@ -30,9 +33,18 @@ final class ShardFileWriter implements AutoCloseable {
   /**
    * @param absolute where the file goes
    * @param relative how the manifest will name the file once committed
+   * @param constants string columns to the value they hold in every row of the file (the provenance
+   *     columns), which Parquet is handed as one value per file ({@link ConstantStrings})
    */
-  ShardFileWriter(Configuration base, StructType schema, Path absolute, String relative) {
+  ShardFileWriter(
+      Configuration base,
+      StructType schema,
+      Path absolute,
+      String relative,
+      Map<String, String> constants) {
     this.conf = new Configuration(base);
+    this.schema = schema;
+    this.constants = Map.copyOf(constants);
     ParquetWriteSupport.setSchema(schema, conf);
     // Spark's write support reads these from the Hadoop conf, as Spark's own writer sets them.
     SQLConf$ sql = SQLConf$.MODULE$;
@@ -49,7 +61,7 @@ final class ShardFileWriter implements AutoCloseable {
       FileSystem fs = absolute.getFileSystem(conf);
       file = new ChecksummingOutputFile(fs, absolute);
       writer =
-          new Builder(file)
+          new Builder(file, schema, constants)
               .withConf(conf)
               .withCompressionCodec(CompressionCodecName.SNAPPY)
               // Honour the standard Hadoop property, as Spark's own writer does: an open row
@@ -86,8 +98,13 @@ final class ShardFileWriter implements AutoCloseable {
   }
 
   private static final class Builder extends ParquetWriter.Builder<InternalRow, Builder> {
-    Builder(OutputFile file) {
+    private final StructType schema;
+    private final Map<String, String> constants;
+
+    Builder(OutputFile file, StructType schema, Map<String, String> constants) {
       super(file);
+      this.schema = schema;
+      this.constants = constants;
     }
 
     @Override
@@ -97,7 +114,9 @@ final class ShardFileWriter implements AutoCloseable {
 
     @Override
     protected WriteSupport<InternalRow> getWriteSupport(Configuration conf) {
-      return new ParquetWriteSupport();
+      return constants.isEmpty()
+          ? new ParquetWriteSupport()
+          : new ConstantStrings(new ParquetWriteSupport(), schema, constants);
     }
   }
 }
