@@ -259,12 +259,14 @@ public final class ShardPlan implements Serializable {
             type.longCoded()
                 ? (Object) type.parse(v, keyColumn, "sharding.values shard '" + names.get(i) + "'")
                 : v;
-        String text = type.longCoded() ? type.format((Long) key) : v;
+        // Text values are quoted (with \" and \\ escaped), so that the covers, which the manifest
+        // stores and compares, tell ["a, b"] from ["a", "b"].
+        String text = type.longCoded() ? type.format((Long) key) : TextRange.quoted(v);
         Integer before = shardOf.putIfAbsent(key, i);
         if (before != null) {
           throw new ShardingException(
               "Value '"
-                  + text
+                  + (type.longCoded() ? text : v)
                   + "' is listed in shards '"
                   + names.get(before)
                   + "' and '"
