@@ -115,6 +115,37 @@ class KeyChangeReviewTest {
   }
 
   /**
+   * Norway's code NO, unquoted in a value list, matches the rows of NO (YAML reads it as false).
+   */
+  @Test
+  void anUnquotedNoInAValueListMatchesNorway() throws Exception {
+    Path in = dir.resolve("nordics");
+    Dataset<Row> rows =
+        spark
+            .range(0, 90)
+            .select(
+                col("id").cast(DataTypes.DoubleType).divide(100).as("a"),
+                col("id").mod(7).cast(DataTypes.IntegerType).as("b"),
+                functions
+                    .element_at(
+                        functions.array(lit("NO"), lit("SE"), lit("01234")),
+                        col("id").mod(3).plus(1).cast(DataTypes.IntegerType))
+                    .as("region"));
+    writeFile(rows, in.resolve("part-0.parquet"), 1_000_000L);
+    ScoreResult r =
+        run(
+            yaml(
+                in,
+                dir.resolve("nordics-out"),
+                "region",
+                "  values: {nordics: [NO, SE], zips: [01234]}\n  unmatched: shard\n"));
+    Map<String, ShardStatus> s = shards(r);
+    assertEquals(60, s.get("nordics").rows(), r.shards().toString());
+    assertEquals(30, s.get("zips").rows(), r.shards().toString());
+    assertEquals(0, s.get("unmatched").rows(), r.shards().toString());
+  }
+
+  /**
    * Dates before the Gregorian cutover written in Spark's LEGACY rebase mode are stored as Julian
    * days: the footer statistics of a file of 1499-12-24..1499-12-31 read 1500-01-02..1500-01-09.
    * Changing that file must still rescore the shard its rows belong to.
