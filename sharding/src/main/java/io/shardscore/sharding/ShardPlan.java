@@ -379,15 +379,31 @@ public final class ShardPlan implements Serializable {
                   + i
                   + "; every shard needs its own name.");
         }
+        if (names.get(i).equalsIgnoreCase(names.get(j))) {
+          throw new ShardingException(
+              "Shard names '"
+                  + names.get(j)
+                  + "' (shard "
+                  + j
+                  + ") and '"
+                  + names.get(i)
+                  + "' (shard "
+                  + i
+                  + ") differ only in case: their folders are one folder on case-insensitive file"
+                  + " systems (macOS, Windows). Give each shard a name that differs in more than"
+                  + " case.");
+        }
       }
     }
   }
 
   private static void requireNameFree(List<String> names, String reserved) {
-    if (names.contains(reserved)) {
+    // Case-insensitively: 'Unmatched' would share the unmatched shard's folder on macOS / Windows.
+    String taken = names.stream().filter(reserved::equalsIgnoreCase).findFirst().orElse(null);
+    if (taken != null) {
       throw new ShardingException(
           "Shard name '"
-              + reserved
+              + taken
               + "' is reserved for stray keys; rename that shard or set the stray-key policy to"
               + " 'fail'.");
     }
