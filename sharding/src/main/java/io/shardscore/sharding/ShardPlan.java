@@ -259,12 +259,14 @@ public final class ShardPlan implements Serializable {
             type.longCoded()
                 ? (Object) type.parse(v, keyColumn, "sharding.values shard '" + names.get(i) + "'")
                 : v;
-        String text = type.longCoded() ? type.format((Long) key) : v;
+        // Text values are quoted (with \" and \\ escaped), so that the covers, which the manifest
+        // stores and compares, tell ["a, b"] from ["a", "b"].
+        String text = type.longCoded() ? type.format((Long) key) : TextRange.quoted(v);
         Integer before = shardOf.putIfAbsent(key, i);
         if (before != null) {
           throw new ShardingException(
               "Value '"
-                  + text
+                  + (type.longCoded() ? text : v)
                   + "' is listed in shards '"
                   + names.get(before)
                   + "' and '"
@@ -377,15 +379,31 @@ public final class ShardPlan implements Serializable {
                   + i
                   + "; every shard needs its own name.");
         }
+        if (names.get(i).equalsIgnoreCase(names.get(j))) {
+          throw new ShardingException(
+              "Shard names '"
+                  + names.get(j)
+                  + "' (shard "
+                  + j
+                  + ") and '"
+                  + names.get(i)
+                  + "' (shard "
+                  + i
+                  + ") differ only in case: their folders are one folder on case-insensitive file"
+                  + " systems (macOS, Windows). Give each shard a name that differs in more than"
+                  + " case.");
+        }
       }
     }
   }
 
   private static void requireNameFree(List<String> names, String reserved) {
-    if (names.contains(reserved)) {
+    // Case-insensitively: 'Unmatched' would share the unmatched shard's folder on macOS / Windows.
+    String taken = names.stream().filter(reserved::equalsIgnoreCase).findFirst().orElse(null);
+    if (taken != null) {
       throw new ShardingException(
           "Shard name '"
-              + reserved
+              + taken
               + "' is reserved for stray keys; rename that shard or set the stray-key policy to"
               + " 'fail'.");
     }

@@ -166,6 +166,11 @@ public record TextRange(String first, String last) implements Serializable {
   }
 
   private static String quote(String v, String open) {
-    return v == null ? open : "\"" + v.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
+    return v == null ? open : quoted(v);
+  }
+
+  /** A string in double quotes with {@code \"} and {@code \\} escaped: {@code "New York"}. */
+  public static String quoted(String v) {
+    return "\"" + v.replace("\\", "\\\\").replace("\"", "\\\"") + "\"";
   }
 }

@@ -173,4 +173,50 @@ class ShardPlanTest {
     assertEquals(List.of("q00", "q01", "q02", "q03"), QuantileRanges.names(4));
     assertEquals(3, QuantileRanges.probabilities(4).length);
   }
+
+  /**
+   * Names that differ only in case are one folder on case-insensitive file systems: the default
+   * names of "A".."M" and "a".."m", value-list shards EMEA and emea, and a shard named Unmatched.
+   */
+  @Test
+  void namesThatDifferOnlyInCaseAreRefused() {
+    String text =
+        assertThrows(
+                ShardingException.class,
+                () ->
+                    ShardPlan.ofTextRanges(
+                        "k",
+                        List.of("A..M", "a..m"),
+                        List.of(new TextRange("A", "M"), new TextRange("a", "m")),
+                        StrayKeyPolicy.SHARD,
+                        StrayKeyPolicy.SHARD))
+            .getMessage();
+    assertTrue(text.contains("'A..M' (shard 0) and 'a..m' (shard 1) differ only in case"), text);
+    String values =
+        assertThrows(
+                ShardingException.class,
+                () ->
+                    ShardPlan.ofValues(
+                        "k",
+                        KeyType.TEXT,
+                        List.of("EMEA", "emea"),
+                        List.of(List.of("DE"), List.of("FR")),
+                        StrayKeyPolicy.SHARD,
+                        StrayKeyPolicy.SHARD))
+            .getMessage();
+    assertTrue(values.contains("differ only in case"), values);
+    String reserved =
+        assertThrows(
+                ShardingException.class,
+                () ->
+                    ShardPlan.ofValues(
+                        "k",
+                        KeyType.TEXT,
+                        List.of("Unmatched"),
+                        List.of(List.of("DE")),
+                        StrayKeyPolicy.SHARD,
+                        StrayKeyPolicy.SHARD))
+            .getMessage();
+    assertTrue(reserved.contains("'Unmatched' is reserved for stray keys"), reserved);
+  }
 }

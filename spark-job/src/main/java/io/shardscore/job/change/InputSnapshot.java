@@ -179,17 +179,33 @@ public final class InputSnapshot {
    * io.shardscore.sharding.KeyType}): plain or integer-annotated INT32/INT64, and dates (days).
    * Timestamps (the unit is the file's, not always micros), decimals (the scale is the file's) and
    * strings are read as files without a key range, which overlap every shard.
+   *
+   * <p>Dates are codes only from {@link #REBASE_FREE_FROM_DAY} on: days before the Gregorian
+   * cutover (1582-10-15) may be stored in the Julian calendar (files Spark wrote in its LEGACY
+   * rebase mode, or other writers' files read under {@code
+   * spark.sql.parquet.datetimeRebaseModeInRead=LEGACY}), and Spark reads them shifted by days.
    */
   private static boolean statsAreCodes(ColumnChunkMetaData chunk) {
     LogicalTypeAnnotation a = chunk.getPrimitiveType().getLogicalTypeAnnotation();
     PrimitiveType.PrimitiveTypeName t = chunk.getPrimitiveType().getPrimitiveTypeName();
     boolean integer =
         t == PrimitiveType.PrimitiveTypeName.INT32 || t == PrimitiveType.PrimitiveTypeName.INT64;
+    if (integer && a instanceof LogicalTypeAnnotation.DateLogicalTypeAnnotation) {
+      Statistics<?> st = chunk.getStatistics();
+      return st != null
+          && (!st.hasNonNullValue()
+              || ((Number) st.genericGetMin()).longValue() >= REBASE_FREE_FROM_DAY);
+    }
     return integer
         && (a == null
-            || a instanceof LogicalTypeAnnotation.IntLogicalTypeAnnotation i && i.isSigned()
-            || a instanceof LogicalTypeAnnotation.DateLogicalTypeAnnotation);
+            || a instanceof LogicalTypeAnnotation.IntLogicalTypeAnnotation i && i.isSigned());
   }
+
+  /**
+   * The first epoch day whose stored value is the day Spark reads under every rebase mode:
+   * 1583-01-01, a margin after the Gregorian cutover 1582-10-15.
+   */
+  private static final long REBASE_FREE_FROM_DAY = java.time.LocalDate.of(1583, 1, 1).toEpochDay();
 
   /** Files that may hold rows of {@code shard}. */
   public List<InputFile> overlapping(ShardPlan plan, Shard shard) {

@@ -71,6 +71,11 @@ public final class JobConfigReader {
     requireSparkValues((ObjectNode) tree, source);
     normalizeRanges((ObjectNode) tree);
     try {
+      valuesAsWritten((ObjectNode) tree, yaml);
+    } catch (IOException e) {
+      throw new JobConfigException(source + " cannot be read: " + e.getMessage());
+    }
+    try {
       return YAML.treeToValue(tree, JobConfig.class);
     } catch (UnrecognizedPropertyException e) {
       String where = path(e);
@@ -190,6 +195,62 @@ public final class JobConfigReader {
       return;
     }
     shardingNode.set("ranges", list);
+  }
+
+  /**
+   * The values of {@code sharding.values} exactly as written: YAML reads unquoted {@code NO} as the
+   * boolean false, {@code 01234} as the octal 668 and {@code 1.10} as 1.1, which would make a key
+   * value never match (Norway's rows unmatched). Each scalar of a value list becomes the text of
+   * its source, so {@code [NO, 01234, 1.10]} holds the strings NO, 01234 and 1.10; values are then
+   * read as the key column's type.
+   */
+  private static void valuesAsWritten(ObjectNode root, String yaml) throws IOException {
+    if (!(root.get("sharding") instanceof ObjectNode sharding)
+        || !(sharding.get("values") instanceof ObjectNode values)) {
+      return;
+    }
+    java.util.Map<String, List<String>> written = new java.util.LinkedHashMap<>();
+    try (com.fasterxml.jackson.core.JsonParser p = YAML.getFactory().createParser(yaml)) {
+      com.fasterxml.jackson.core.JsonToken t;
+      while ((t = p.nextToken()) != null) {
+        com.fasterxml.jackson.core.JsonStreamContext list = p.getParsingContext();
+        if (t == com.fasterxml.jackson.core.JsonToken.END_OBJECT && list.inRoot()) {
+          break; // the end of the first document
+        }
+        if (!t.isScalarValue() || !list.inArray()) {
+          continue;
+        }
+        com.fasterxml.jackson.core.JsonStreamContext shard = list.getParent();
+        com.fasterxml.jackson.core.JsonStreamContext valuesCtx = shard.getParent();
+        com.fasterxml.jackson.core.JsonStreamContext shardingCtx =
+            valuesCtx == null ? null : valuesCtx.getParent();
+        if (shardingCtx != null
+            && shardingCtx.getParent() != null
+            && shardingCtx.getParent().inRoot()
+            && "values".equals(valuesCtx.getCurrentName())
+            && "sharding".equals(shardingCtx.getCurrentName())) {
+          written
+              .computeIfAbsent(shard.getCurrentName(), k -> new ArrayList<>())
+              .add(t == com.fasterxml.jackson.core.JsonToken.VALUE_NULL ? null : p.getText());
+        }
+      }
+    }
+    values
+        .properties()
+        .forEach(
+            e -> {
+              List<String> texts = written.get(e.getKey());
+              if (!(e.getValue() instanceof ArrayNode list)
+                  || texts == null
+                  || texts.size() != list.size()) {
+                return; // not a plain list of scalars (an alias, a nested list): keep as read
+              }
+              for (int i = 0; i < list.size(); i++) {
+                if (texts.get(i) != null && list.get(i).isValueNode()) {
+                  list.set(i, YAML.getNodeFactory().textNode(texts.get(i)));
+                }
+              }
+            });
   }
 
   private static String path(JsonMappingException e) {

@@ -79,8 +79,8 @@ class KeyKindsCommandTest {
     String values =
         plan(
             "values", "region", "  values: {emea: [DE, FR], amer: [US, BR]}\n  unmatched: shard\n");
-    assertTrue(values.contains("values DE, FR"), values);
-    assertTrue(values.contains("values US, BR"), values);
+    assertTrue(values.contains("values \"DE\", \"FR\""), values);
+    assertTrue(values.contains("values \"US\", \"BR\""), values);
     assertTrue(values.contains("keys listed in no shard"), values);
 
     String text = plan("text", "region", "  ranges: ['\"A\"..\"E\"', '\"F\"..\"Z\"']\n");

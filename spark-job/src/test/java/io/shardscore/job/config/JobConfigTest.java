@@ -51,6 +51,21 @@ class JobConfigTest {
     assertTrue(error(VALID + "outptu: x\n").contains("at the top level"));
   }
 
+  /** YAML's NO (a boolean), 01234 (octal) and 1.10 (a float) are key values as written. */
+  @Test
+  void valueListsHoldTheirValuesAsWritten() {
+    JobConfig c =
+        parse(
+            VALID.replace("ranges: 0-999,1000-1999", "values: {x: [NO, 01234, 1.10, yes, 'a b']}")
+                + "");
+    assertEquals(List.of("NO", "01234", "1.10", "yes", "a b"), c.sharding().values().get("x"));
+    JobConfig block =
+        parse(
+            VALID.replace(
+                "ranges: 0-999,1000-1999", "values:\n    nordics:\n      - NO\n      - 010"));
+    assertEquals(List.of("NO", "010"), block.sharding().values().get("nordics"));
+  }
+
   @Test
   void aValueOfTheWrongTypeNamesTheKey() {
     String msg = error(VALID + "scoring:\n  batch-size: lots\n");
