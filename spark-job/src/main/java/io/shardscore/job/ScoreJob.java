@@ -17,9 +17,12 @@ import io.shardscore.job.run.RunSetup;
 import io.shardscore.job.run.ScoreRun;
 import io.shardscore.model.DevicePolicy;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.regex.Pattern;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -105,11 +108,17 @@ public final class ScoreJob {
   }
 
   /**
-   * Shards by value lists: each entry of {@code values} (in order) is a shard holding exactly the
-   * key values listed, e.g. {@code {emea: [DE, FR], amer: [US, CA]}}.
+   * Shards by value lists: each entry of {@code values} is a shard holding exactly the key values
+   * listed, e.g. {@code {emea: [DE, FR], amer: [US, CA]}}. A {@link LinkedHashMap} or {@link
+   * SortedMap} keeps its order; any other map (such as {@code Map.of}, whose order changes from one
+   * JVM to the next) is taken in shard-name order, so the plan is the same at every run.
    */
   public ScoreJob shardByValues(String key, Map<String, List<String>> values) {
-    return sharding(new ShardingConfig(key, null, values, null, null, null, null, maxRows()));
+    Map<String, List<String>> ordered =
+        values instanceof LinkedHashMap || values instanceof SortedMap
+            ? values
+            : new TreeMap<>(values);
+    return sharding(new ShardingConfig(key, null, ordered, null, null, null, null, maxRows()));
   }
 
   public ScoreJob shardByHash(String key, int buckets) {
