@@ -17,9 +17,10 @@ import java.util.UUID;
 /**
  * Local copies of models, verified by digest, in one folder that every JVM on the host may share
  * ({@code java.io.tmpdir/shardscore-models-<user>} by default). The copy of a model is the folder
- * named by its digest, holding the model file and, for an ONNX model, its external-data files at
- * the relative paths the model names. Models are always loaded from here, never from where the user
- * keeps them, so the bytes the engine reads are the bytes the digest was checked on.
+ * named by its digest and format ({@code <digest>-onnx}, {@code -txt}, {@code -json}, {@code
+ * -ubj}), holding the model file and, for an ONNX model, its external-data files at the relative
+ * paths the model names. Models are always loaded from here, never from where the user keeps them,
+ * so the bytes the engine reads are the bytes the digest was checked on.
  *
  * <p>Safe under concurrent JVMs and threads: a copy is written to a folder of its own, its digest
  * checked, then moved into place in one atomic rename; a folder that is there already is used only
@@ -70,8 +71,11 @@ public final class ModelCache {
     if (digest == null || !digest.matches("[0-9a-f]{64}")) {
       throw new IllegalArgumentException("digest must be a SHA-256 hex string: " + digest);
     }
-    Path entry = root.resolve(digest);
-    Path model = entry.resolve(modelFileName(engine, location));
+    String fileName = modelFileName(engine, location);
+    // One folder per digest and file name: the same bytes as XGBoost JSON and as UBJ are two
+    // copies, so a JVM that needs one never moves aside the folder another JVM is loading from.
+    Path entry = root.resolve(digest + "-" + fileName.substring(fileName.indexOf('.') + 1));
+    Path model = entry.resolve(fileName);
     if (Files.isDirectory(entry)) {
       if (holds(model, digest, engine)) {
         return model;

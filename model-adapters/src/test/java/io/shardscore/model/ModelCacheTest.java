@@ -71,14 +71,15 @@ class ModelCacheTest {
     ModelSpec spec = spec(model);
     ModelCache cache = new ModelCache(dir.resolve("cache"));
     Path copy = cache.localCopy(spec, ModelFiles.local(model));
-    assertEquals(cache.root().resolve(spec.digest()).resolve("model.onnx"), copy);
+    assertEquals(cache.root().resolve(spec.digest() + "-onnx").resolve("model.onnx"), copy);
     assertArrayEquals(Files.readAllBytes(model), Files.readAllBytes(copy));
     assertArrayEquals(
         Files.readAllBytes(model.resolveSibling("w/m.bin")),
         Files.readAllBytes(copy.resolveSibling("w/m.bin")));
     assertEquals(spec.digest(), ModelDigest.of(copy));
     assertEquals(copy, cache.localCopy(spec, unreadable()), "a good copy is used as it is");
-    assertEquals(List.of(Path.of(spec.digest())), listing(cache.root()), "no temporary leftovers");
+    assertEquals(
+        List.of(Path.of(spec.digest() + "-onnx")), listing(cache.root()), "no temporary leftovers");
   }
 
   @Test
@@ -88,7 +89,7 @@ class ModelCacheTest {
     OnnxMlpWriter.write(mlp, model);
     ModelSpec spec = spec(model);
     ModelCache cache = new ModelCache(dir.resolve("cache"));
-    Path entry = cache.root().resolve(spec.digest());
+    Path entry = cache.root().resolve(spec.digest() + "-onnx");
     Files.createDirectories(entry);
     byte[] bytes = Files.readAllBytes(model);
     // What a writer that died mid-copy, or one that did not check, leaves under the digest.
@@ -97,7 +98,7 @@ class ModelCacheTest {
     assertEquals("the source was read", e.getMessage(), "the bad copy is not used");
     Path copy = cache.localCopy(spec, ModelFiles.local(model));
     assertArrayEquals(bytes, Files.readAllBytes(copy));
-    assertEquals(List.of(Path.of(spec.digest())), listing(cache.root()));
+    assertEquals(List.of(Path.of(spec.digest() + "-onnx")), listing(cache.root()));
     // The registry loads that copy and scores with it.
     ModelCache before = ModelRegistry.useCache(cache);
     try (ScoringSession s =
@@ -106,6 +107,30 @@ class ModelCacheTest {
     } finally {
       ModelRegistry.useCache(before);
     }
+  }
+
+  @Test
+  void theSameBytesInTwoFormatsAreTwoCopiesThatNeverDisplaceEachOther() throws Exception {
+    // An XGBoost model's bytes named .ubj and named .json have one digest but are read as two
+    // formats. Sharing one folder made each JVM (or thread) that needed the other name move the
+    // folder aside while the first was loading from it ("model.ubj: No such file").
+    Path ubj = dir.resolve("booster.ubj");
+    Files.write(ubj, new byte[] {'{', 'U', 0x01, 'x', '}'});
+    Path json = Files.copy(ubj, dir.resolve("booster.json"));
+    String digest = ModelDigest.of(ubj, ModelEngine.XGBOOST);
+    ModelCache cache = new ModelCache(dir.resolve("cache"));
+    Path asUbj =
+        cache.localCopy(digest, ModelEngine.XGBOOST, ubj.toString(), ModelFiles.local(ubj));
+    Path asJson =
+        cache.localCopy(digest, ModelEngine.XGBOOST, json.toString(), ModelFiles.local(json));
+    assertEquals("model.ubj", asUbj.getFileName().toString());
+    assertEquals("model.json", asJson.getFileName().toString());
+    assertTrue(Files.isRegularFile(asUbj), "the UBJ copy is still there after the JSON one");
+    assertEquals(asUbj, cache.localCopy(digest, ModelEngine.XGBOOST, ubj.toString(), unreadable()));
+    assertEquals(
+        asJson, cache.localCopy(digest, ModelEngine.XGBOOST, json.toString(), unreadable()));
+    assertEquals(
+        List.of(Path.of(digest + "-json"), Path.of(digest + "-ubj")), listing(cache.root()));
   }
 
   @Test
@@ -178,7 +203,8 @@ class ModelCacheTest {
     } finally {
       pool.shutdownNow();
     }
-    assertEquals(List.of(Path.of(spec.digest())), listing(root), "no temporary leftovers");
+    assertEquals(
+        List.of(Path.of(spec.digest() + "-onnx")), listing(root), "no temporary leftovers");
   }
 
   /** Every few rounds the copy is removed (by one thread) so that the threads race to write it. */
