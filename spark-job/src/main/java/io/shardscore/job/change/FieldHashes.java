@@ -53,16 +53,6 @@ final class FieldHashes {
     return new FieldHashes(ordinals.clone(), nameHash, values);
   }
 
-  /** True when a field's hashing hashes arrays of fixed-width numbers in bulk (scheme 2). */
-  boolean bulk() {
-    for (ValueHash v : values) {
-      if (v.bulk()) {
-        return true;
-      }
-    }
-    return false;
-  }
-
   /** Mixes the fields of {@code row} into {@code h}, in name order. */
   long chain(InternalRow row, long h) {
     for (int k = 0; k < ordinals.length; k++) {

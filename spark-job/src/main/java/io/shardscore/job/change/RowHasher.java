@@ -30,15 +30,12 @@ import org.apache.spark.sql.types.StructType;
  *
  * <p>Arrays of longs, ints, doubles and floats without null elements are hashed in bulk: their
  * length, then the canonical bytes of all elements in one XXH64 pass over the array's memory (with
- * null elements, element by element with a null mark). Scheme 1 hashed those arrays element by
- * element always. The fingerprint scheme is a property of the hashed columns ({@link #scheme()}):
- * {@link #BULK_SCHEME} (2) when any of them holds such an array, at any depth (in a struct, a map,
- * an array); else {@link #ELEMENTWISE_SCHEME} (1), whose rows hash exactly as before bulk hashing
- * existed, so fingerprints stored by earlier runs still match. Every other value hashes as in
- * scheme 1 (which kept the hash values of the encoding before nested types were supported for
- * atomic columns and arrays of dates, decimals, strings, booleans, timestamps and ANSI intervals).
- * {@link ShardFingerprint} carries its scheme, and a fingerprint of another scheme never matches: a
- * shard of a scheme-2 layout committed under scheme 1 is scored once again.
+ * null elements, element by element with a null mark). This is fingerprint scheme {@link #SCHEME}
+ * (2); scheme 1 hashed those arrays element by element always, so their rows hash differently now.
+ * Every other value hashes as in scheme 1 (which kept the hash values of the encoding before nested
+ * types were supported for atomic columns and arrays of dates, decimals, strings, booleans,
+ * timestamps and ANSI intervals). {@link ShardFingerprint} carries its scheme, and a fingerprint of
+ * another scheme never matches: a shard committed under scheme 1 is scored once again.
  *
  * <p>The census ({@link ShardCensus}, on the driver's plan) and the scoring tasks both fingerprint
  * rows with this class: it is the one definition of a row's hash.
@@ -46,11 +43,8 @@ import org.apache.spark.sql.types.StructType;
 public final class RowHasher implements Serializable {
   private static final long serialVersionUID = 3L;
 
-  /** The scheme of layouts without arrays of fixed-width numbers (see the class comment). */
-  public static final int ELEMENTWISE_SCHEME = 1;
-
-  /** The scheme of layouts that hash arrays of fixed-width numbers in bulk. */
-  public static final int BULK_SCHEME = 2;
+  /** The fingerprint scheme of the hashes this class computes (see the class comment). */
+  public static final int SCHEME = 2;
 
   private static final long SEED_A = 0x5348_4152_4453_434FL;
   private static final long SEED_B = 0x7265_7363_6F72_6521L;
@@ -93,16 +87,6 @@ public final class RowHasher implements Serializable {
   /** Second, independent 64 bits of the row's hash. */
   public long hashB(InternalRow row) {
     return chainB.chain(row, SEED_B);
-  }
-
-  /**
-   * The fingerprint scheme of this hasher's row hashes: {@link #BULK_SCHEME} when a hashed column
-   * holds an array of longs, ints, doubles or floats (or of values stored as them, such as dates),
-   * at any depth; else {@link #ELEMENTWISE_SCHEME}. The census and the scoring tasks take it from
-   * the same columns, so their fingerprints carry the same scheme.
-   */
-  public int scheme() {
-    return chainA.bulk() ? BULK_SCHEME : ELEMENTWISE_SCHEME;
   }
 
   private void build() {

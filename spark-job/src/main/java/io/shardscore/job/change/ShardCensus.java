@@ -63,11 +63,9 @@ public final class ShardCensus implements Serializable {
         sums[i] += p[i];
       }
     }
-    // A count-only census has no hashes; its (unused) scheme is scheme 1.
-    int scheme = fingerprint ? hasher.scheme() : RowHasher.ELEMENTWISE_SCHEME;
     ShardFingerprint[] out = new ShardFingerprint[n];
     for (int s = 0; s < n; s++) {
-      out[s] = new ShardFingerprint(sums[3 * s], sums[3 * s + 1], sums[3 * s + 2], scheme);
+      out[s] = new ShardFingerprint(sums[3 * s], sums[3 * s + 1], sums[3 * s + 2]);
     }
     return new ShardCensus(out, sums[3 * n], fingerprint);
   }
@@ -89,14 +87,10 @@ public final class ShardCensus implements Serializable {
     return new ShardCensus(merged, strayRows, fingerprinted);
   }
 
-  /**
-   * A census of {@code shards} shards that read nothing: every fingerprint comes from known, the
-   * others are empty under {@code scheme} (the scheme of the row layout).
-   */
-  public static ShardCensus ofKnown(
-      int shards, java.util.Map<Integer, ShardFingerprint> known, int scheme) {
+  /** A census of {@code shards} shards that read nothing: every fingerprint comes from known. */
+  public static ShardCensus ofKnown(int shards, java.util.Map<Integer, ShardFingerprint> known) {
     ShardFingerprint[] all = new ShardFingerprint[shards];
-    java.util.Arrays.fill(all, ShardFingerprint.empty(scheme));
+    java.util.Arrays.fill(all, ShardFingerprint.EMPTY);
     known.forEach((id, fp) -> all[id] = fp);
     return new ShardCensus(all, 0, true);
   }

@@ -4,21 +4,23 @@ import java.util.Locale;
 
 /**
  * What a shard's input is, order-independently: its row count and the sums (mod 2^64) of two
- * independent 64-bit row hashes, under a fingerprint scheme ({@link RowHasher#scheme()}, a property
- * of the hashed columns). Any added, removed or changed row changes it (up to a 2^-128 collision
- * chance per change); reordering rows or files does not. Fingerprints of different schemes are
- * never equal: one taken under another scheme says nothing about today's rows.
+ * independent 64-bit row hashes, under a fingerprint scheme ({@link RowHasher#SCHEME}). Any added,
+ * removed or changed row changes it (up to a 2^-128 collision chance per change); reordering rows
+ * or files does not. Fingerprints of different schemes are never equal: one taken under another
+ * scheme says nothing about today's rows.
  *
  * @param scheme the row-hash scheme of the sums: 1 for fingerprints stored before schemes were
- *     recorded and for row layouts without arrays of fixed-width numbers, 2 for layouts with them
+ *     recorded, {@link RowHasher#SCHEME} for those this version computes
  */
 public record ShardFingerprint(long rows, long sumA, long sumB, int scheme) {
 
+  public static final ShardFingerprint EMPTY = new ShardFingerprint(0, 0, 0);
+
   private static final String SCHEME_PREFIX = "s";
 
-  /** The fingerprint of no rows, under {@code scheme}. */
-  public static ShardFingerprint empty(int scheme) {
-    return new ShardFingerprint(0, 0, 0, scheme);
+  /** A fingerprint of sums computed by this version's {@link RowHasher}. */
+  public ShardFingerprint(long rows, long sumA, long sumB) {
+    this(rows, sumA, sumB, RowHasher.SCHEME);
   }
 
   public ShardFingerprint plus(ShardFingerprint other) {
@@ -27,6 +29,11 @@ public record ShardFingerprint(long rows, long sumA, long sumB, int scheme) {
           "Cannot add fingerprints of schemes " + scheme + " and " + other.scheme);
     }
     return new ShardFingerprint(rows + other.rows, sumA + other.sumA, sumB + other.sumB, scheme);
+  }
+
+  /** True when this fingerprint was taken with the row hash this version computes. */
+  public boolean currentScheme() {
+    return scheme == RowHasher.SCHEME;
   }
 
   /**

@@ -6,12 +6,4 @@ import org.apache.spark.sql.catalyst.expressions.SpecializedGetters;
 @FunctionalInterface
 interface ValueHash {
   long hash(SpecializedGetters g, int i, long seed);
-
-  /**
-   * True when this hashing, or one inside it, hashes arrays of fixed-width numbers in bulk
-   * (fingerprint scheme 2); every other value hashes as in scheme 1.
-   */
-  default boolean bulk() {
-    return false;
-  }
 }

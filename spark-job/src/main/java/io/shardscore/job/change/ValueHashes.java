@@ -125,29 +125,15 @@ final class ValueHashes {
    */
   private static ValueHash array(ValueHash element) {
     if (element instanceof Floating f) {
-      return new BulkArray(
-          f.get == SqlKind.DOUBLE.doubles()
-              ? ValueHashes::doubleArrayAt
-              : ValueHashes::floatArrayAt);
+      return f.get == SqlKind.DOUBLE.doubles()
+          ? ValueHashes::doubleArrayAt
+          : ValueHashes::floatArrayAt;
     } else if (element instanceof Integral n && n.get == SqlKind.LONG.longs()) {
-      return new BulkArray(ValueHashes::longArrayAt);
+      return ValueHashes::longArrayAt;
     } else if (element instanceof Integral n && n.get == SqlKind.INT.longs()) {
-      return new BulkArray(ValueHashes::intArrayAt);
+      return ValueHashes::intArrayAt;
     }
     return new ArrayHash(element);
-  }
-
-  /** An array of fixed-width numbers, hashed in bulk: what makes a row layout scheme 2. */
-  private record BulkArray(ValueHash hashing) implements ValueHash {
-    @Override
-    public long hash(SpecializedGetters g, int i, long seed) {
-      return hashing.hash(g, i, seed);
-    }
-
-    @Override
-    public boolean bulk() {
-      return true;
-    }
   }
 
   /** An integral value (or a date, timestamp, time, interval), widened to long. */
@@ -346,11 +332,6 @@ final class ValueHashes {
   /** Any other array: the length, then every element (or the null mark) in order. */
   private record ArrayHash(ValueHash element) implements ValueHash {
     @Override
-    public boolean bulk() {
-      return element.bulk();
-    }
-
-    @Override
     public long hash(SpecializedGetters g, int i, long seed) {
       ArrayData a = g.getArray(i);
       int n = a.numElements();
@@ -365,11 +346,6 @@ final class ValueHashes {
   /** A struct: a mark, then its fields by name, like the columns of a row. */
   private record StructHash(int width, FieldHashes fields) implements ValueHash {
     @Override
-    public boolean bulk() {
-      return fields.bulk();
-    }
-
-    @Override
     public long hash(SpecializedGetters g, int i, long seed) {
       return fields.chain(g.getStruct(i, width), XXH64.hashLong(STRUCT_MARK, seed));
     }
@@ -380,11 +356,6 @@ final class ValueHashes {
    * same seed, the entry hashes are summed (mod 2^64), and the sum is mixed with the count.
    */
   private record MapHash(ValueHash key, ValueHash value) implements ValueHash {
-    @Override
-    public boolean bulk() {
-      return key.bulk() || value.bulk();
-    }
-
     @Override
     public long hash(SpecializedGetters g, int i, long seed) {
       MapData m = g.getMap(i);

@@ -93,7 +93,7 @@ public record ChangeDetection(
       filesRead = dirty.size();
       census =
           dirty.isEmpty()
-              ? ShardCensus.ofKnown(plan.shards().size(), known, c.rows().fingerprintScheme())
+              ? ShardCensus.ofKnown(plan.shards().size(), known)
               : ShardCensus.take(
                       c.input()
                           .readFor(c.spark(), dirty, plan, dirtyShards, strays)
@@ -278,9 +278,8 @@ public record ChangeDetection(
       Manifest.ShardEntry e = entries.get(shard.name());
       if (e == null
           || e.fingerprint() == null
-          // Taken under another row-hash scheme than the columns hash under now (a layout with
-          // numeric arrays committed under scheme 1): the census must hash the shard's rows again.
-          || ShardFingerprint.decode(e.fingerprint()).scheme() != c.rows().fingerprintScheme()
+          // Taken under another row-hash scheme: the census must hash the shard's rows again.
+          || !ShardFingerprint.decode(e.fingerprint()).currentScheme()
           || e.inputFiles() == null
           || !c.rows().fingerprintColumns().equals(e.fingerprintColumns())) {
         continue;

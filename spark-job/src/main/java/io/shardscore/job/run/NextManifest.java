@@ -138,7 +138,7 @@ final class NextManifest {
    * fingerprinted the shard, both must agree or the input changed while the job ran.
    */
   private static String scoredFingerprint(PreparedRun p, Shard s, StagedRun staged) {
-    String scored = staged.fingerprint(s.id(), p.rows().fingerprintScheme()).encoded();
+    String scored = staged.fingerprint(s.id()).encoded();
     String planned = p.detected().census().fingerprint(s.id());
     if (planned != null && !planned.equals(scored)) {
       throw new ScoringFailedException(

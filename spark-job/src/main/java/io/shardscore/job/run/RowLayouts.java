@@ -79,14 +79,6 @@ public record RowLayouts(
         passthrough, carried, featureLayout, predictions, output, columns, settings);
   }
 
-  /**
-   * The fingerprint scheme of the carried columns' row hashes ({@link RowHasher#scheme()}), the one
-   * the tasks' hasher computes: 2 when they hold arrays of fixed-width numbers, else 1.
-   */
-  int fingerprintScheme() {
-    return new RowHasher(carried, ROUTE_COLUMN).scheme();
-  }
-
   /** The carried columns except the route column: what the census and the fingerprints read. */
   List<String> dataColumns() {
     List<String> out = new ArrayList<>();

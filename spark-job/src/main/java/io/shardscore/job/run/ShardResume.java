@@ -145,7 +145,7 @@ final class ShardResume {
         for (Integer partition : ps.partitions()) {
           outcomes.add(done.get(partition));
         }
-        if (!scoredRows(outcomes, census.of(shardId).scheme()).equals(census.of(shardId))) {
+        if (!scoredRows(outcomes).equals(census.of(shardId))) {
           // The tasks read other rows than the census counts now (the input changed while that
           // attempt ran, or since): its files are not this input's.
           continue;
@@ -175,10 +175,10 @@ final class ShardResume {
   }
 
   /** The fingerprint of the rows the tasks actually read, from their completion markers. */
-  private static ShardFingerprint scoredRows(List<TaskOutcome> outcomes, int scheme) {
-    ShardFingerprint fp = ShardFingerprint.empty(scheme);
+  private static ShardFingerprint scoredRows(List<TaskOutcome> outcomes) {
+    ShardFingerprint fp = ShardFingerprint.EMPTY;
     for (TaskOutcome o : outcomes) {
-      fp = fp.plus(new ShardFingerprint(o.rowsIn(), o.hashA(), o.hashB(), scheme));
+      fp = fp.plus(new ShardFingerprint(o.rowsIn(), o.hashA(), o.hashB()));
     }
     return fp;
   }

@@ -143,14 +143,11 @@ public record StagedRun(
     return byShard.getOrDefault(shardId, List.of());
   }
 
-  /**
-   * The fingerprint of the rows the tasks scored for one shard, whose row hashes are of {@code
-   * scheme} (the row layout's, {@link RowLayouts#fingerprintScheme()}).
-   */
-  ShardFingerprint fingerprint(int shardId, int scheme) {
-    ShardFingerprint fp = ShardFingerprint.empty(scheme);
+  /** The fingerprint of the rows the tasks scored for one shard. */
+  ShardFingerprint fingerprint(int shardId) {
+    ShardFingerprint fp = ShardFingerprint.EMPTY;
     for (TaskOutcome o : outcomes(shardId)) {
-      fp = fp.plus(new ShardFingerprint(o.rowsIn(), o.hashA(), o.hashB(), scheme));
+      fp = fp.plus(new ShardFingerprint(o.rowsIn(), o.hashA(), o.hashB()));
     }
     return fp;
   }

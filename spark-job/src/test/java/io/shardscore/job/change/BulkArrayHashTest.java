@@ -155,62 +155,17 @@ class BulkArrayHashTest {
     }
   }
 
-  private static int scheme(String ddl) {
-    return new RowHasher(StructType.fromDDL("id BIGINT, " + ddl), "id").scheme();
-  }
-
-  /**
-   * The scheme is a property of the hashed columns: 2 as soon as one of them holds an array of
-   * fixed-width numbers (or of values stored as them), at any depth; 1 for every other layout.
-   */
-  @Test
-  void theSchemeFollowsTheHashedColumns() {
-    for (String one :
-        List.of(
-            "s STRING, d DOUBLE, n INT",
-            "a ARRAY<STRING>",
-            "a ARRAY<SMALLINT>",
-            "a ARRAY<TINYINT>",
-            "a ARRAY<BOOLEAN>",
-            "a ARRAY<DECIMAL(9,2)>",
-            "a ARRAY<TIMESTAMP>",
-            "m MAP<STRING, STRING>",
-            "st STRUCT<x: STRING, y: ARRAY<STRING>>",
-            "a ARRAY<ARRAY<STRING>>")) {
-      assertEquals(RowHasher.ELEMENTWISE_SCHEME, scheme(one), one);
-    }
-    for (String two :
-        List.of(
-            "a ARRAY<INT>",
-            "a ARRAY<BIGINT>",
-            "a ARRAY<FLOAT>",
-            "a ARRAY<DOUBLE>",
-            "a ARRAY<DATE>",
-            "s STRING, a ARRAY<DOUBLE>",
-            "st STRUCT<x: STRING, v: ARRAY<FLOAT>>",
-            "m MAP<STRING, ARRAY<BIGINT>>",
-            "m MAP<ARRAY<INT>, STRING>",
-            "a ARRAY<ARRAY<DOUBLE>>",
-            "a ARRAY<STRUCT<v: ARRAY<INT>>>",
-            "a ARRAY<STRUCT<t: ARRAY<TIMESTAMP>>>")) {
-      assertEquals(RowHasher.BULK_SCHEME, scheme(two), two);
-    }
-    // Leaving the only numeric array out of the hashed columns makes the layout scheme 1.
-    assertEquals(
-        RowHasher.ELEMENTWISE_SCHEME,
-        new RowHasher(StructType.fromDDL("id BIGINT, a ARRAY<INT>"), "id", "a").scheme());
-  }
-
   @Test
   void fingerprintsCarryTheirScheme() {
-    ShardFingerprint now = new ShardFingerprint(3, -1L, 42L, RowHasher.BULK_SCHEME);
+    ShardFingerprint now = new ShardFingerprint(3, -1L, 42L);
+    assertEquals(RowHasher.SCHEME, now.scheme());
     assertEquals("s2:3:ffffffffffffffff000000000000002a", now.encoded());
     assertEquals(now, ShardFingerprint.decode(now.encoded()));
     // Manifests written before schemes were recorded: scheme 1, and never equal to scheme 2.
     ShardFingerprint old = ShardFingerprint.decode("3:ffffffffffffffff000000000000002a");
     assertEquals(1, old.scheme());
+    assertFalse(old.currentScheme());
     assertEquals("3:ffffffffffffffff000000000000002a", old.encoded());
-    assertEquals(old, new ShardFingerprint(3, -1L, 42L, RowHasher.ELEMENTWISE_SCHEME));
     assertNotEquals(now, old);
     assertNotEquals(now.encoded(), old.encoded());
   }
