@@ -7,7 +7,7 @@ import ai.djl.translate.TranslateException;
 import ai.djl.util.PairList;
 import java.util.OptionalLong;
 
-/** A model DJL loaded (ONNX Runtime), scored through {@link FeatureBatchTranslator}. */
+/** A model DJL loaded (ONNX Runtime, PyTorch), scored through {@link FeatureBatchTranslator}. */
 final class DjlModel implements EngineModel {
   private final ZooModel<FeatureBatch, ModelOutput> model;
 

@@ -17,6 +17,8 @@ final class LoadFailure {
   private static final Pattern SOURCE_LINE = Pattern.compile("^\\S+:\\d+ ");
   private static final Pattern XGBOOST_PREFIX =
       Pattern.compile("^\\[\\d\\d:\\d\\d:\\d\\d\\] \\S+:\\d+: ");
+  private static final Pattern TORCHSCRIPT_ERROR =
+      Pattern.compile("(?m)^\\w*(?:Error|Exception): (.+)$");
   private static final Pattern IR_VERSION =
       Pattern.compile("Unsupported model IR version: (\\d+), max supported IR version: (\\d+)");
   private static final Pattern OPSET =
@@ -67,6 +69,16 @@ final class LoadFailure {
               + ").",
           error);
     }
+    if (spec.engine() == ModelEngine.PYTORCH) {
+      return new ModelLoadException(
+          start
+              + ". Check that the file is a complete TorchScript archive (this build has "
+              + spec.engine().runtime()
+              + "): torch.jit.save(torch.jit.trace(model, example_input), 'model.pt'), or"
+              + " torch.jit.script; weights saved with torch.save(model.state_dict()) are not"
+              + " TorchScript.",
+          error);
+    }
     if (spec.engine() == ModelEngine.XGBOOST) {
       return new ModelLoadException(
           start
@@ -99,6 +111,17 @@ final class LoadFailure {
       return chain.get(chain.size() - 1).toString();
     }
     text = ORT_PREFIX.matcher(text).replaceFirst("");
+    if (text.contains("Traceback of TorchScript")) {
+      // TorchScript: "The following operation failed ...\nTraceback ...\nRuntimeError: reason"
+      Matcher raised = TORCHSCRIPT_ERROR.matcher(text);
+      String last = null;
+      while (raised.find()) {
+        last = raised.group(1).strip();
+      }
+      if (last != null) {
+        return last.replaceAll("[.:\\s]+$", "");
+      }
+    }
     int trace = text.indexOf("Stack trace:");
     if (trace >= 0) {
       // XGBoost: "[hh:mm:ss] json.cc:397: reason, around ...\n    context\n    ^~~\nStack trace:

@@ -130,6 +130,7 @@ public final class ModelCache {
   private static String modelFileName(ModelEngine engine, String location) {
     return switch (engine) {
       case ONNX_RUNTIME -> "model.onnx";
+      case PYTORCH -> "model.pt";
       case LIGHTGBM -> "model.txt";
       case XGBOOST ->
           location != null && location.toLowerCase(java.util.Locale.ROOT).endsWith(".ubj")

@@ -7,12 +7,13 @@ import java.util.Locale;
 import java.util.Properties;
 
 /**
- * The engines shardscore can run models on: ONNX Runtime through DJL; LightGBM and XGBoost through
- * their own Java bindings (see {@link LightGbmModel} and {@link XgboostModel} for why not through
- * DJL's engines).
+ * The engines shardscore can run models on: ONNX Runtime and PyTorch (TorchScript) through DJL;
+ * LightGBM and XGBoost through their own Java bindings (see {@link LightGbmModel} and {@link
+ * XgboostModel} for why not through DJL's engines).
  */
 public enum ModelEngine {
   ONNX_RUNTIME("OnnxRuntime"),
+  PYTORCH("PyTorch"),
   XGBOOST("XGBoost"),
   LIGHTGBM("LightGBM");
 
@@ -31,6 +32,19 @@ public enum ModelEngine {
   }
 
   /**
+   * True when the model is a graph whose output is what the job scores as it is (ONNX,
+   * TorchScript): such an engine has no raw-score mode to choose, unlike the tree engines.
+   */
+  public boolean returnsGraphOutput() {
+    return this == ONNX_RUNTIME || this == PYTORCH;
+  }
+
+  /** True when DJL runs the engine's models (through {@code Criteria}), not its own binding. */
+  public boolean throughDjl() {
+    return this == ONNX_RUNTIME || this == PYTORCH;
+  }
+
+  /**
    * The engine name as DJL spells it in {@code Criteria.optEngine} (for the tree engines, which
    * shardscore runs without DJL's engines, the name DJL uses); also the name logs and the manifest
    * record.
@@ -46,6 +60,7 @@ public enum ModelEngine {
   public String runtime() {
     return switch (this) {
       case ONNX_RUNTIME -> "ONNX Runtime " + orUnknown(onnxRuntimeVersion());
+      case PYTORCH -> "PyTorch " + TorchNatives.VERSION;
       case XGBOOST -> "XGBoost " + orUnknown(xgboostVersion());
       case LIGHTGBM -> "LightGBM " + LightGbmNatives.VERSION;
     };
@@ -80,11 +95,12 @@ public enum ModelEngine {
   }
 
   /**
-   * GPUs this engine can use in this JVM: 0 for a CPU-only build (the default ONNX Runtime jar), a
-   * host without the CUDA driver, or the tree engines (their published natives are CPU-only).
+   * GPUs this engine can use in this JVM: 0 for a CPU-only build (the default ONNX Runtime jar, the
+   * CPU libtorch of {@code pytorch-native-cpu}), a host without the CUDA driver, or the tree
+   * engines (their published natives are CPU-only).
    */
   public int gpuCount() {
-    if (this != ONNX_RUNTIME) {
+    if (!throughDjl()) {
       return 0;
     }
     try {
@@ -96,7 +112,7 @@ public enum ModelEngine {
 
   /**
    * Parses an engine name case-insensitively, e.g. {@code OnnxRuntime}, {@code onnx}, {@code
-   * xgboost} or {@code lightgbm}.
+   * PyTorch}, {@code torchscript}, {@code xgboost} or {@code lightgbm}.
    *
    * @param label the setting the name came from, for the error message (the batch job's is {@code
    *     model.engine})
@@ -107,6 +123,9 @@ public enum ModelEngine {
     switch (t) {
       case "onnxruntime", "onnx", "ort" -> {
         return ONNX_RUNTIME;
+      }
+      case "pytorch", "torch", "torchscript", "pt" -> {
+        return PYTORCH;
       }
       case "xgboost", "xgb" -> {
         return XGBOOST;
@@ -127,8 +146,9 @@ public enum ModelEngine {
 
   /**
    * The engine {@code engine} names, or when it is null or blank the one the model file's name
-   * implies: {@code .txt} LightGBM, {@code .json} or {@code .ubj} XGBoost, anything else (such as
-   * {@code .onnx}) ONNX Runtime, the engine of every job file written before the tree engines.
+   * implies: {@code .txt} LightGBM, {@code .json} or {@code .ubj} XGBoost, {@code .pt} or {@code
+   * .torchscript} PyTorch, anything else (such as {@code .onnx}) ONNX Runtime, the engine of every
+   * job file written before the other engines.
    *
    * @param engineLabel the setting {@code engine} came from, for messages
    * @throws ModelLoadException when {@code engine} names no engine of this build
@@ -143,6 +163,9 @@ public enum ModelEngine {
     }
     if (name.endsWith(".json") || name.endsWith(".ubj")) {
       return XGBOOST;
+    }
+    if (name.endsWith(".pt") || name.endsWith(".torchscript")) {
+      return PYTORCH;
     }
     return ONNX_RUNTIME;
   }

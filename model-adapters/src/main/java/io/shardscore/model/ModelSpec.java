@@ -11,7 +11,8 @@ import java.io.Serializable;
  * @param engine the engine that runs it
  * @param digest SHA-256 of the file's bytes, see {@link ModelDigest}
  * @param featureCount width of the {@code [batch, n]} float input tensor
- * @param output probabilities or raw scores (tree engines only; ONNX returns what it computes)
+ * @param output probabilities or raw scores (tree engines only; ONNX and TorchScript return what
+ *     they compute)
  */
 public record ModelSpec(
     String location, ModelEngine engine, String digest, int featureCount, OutputType output)
@@ -30,13 +31,15 @@ public record ModelSpec(
               + "; list the features that feed it.");
     }
     output = output == null ? OutputType.PROBABILITY : output;
-    if (output == OutputType.RAW && engine == ModelEngine.ONNX_RUNTIME) {
+    if (output == OutputType.RAW && engine.returnsGraphOutput()) {
       throw new ModelLoadException(
           "Model "
               + location
-              + " runs on OnnxRuntime, which returns what the ONNX graph computes; raw output is"
-              + " for LightGBM and XGBoost models. Drop the raw output setting, or export the"
-              + " model without its final transform.");
+              + " runs on "
+              + engine.djlName()
+              + ", which returns what the model's graph computes; raw output is for LightGBM and"
+              + " XGBoost models. Drop the raw output setting, or export the model without its"
+              + " final transform.");
     }
   }
 

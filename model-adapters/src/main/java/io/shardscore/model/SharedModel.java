@@ -45,7 +45,7 @@ final class SharedModel implements AutoCloseable {
         switch (spec.engine()) {
           case LIGHTGBM -> LightGbmModel.load(spec, file, settings);
           case XGBOOST -> XgboostModel.load(spec, file, settings);
-          case ONNX_RUNTIME -> loadWithDjl(spec, file, settings, choice);
+          case ONNX_RUNTIME, PYTORCH -> loadWithDjl(spec, file, settings, choice);
         };
     try {
       checkFeatureCount(spec, model);
@@ -57,8 +57,8 @@ final class SharedModel implements AutoCloseable {
   }
 
   /**
-   * Loads an ONNX model through DJL, with the engine named explicitly (DJL's XGBoost engine is on
-   * the classpath too).
+   * Loads an ONNX or TorchScript model through DJL, with the engine named explicitly (with PyTorch
+   * on the class path DJL would otherwise default to it).
    */
   private static DjlModel loadWithDjl(
       ModelSpec spec, Path file, EngineSettings settings, DeviceChoice choice) {
@@ -69,9 +69,15 @@ final class SharedModel implements AutoCloseable {
             .optEngine(spec.engine().djlName())
             .optTranslator(new FeatureBatchTranslator())
             .optDevice(choice.onGpu() ? ai.djl.Device.gpu(choice.gpu()) : ai.djl.Device.cpu());
-    builder
-        .optOption("intraOpNumThreads", Integer.toString(settings.intraOpThreads()))
-        .optOption("interOpNumThreads", "1");
+    if (spec.engine() == ModelEngine.PYTORCH) {
+      TorchNatives.start(settings, spec.location());
+      // A model saved on a GPU loads onto the device this JVM scores on.
+      builder.optOption("mapLocation", "true");
+    } else {
+      builder
+          .optOption("intraOpNumThreads", Integer.toString(settings.intraOpThreads()))
+          .optOption("interOpNumThreads", "1");
+    }
     ZooModel<FeatureBatch, ModelOutput> model;
     try {
       model = builder.build().loadModel();
@@ -84,10 +90,15 @@ final class SharedModel implements AutoCloseable {
               + " is not usable in this JVM ("
               + e
               + "). Put the engine's jars ("
-              + "ai.djl.onnxruntime:onnxruntime-engine and com.microsoft.onnxruntime:onnxruntime"
+              + (spec.engine() == ModelEngine.PYTORCH
+                  ? "ai.djl.pytorch:pytorch-engine, pytorch-jni and pytorch-native-cpu"
+                  : "ai.djl.onnxruntime:onnxruntime-engine and com.microsoft.onnxruntime:onnxruntime")
               + ") on the classpath of driver and executors.",
           e);
     } catch (RuntimeException e) {
+      if (spec.engine() == ModelEngine.PYTORCH) {
+        throw LoadFailure.explain(spec, e);
+      }
       throw new ModelLoadException(
           "Cannot load model "
               + spec.location()
@@ -102,6 +113,40 @@ final class SharedModel implements AutoCloseable {
   }
 
   /**
+   * Runs one row of zeros through a TorchScript model, which does not declare its input shapes: a
+   * model that takes another width or dtype, or whose output is not a {@code [batch, k]} tensor,
+   * fails here, before any task, with the engine's reason.
+   */
+  private static void probe(ModelSpec spec, EngineModel model) {
+    FeatureBatch zeros = new FeatureBatch(new float[spec.featureCount()], 1, spec.featureCount());
+    ModelOutput out;
+    try (EnginePredictor predictor = model.newPredictor()) {
+      out = predictor.predict(zeros);
+    } catch (TranslateException | RuntimeException e) {
+      throw new ModelLoadException(
+          "Model "
+              + spec.location()
+              + " (PyTorch) fails on one row of "
+              + spec.featureCount()
+              + " float32 features, the input its spec feeds it: "
+              + LoadFailure.reason(e)
+              + ". Make model.features match the input the model was traced with, in the same"
+              + " order (array features count as their length); the model must take one"
+              + " [batch, features] float32 tensor and return a [batch, k] tensor first.",
+          e);
+    }
+    if (out.rows() != 1) {
+      throw new ModelLoadException(
+          "Model "
+              + spec.location()
+              + " (PyTorch) returned "
+              + out.rows()
+              + " rows for one input row; its first output must have the batch as first"
+              + " dimension.");
+    }
+  }
+
+  /**
    * Checks that this loaded model fits {@code spec} as well as the spec it was loaded for: a spec
    * of the same file with another feature count is refused as its own load would be.
    *
@@ -112,6 +157,10 @@ final class SharedModel implements AutoCloseable {
   }
 
   private static void checkFeatureCount(ModelSpec spec, EngineModel model) {
+    if (spec.engine() == ModelEngine.PYTORCH) {
+      probe(spec, model);
+      return;
+    }
     if (model instanceof DjlModel djl) {
       checkInputShape(spec, djl.describeInput());
       return;

@@ -275,13 +275,15 @@ public final class JobConfigValidator {
       check(
           problems,
           () -> {
-            if (m.modelEngine() == ModelEngine.ONNX_RUNTIME
-                && m.modelOutputType() == OutputType.RAW) {
+            ModelEngine engine = m.modelEngine();
+            if (engine.returnsGraphOutput() && m.modelOutputType() == OutputType.RAW) {
               throw new JobConfigException(
                   "model.output-type is 'raw', but "
                       + m.path()
-                      + " runs on OnnxRuntime, which returns what the ONNX graph computes; raw"
-                      + " scores are for LightGBM and XGBoost models. Leave model.output-type out.");
+                      + " runs on "
+                      + engine.djlName()
+                      + ", which returns what the model's graph computes; raw scores are for"
+                      + " LightGBM and XGBoost models. Leave model.output-type out.");
             }
           });
     }

@@ -1,0 +1,54 @@
+#!/usr/bin/python3
+"""Writes the TorchScript test models with Debian's python3-torch and their own predictions.
+
+Usage: make_torchscript.py OUT_DIR
+
+Writes OUT_DIR/model.pt (a seeded 6-16-3 MLP with a softmax, traced and saved with
+torch.jit.save), OUT_DIR/double.pt (the same network in float64, which a float32 input does not
+fit), OUT_DIR/state_dict.pt (the network's weights saved with torch.save: not TorchScript),
+OUT_DIR/rows.csv (id then the features f0..f5 of each row to score) and OUT_DIR/expected.csv (id,
+then the three class probabilities PyTorch computes for the row). The weights and rows are
+seeded, so the predictions are the same on every run.
+"""
+import os
+import sys
+
+import torch
+
+FEATURES = 6
+CLASSES = 3
+out = sys.argv[1]
+os.makedirs(out, exist_ok=True)
+torch.manual_seed(11)
+
+
+class Mlp(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.hidden = torch.nn.Linear(FEATURES, 16)
+        self.out = torch.nn.Linear(16, CLASSES)
+
+    def forward(self, x):
+        return torch.softmax(self.out(torch.relu(self.hidden(x))), dim=1)
+
+
+net = Mlp().eval()
+# Every feature must matter, so a wrong feature order changes the predictions.
+with torch.no_grad():
+    net.hidden.weight.mul_(3.0)
+example = torch.zeros(4, FEATURES)
+traced = torch.jit.trace(net, example)
+torch.jit.save(traced, os.path.join(out, "model.pt"))
+torch.jit.save(torch.jit.trace(Mlp().double().eval(), example.double()), os.path.join(out, "double.pt"))
+torch.save(net.state_dict(), os.path.join(out, "state_dict.pt"))
+
+generator = torch.Generator().manual_seed(5)
+rows = torch.randn(300, FEATURES, generator=generator) * 1.5
+with torch.no_grad():
+    probabilities = traced(rows)
+with open(os.path.join(out, "rows.csv"), "w") as f:
+    for i, r in enumerate(rows.tolist()):
+        f.write(",".join([str(i)] + [repr(v) for v in r]) + "\n")
+with open(os.path.join(out, "expected.csv"), "w") as f:
+    for i, p in enumerate(probabilities.tolist()):
+        f.write(",".join([str(i)] + [repr(v) for v in p]) + "\n")
