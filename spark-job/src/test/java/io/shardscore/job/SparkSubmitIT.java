@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -131,6 +132,94 @@ class SparkSubmitIT {
         long id = ((Number) r.get(0)).longValue(); // CSV schema inference makes it an int
         assertEquals(model.getValue().get(id), r.getFloat(1), 1e-5, model.getKey() + " " + id);
       }
+    }
+  }
+
+  /**
+   * A TorchScript model under spark-submit: the shaded jar carries DJL's PyTorch engine but not
+   * libtorch, so the run adds {@code pytorch-native-cpu} with {@code --jars} and its scores equal
+   * PyTorch's; without it the run fails before any task, naming the jar to add, and writes nothing.
+   */
+  @Test
+  void theShadedJarScoresATorchScriptModelWithLibtorchAddedByJars() throws Exception {
+    Path appJar = io.shardscore.job.cluster.StandaloneCluster.appJar();
+    String sparkOnly =
+        String.join(
+            File.pathSeparator, io.shardscore.job.cluster.StandaloneCluster.providedClasspath());
+    Path libtorch =
+        java.util.Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
+            .map(Path::of)
+            .filter(p -> p.getFileName().toString().startsWith("pytorch-native-cpu-"))
+            .findFirst()
+            .orElseThrow(() -> new AssertionError("pytorch-native-cpu on the test class path"));
+    Path torch = dir.resolve("torch");
+    Process trace =
+        new ProcessBuilder(
+                "/usr/bin/python3",
+                Path.of(System.getProperty("basedir", "."))
+                    .resolve("../model-adapters/src/test/resources/torch/make_torchscript.py")
+                    .normalize()
+                    .toString(),
+                torch.toString())
+            .redirectErrorStream(true)
+            .start();
+    String traced = new String(trace.getInputStream().readAllBytes());
+    assertEquals(0, trace.waitFor(), "make_torchscript.py (needs python3-torch): " + traced);
+    Path input = Files.createDirectories(dir.resolve("torch-rows"));
+    Files.writeString(
+        input.resolve("rows.csv"),
+        "customer_id,f0,f1,f2,f3,f4,f5\n"
+            + String.join("\n", Files.readAllLines(torch.resolve("rows.csv")))
+            + "\n");
+    Map<Long, Double> expected = new java.util.HashMap<>();
+    for (String line : Files.readAllLines(torch.resolve("expected.csv"))) {
+      String[] f = line.split(",");
+      expected.put(Long.parseLong(f[0]), Double.parseDouble(f[3])); // score: the last class
+    }
+    Path output = dir.resolve("torch-scores");
+    Path job = dir.resolve("torch-job.yaml");
+    Files.writeString(
+        job,
+        "input: {path: "
+            + input
+            + ", format: csv, options: {header: true, inferSchema: true}}\noutput: {path: "
+            + output
+            + "}\nsharding: {key: customer_id, ranges: '0-149,150-299'}\n"
+            + "model:\n  path: "
+            + torch.resolve("model.pt")
+            + "\n  features: [f0, f1, f2, f3, f4, f5]\n");
+    List<String> run = List.of(appJar.toString(), "run", "--config", job.toString());
+
+    SparkSubmitProcess.Finished without =
+        SparkSubmitProcess.run(
+            sparkOnly,
+            List.of(),
+            Map.of(),
+            dir.resolve("spark-submit-torch-without.log"),
+            java.util.stream.Stream.concat(Stream.of("--master", "local[2]"), run.stream())
+                .toList());
+    assertEquals(2, without.exit(), without.output());
+    org.junit.jupiter.api.Assertions.assertTrue(
+        without.output().contains("--jars pytorch-native-cpu-2.7.1-linux-x86_64.jar"),
+        without.output());
+    org.junit.jupiter.api.Assertions.assertFalse(Files.exists(output), "nothing written");
+
+    SparkSubmitProcess.runAndCommit(
+        sparkOnly,
+        List.of(),
+        Map.of(),
+        dir.resolve("spark-submit-torch.log"),
+        java.util.stream.Stream.concat(
+                Stream.of("--master", "local[2]", "--jars", libtorch.toString()), run.stream())
+            .toList());
+    List<org.apache.spark.sql.Row> rows =
+        Shardscore.read(SparkTestSession.get(), output.toString())
+            .select("customer_id", "score")
+            .collectAsList();
+    assertEquals(expected.size(), rows.size(), "every row scored");
+    for (org.apache.spark.sql.Row r : rows) {
+      long id = ((Number) r.get(0)).longValue();
+      assertEquals(expected.get(id), r.getFloat(1), 1e-5, "customer " + id);
     }
   }
 }

@@ -33,6 +33,23 @@ public final class SparkSubmitProcess {
       Path log,
       List<String> submitArgs)
       throws Exception {
+    Finished done = run(classpath, jvmOptions, env, log, submitArgs);
+    assertEquals(0, done.exit(), done.output());
+    assertTrue(done.output().contains("committed: "), done.output());
+    return done.output();
+  }
+
+  /** How a spark-submit run ended: its exit code and what it printed. */
+  public record Finished(int exit, String output) {}
+
+  /** Runs spark-submit as {@link #runAndCommit} does, whatever the outcome. */
+  public static Finished run(
+      String classpath,
+      List<String> jvmOptions,
+      Map<String, String> env,
+      Path log,
+      List<String> submitArgs)
+      throws Exception {
     List<String> cmd = new ArrayList<>();
     cmd.add(Paths.get(System.getProperty("java.home"), "bin", "java").toString());
     cmd.add("-Xmx1g");
@@ -61,9 +78,6 @@ public final class SparkSubmitProcess {
     pb.redirectOutput(log.toFile());
     Process p = pb.start();
     assertTrue(p.waitFor(5, TimeUnit.MINUTES), "spark-submit finished in time");
-    String out = Files.readString(log, StandardCharsets.UTF_8);
-    assertEquals(0, p.exitValue(), out);
-    assertTrue(out.contains("committed: "), out);
-    return out;
+    return new Finished(p.exitValue(), Files.readString(log, StandardCharsets.UTF_8));
   }
 }
