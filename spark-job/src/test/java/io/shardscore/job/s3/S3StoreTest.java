@@ -39,10 +39,14 @@ class S3StoreTest {
   private static final String RANGES = "0-1999,2000-3999,4000-5999,6000-7999";
 
   /**
-   * How long a run may take to fail on a store that refuses every PUT or goes down, with the
-   * fail-fast settings: README.md ("Fail fast") states this bound; keep the two equal.
+   * The most PUTs of staged files a run can have refused with the fail-fast settings ({@link
+   * S3Server#configure}: {@code attempts.maximum=1}, {@code retry.throttle.limit=2}): each of the
+   * at most 6 tasks (4 ranges, unmatched, null-key) writes at most 2 files (scores, errors), and
+   * each PUT is tried at most 3 times. S3A's defaults retry each PUT for minutes, far beyond this.
+   * README.md ("Fail fast") states this bound; keep the two equal. Counted, not timed: a loaded
+   * machine slows the run, not the count.
    */
-  private static final int FAIL_FAST_SECONDS = 60;
+  private static final int FAIL_FAST_REFUSED_PUTS = 6 * 2 * 3;
 
   @TempDir static Path dir;
   static S3Server s3;
@@ -200,7 +204,9 @@ class S3StoreTest {
     System.out.printf(
         "observed: store refusing PUTs failed the run in %.1f s after %d refused PUTs%n",
         seconds, refused);
-    assertTrue(seconds < FAIL_FAST_SECONDS, "failed within the README's bound: " + seconds + " s");
+    assertTrue(
+        refused >= 1 && refused <= FAIL_FAST_REFUSED_PUTS,
+        "retries capped as README says: " + refused + " refused PUTs");
     System.out.println("observed: " + e.getMessage());
     assertTrue(e.getMessage().contains("nothing was committed"), e.getMessage());
     assertTrue(e.getMessage().contains("HTTP 5xx"), e.getMessage());
@@ -236,8 +242,8 @@ class S3StoreTest {
       s3.clearFaults();
     }
     double seconds = (System.nanoTime() - start) / 1e9;
+    // Printed, not asserted: how long this takes depends on the machine's load.
     System.out.printf("observed: store outage failed the run in %.1f s: %s%n", seconds, e);
-    assertTrue(seconds < FAIL_FAST_SECONDS, "failed within the README's bound: " + seconds + " s");
     assertEquals(ScoringFailedException.Reason.TASK_FAILED, e.reason(), e.getMessage());
     assertTrue(e.getMessage().contains("nothing was committed"), e.getMessage());
     assertFalse(e.getMessage().contains(S3Server.SECRET_KEY), "no secret in the message");
