@@ -11,27 +11,51 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.UUID;
+import java.util.stream.Stream;
 
 /**
  * Local copies of models, verified by digest, in one folder that every JVM on the host may share
  * ({@code java.io.tmpdir/shardscore-models-<user>} by default). The copy of a model is the folder
- * named by its digest and format ({@code <digest>-onnx}, {@code -txt}, {@code -json}, {@code
- * -ubj}), holding the model file and, for an ONNX model, its external-data files at the relative
- * paths the model names. Models are always loaded from here, never from where the user keeps them,
- * so the bytes the engine reads are the bytes the digest was checked on.
+ * named by its digest and format ({@code <digest>-onnx}, {@code -pt}, {@code -txt}, {@code -json},
+ * {@code -ubj}), holding the model file and, for an ONNX model, its external-data files at the
+ * relative paths the model names. Models are always loaded from here, never from where the user
+ * keeps them, so the bytes the engine reads are the bytes the digest was checked on.
  *
  * <p>Safe under concurrent JVMs and threads: a copy is written to a folder of its own, its digest
  * checked, then moved into place in one atomic rename; a folder that is there already is used only
  * after its digest checks out, and one that does not (stale, half-written by something else) is
  * moved aside and replaced.
+ *
+ * <p>Bounded by {@link CacheLimits}: each use of a copy marks its folder as used (its modification
+ * time), and each new copy evicts the least recently used copies beyond the byte limit, except
+ * those used within the in-use window. Eviction moves a folder aside atomically before deleting it,
+ * and a JVM that finds its copy gone makes a new one, so a nightly retrained model does not fill
+ * the executors' disks.
  */
 public final class ModelCache {
+  private static final org.apache.logging.log4j.Logger LOG =
+      org.apache.logging.log4j.LogManager.getLogger(ModelCache.class);
+
   private final Path root;
+  private final CacheLimits limits;
+  private final Clock clock;
 
   public ModelCache(Path root) {
+    this(root, CacheLimits.fromSystemProperties(), Clock.systemUTC());
+  }
+
+  /** A cache with explicit limits, judging "recently used" by {@code clock}. */
+  public ModelCache(Path root, CacheLimits limits, Clock clock) {
     this.root = root;
+    this.limits = limits;
+    this.clock = clock;
   }
 
   /**
@@ -76,7 +100,9 @@ public final class ModelCache {
     // copies, so a JVM that needs one never moves aside the folder another JVM is loading from.
     Path entry = root.resolve(digest + "-" + fileName.substring(fileName.indexOf('.') + 1));
     Path model = entry.resolve(fileName);
-    if (Files.isDirectory(entry)) {
+    if (Files.isDirectory(entry) && markUsed(entry)) {
+      // Marked before it is checked: an eviction elsewhere now leaves it alone, or already moved
+      // it away (then the check fails and a new copy is made).
       if (holds(model, digest, engine)) {
         return model;
       }
@@ -107,16 +133,18 @@ public final class ModelCache {
                 + digest
                 + ". Publish a new model under a new name instead of overwriting it, then rerun.");
       }
+      Files.setLastModifiedTime(part, FileTime.from(clock.instant()));
       try {
         Files.move(part, entry, StandardCopyOption.ATOMIC_MOVE);
       } catch (IOException lost) {
         // Another JVM or thread put its copy in place first (or a bad one is in the way).
-        if (Files.isDirectory(entry) && holds(model, digest, engine)) {
+        if (Files.isDirectory(entry) && markUsed(entry) && holds(model, digest, engine)) {
           return model;
         }
         discard(entry);
         Files.move(part, entry, StandardCopyOption.ATOMIC_MOVE);
       }
+      evictBeyondLimits(entry);
       return model;
     } finally {
       deleteQuietly(part);
@@ -171,6 +199,91 @@ public final class ModelCache {
       return ModelDigest.of(engine, ModelFiles.local(model)).equals(digest);
     } catch (ModelLoadException | FileNotFoundException | NoSuchFileException missing) {
       return false;
+    }
+  }
+
+  /** Marks a copy as used now; false when it is gone (evicted or discarded meanwhile). */
+  private boolean markUsed(Path entry) throws IOException {
+    try {
+      Files.setLastModifiedTime(entry, FileTime.from(clock.instant()));
+      return true;
+    } catch (NoSuchFileException gone) {
+      return false;
+    }
+  }
+
+  /**
+   * Evicts the least recently used copies while the cache holds more than the byte limit, keeping
+   * {@code keep} (the copy just made) and every copy used within the in-use window; removes
+   * half-written and discarded leftovers older than that window. Best effort: a copy another JVM
+   * evicts first, or a file that cannot be deleted, is skipped.
+   */
+  private void evictBeyondLimits(Path keep) {
+    Instant recent = clock.instant().minus(limits.inUseWindow());
+    List<Entry> entries = new ArrayList<>();
+    List<Path> listed;
+    try (Stream<Path> listing = Files.list(root)) {
+      listed = listing.toList();
+    } catch (IOException | UncheckedIOException e) {
+      LOG.warn("Could not look through the model cache {}: {}", root, e.toString());
+      return;
+    }
+    for (Path p : listed) {
+      String name = p.getFileName().toString();
+      try {
+        Instant used = Files.getLastModifiedTime(p).toInstant();
+        if (name.contains(".part-") || name.startsWith(".discarded-")) {
+          if (used.isBefore(recent)) {
+            deleteQuietly(p);
+          }
+        } else if (Files.isDirectory(p)) {
+          entries.add(new Entry(p, used, sizeOf(p)));
+        }
+      } catch (IOException | UncheckedIOException gone) {
+        // Evicted or replaced by another JVM while this one looked: not this JVM's to count.
+      }
+    }
+    long total = entries.stream().mapToLong(Entry::bytes).sum();
+    entries.sort(Comparator.comparing(Entry::used));
+    for (Entry e : entries) {
+      if (total <= limits.maxBytes()) {
+        return;
+      }
+      if (e.path().equals(keep) || !e.used().isBefore(recent)) {
+        continue;
+      }
+      try {
+        discard(e.path());
+        total -= e.bytes();
+        LOG.info(
+            "Evicted model copy {} ({} bytes, last used {}) from {}: the cache was over {} bytes",
+            e.path().getFileName(),
+            e.bytes(),
+            e.used(),
+            root,
+            limits.maxBytes());
+      } catch (IOException ex) {
+        LOG.warn("Could not evict model copy {}: {}", e.path(), ex.toString());
+      }
+    }
+  }
+
+  /** A copy in the cache: its folder, when it was last used, and its size. */
+  private record Entry(Path path, Instant used, long bytes) {}
+
+  private static long sizeOf(Path dir) throws IOException {
+    try (Stream<Path> files = Files.walk(dir)) {
+      return files
+          .filter(Files::isRegularFile)
+          .mapToLong(
+              f -> {
+                try {
+                  return Files.size(f);
+                } catch (IOException e) {
+                  return 0;
+                }
+              })
+          .sum();
     }
   }
 

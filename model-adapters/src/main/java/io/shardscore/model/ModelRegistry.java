@@ -40,8 +40,11 @@ public final class ModelRegistry {
   /** Orders uses, for "most recently used"; guarded by LOCK. */
   private static long clock;
 
-  /** Where models are copied and verified before they load. */
-  private static volatile ModelCache cache = ModelCache.shared();
+  /**
+   * Where models are copied and verified before they load; made on first use, so that a bad cache
+   * limit fails that load with its message rather than this class.
+   */
+  private static volatile ModelCache cache;
 
   static {
     Runtime.getRuntime()
@@ -282,7 +285,7 @@ public final class ModelRegistry {
       ModelSpec spec, ModelSource source, EngineSettings settings, DeviceChoice choice) {
     Path file;
     try {
-      file = cache.localCopy(spec, source.files());
+      file = cache().localCopy(spec, source.files());
     } catch (IOException e) {
       throw new ModelLoadException(
           "Cannot fetch model "
@@ -307,9 +310,16 @@ public final class ModelRegistry {
     return model;
   }
 
+  private static synchronized ModelCache cache() {
+    if (cache == null) {
+      cache = ModelCache.shared();
+    }
+    return cache;
+  }
+
   /** For tests: copy models into {@code other} from now on; returns the cache used so far. */
-  static ModelCache useCache(ModelCache other) {
-    ModelCache before = cache;
+  static synchronized ModelCache useCache(ModelCache other) {
+    ModelCache before = cache();
     cache = other;
     return before;
   }
