@@ -70,7 +70,7 @@ class SparkSubmitIT {
     String sparkOnly =
         String.join(
             File.pathSeparator, io.shardscore.job.cluster.StandaloneCluster.providedClasspath());
-    Path xgb = TreeModelOracleTest.trainXgboost(dir.resolve("xgb"));
+    Path xgb = PythonModels.xgboost(dir.resolve("xgb"));
     List<String> lines = Files.readAllLines(xgb.resolve("rows.csv"));
     Path input = Files.createDirectories(dir.resolve("rows"));
     Files.writeString(
@@ -152,19 +152,7 @@ class SparkSubmitIT {
             .filter(p -> p.getFileName().toString().startsWith("pytorch-native-cpu-"))
             .findFirst()
             .orElseThrow(() -> new AssertionError("pytorch-native-cpu on the test class path"));
-    Path torch = dir.resolve("torch");
-    Process trace =
-        new ProcessBuilder(
-                "/usr/bin/python3",
-                Path.of(System.getProperty("basedir", "."))
-                    .resolve("../model-adapters/src/test/resources/torch/make_torchscript.py")
-                    .normalize()
-                    .toString(),
-                torch.toString())
-            .redirectErrorStream(true)
-            .start();
-    String traced = new String(trace.getInputStream().readAllBytes());
-    assertEquals(0, trace.waitFor(), "make_torchscript.py (needs python3-torch): " + traced);
+    Path torch = PythonModels.torchScript(dir.resolve("torch"));
     Path input = Files.createDirectories(dir.resolve("torch-rows"));
     Files.writeString(
         input.resolve("rows.csv"),

@@ -49,17 +49,7 @@ class TorchScriptJobTest {
 
   @BeforeAll
   static void traceAndWriteInput() throws IOException, InterruptedException {
-    models = dir.resolve("torch");
-    Path script =
-        Path.of(System.getProperty("basedir", "."))
-            .resolve("../model-adapters/src/test/resources/torch/make_torchscript.py")
-            .normalize();
-    Process p =
-        new ProcessBuilder("/usr/bin/python3", script.toString(), models.toString())
-            .redirectErrorStream(true)
-            .start();
-    String log = new String(p.getInputStream().readAllBytes());
-    assertEquals(0, p.waitFor(), "make_torchscript.py (needs python3-torch): " + log);
+    models = PythonModels.torchScript(dir.resolve("torch"));
 
     List<Row> rows = new ArrayList<>();
     for (String line : Files.readAllLines(models.resolve("rows.csv"))) {

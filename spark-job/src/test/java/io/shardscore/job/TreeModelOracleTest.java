@@ -82,7 +82,7 @@ class TreeModelOracleTest {
     }
     lightGbmInput = write(rows, "lgbm-input");
 
-    xgboostModels = trainXgboost(dir.resolve("xgb"));
+    xgboostModels = PythonModels.xgboost(dir.resolve("xgb"));
     List<Row> xgbRows = new ArrayList<>();
     for (String line : Files.readAllLines(xgboostModels.resolve("rows.csv"))) {
       String[] f = line.split(",");
@@ -99,25 +99,6 @@ class TreeModelOracleTest {
       python.put(
           Long.parseLong(f[0]), new double[] {Double.parseDouble(f[1]), Double.parseDouble(f[2])});
     }
-  }
-
-  /**
-   * Runs model-adapters' {@code train_xgboost.py} (Debian's python3-xgboost) into {@code out}: it
-   * writes {@code model.json}, {@code model.ubj}, {@code rows.csv} (id, f0..f5) and {@code
-   * expected.csv} (id, probability, margin as Python's xgboost predicts them).
-   */
-  static Path trainXgboost(Path out) throws IOException, InterruptedException {
-    Path script =
-        Path.of(System.getProperty("basedir", "."))
-            .resolve("../model-adapters/src/test/resources/trees/train_xgboost.py")
-            .normalize();
-    Process p =
-        new ProcessBuilder("/usr/bin/python3", script.toString(), out.toString())
-            .redirectErrorStream(true)
-            .start();
-    String log = new String(p.getInputStream().readAllBytes());
-    assertEquals(0, p.waitFor(), "train_xgboost.py (needs python3-xgboost): " + log);
-    return out;
   }
 
   @AfterAll

@@ -319,6 +319,68 @@ class ClusterIT {
     }
   }
 
+  /**
+   * An XGBoost UBJ model and a TorchScript model (written here by Debian's python3-xgboost and
+   * python3-torch on six features) scored on the cluster from {@code s3a://}: each executor JVM
+   * loads each model once. libtorch reaches the executors as the site would ship it, a second jar
+   * in {@code spark.jars} next to the application jar.
+   */
+  @Test
+  void xgboostAndTorchScriptModelsLoadOncePerExecutor() throws Exception {
+    Path xgb = io.shardscore.job.PythonModels.xgboost(dir.resolve("xgb"));
+    Path torch = io.shardscore.job.PythonModels.torchScript(dir.resolve("torch"));
+    Configuration conf = hadoopConf();
+    FileSystem fs = new org.apache.hadoop.fs.Path("s3a://lake/").getFileSystem(conf);
+    Map<String, Path> models =
+        new java.util.LinkedHashMap<>(
+            Map.of(
+                "s3a://lake/models/credit/model.ubj", xgb.resolve("model.ubj"),
+                "s3a://lake/models/churn-torch/model.pt", torch.resolve("model.pt")));
+    for (Map.Entry<String, Path> m : models.entrySet()) {
+      FileUtil.copy(
+          new File(m.getValue().toString()),
+          fs,
+          new org.apache.hadoop.fs.Path(m.getKey()),
+          false,
+          conf);
+    }
+    Path libtorch =
+        java.util.Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
+            .map(Path::of)
+            .filter(p -> p.getFileName().toString().startsWith("pytorch-native-cpu-"))
+            .findFirst()
+            .orElseThrow(() -> new AssertionError("pytorch-native-cpu on the test class path"));
+    SparkSession spark =
+        driver("shardscore-xgboost-torch", Map.of("spark.jars", appJar + "," + libtorch));
+    try {
+      for (String model : models.keySet()) {
+        ScoreResult r =
+            Shardscore.job(spark)
+                .input("s3a://lake/customers")
+                .shardByRanges("customer_id", RANGES)
+                .maxRowsPerPartition(ROWS_PER_PARTITION)
+                .model(model, DemoData.FEATURES.subList(0, 6))
+                .output("s3a://lake/scores-" + model.hashCode())
+                .mode(OutputMode.OVERWRITE)
+                .execute();
+        Map<String, Integer> executors = new java.util.TreeMap<>(r.modelLoadsByExecutor());
+        executors.remove("driver");
+        System.out.printf(
+            "observed: %s on the cluster: %d tasks, model loads %s%n",
+            model, r.tasks(), r.modelLoadsByExecutor());
+        assertEquals(ROWS, r.rowsScored() + r.rowsRejected(), model);
+        assertTrue(r.rowsScored() > ROWS / 2, model + " scored most rows: " + r.rowsScored());
+        assertTrue(r.tasks() >= 20, "at least 20 tasks: " + r.tasks());
+        assertEquals(2, executors.size(), model + ": two executors scored: " + executors);
+        executors
+            .values()
+            .forEach(n -> assertEquals(1, n, model + ": one load per executor: " + executors));
+      }
+    } finally {
+      StandaloneCluster.stopSession(spark);
+    }
+  }
+
   private static String text(Path p) {
     try {
       return Files.readString(p, StandardCharsets.UTF_8);

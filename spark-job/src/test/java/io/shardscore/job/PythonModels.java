@@ -1,0 +1,44 @@
+package io.shardscore.job;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.io.IOException;
+import java.nio.file.Path;
+
+/**
+ * Test models written at test time by model-adapters' Python scripts with Debian's packages
+ * (nothing opaque is committed): XGBoost by {@code trees/train_xgboost.py} (python3-xgboost),
+ * TorchScript by {@code torch/make_torchscript.py} (python3-torch). Each script also writes {@code
+ * rows.csv} (id, f0..f5) and {@code expected.csv} (id, then the framework's own predictions).
+ */
+public final class PythonModels {
+  private PythonModels() {}
+
+  /** {@code model.json}, {@code model.ubj}; expected: id, probability, margin. */
+  public static Path xgboost(Path out) throws IOException, InterruptedException {
+    return run("trees/train_xgboost.py", "python3-xgboost", out);
+  }
+
+  /**
+   * {@code model.pt} (6-16-3 MLP with a softmax), {@code double.pt}, {@code state_dict.pt};
+   * expected: id, then the three class probabilities.
+   */
+  public static Path torchScript(Path out) throws IOException, InterruptedException {
+    return run("torch/make_torchscript.py", "python3-torch", out);
+  }
+
+  private static Path run(String script, String debianPackage, Path out)
+      throws IOException, InterruptedException {
+    Path file =
+        Path.of(System.getProperty("basedir", "."))
+            .resolve("../model-adapters/src/test/resources/" + script)
+            .normalize();
+    Process p =
+        new ProcessBuilder("/usr/bin/python3", file.toString(), out.toString())
+            .redirectErrorStream(true)
+            .start();
+    String log = new String(p.getInputStream().readAllBytes());
+    assertEquals(0, p.waitFor(), script + " (needs " + debianPackage + "): " + log);
+    return out;
+  }
+}
