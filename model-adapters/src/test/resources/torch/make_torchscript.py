@@ -6,12 +6,16 @@ Usage: make_torchscript.py OUT_DIR
 Writes OUT_DIR/model.pt (a seeded 6-16-3 MLP with a softmax, traced and saved with
 torch.jit.save), OUT_DIR/double.pt (the same network in float64, which a float32 input does not
 fit), OUT_DIR/state_dict.pt (the network's weights saved with torch.save: not TorchScript),
+OUT_DIR/dict.pt (the network returning a dict of its probabilities and logits, whose order DJL
+does not keep), OUT_DIR/batch_mean.pt (the network averaging its probabilities over the batch:
+one row in, one row out, but one row for any batch),
 OUT_DIR/rows.csv (id then the features f0..f5 of each row to score) and OUT_DIR/expected.csv (id,
 then the three class probabilities PyTorch computes for the row). The weights and rows are
 seeded, so the predictions are the same on every run.
 """
 import os
 import sys
+from typing import Dict
 
 import torch
 
@@ -41,6 +45,29 @@ traced = torch.jit.trace(net, example)
 torch.jit.save(traced, os.path.join(out, "model.pt"))
 torch.jit.save(torch.jit.trace(Mlp().double().eval(), example.double()), os.path.join(out, "double.pt"))
 torch.save(net.state_dict(), os.path.join(out, "state_dict.pt"))
+
+
+class DictOutput(torch.nn.Module):
+    def __init__(self, mlp):
+        super().__init__()
+        self.mlp = mlp
+
+    def forward(self, x: torch.Tensor) -> Dict[str, torch.Tensor]:
+        logits = self.mlp.out(torch.relu(self.mlp.hidden(x)))
+        return {"probabilities": torch.softmax(logits, dim=1), "logits": logits}
+
+
+class BatchMean(torch.nn.Module):
+    def __init__(self, mlp):
+        super().__init__()
+        self.mlp = mlp
+
+    def forward(self, x):
+        return self.mlp(x).mean(dim=0, keepdim=True)
+
+
+torch.jit.save(torch.jit.script(DictOutput(net)), os.path.join(out, "dict.pt"))
+torch.jit.save(torch.jit.trace(BatchMean(net), example), os.path.join(out, "batch_mean.pt"))
 
 generator = torch.Generator().manual_seed(5)
 rows = torch.randn(300, FEATURES, generator=generator) * 1.5

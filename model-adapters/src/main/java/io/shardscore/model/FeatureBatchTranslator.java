@@ -13,6 +13,20 @@ import java.nio.FloatBuffer;
  * batchifier is not used.
  */
 final class FeatureBatchTranslator implements NoBatchifyTranslator<FeatureBatch, ModelOutput> {
+  private final boolean refuseDicts;
+
+  /** For ONNX models: their outputs are named, in the order the graph declares them. */
+  FeatureBatchTranslator() {
+    this(false);
+  }
+
+  /**
+   * @param refuseDicts true for TorchScript: DJL turns a dict output into tensors named by its keys
+   *     in hash order, not the dict's, so its "first output" would be any one of them
+   */
+  FeatureBatchTranslator(boolean refuseDicts) {
+    this.refuseDicts = refuseDicts;
+  }
 
   @Override
   public NDList processInput(TranslatorContext ctx, FeatureBatch batch) {
@@ -26,6 +40,20 @@ final class FeatureBatchTranslator implements NoBatchifyTranslator<FeatureBatch,
 
   @Override
   public ModelOutput processOutput(TranslatorContext ctx, NDList list) {
+    if (refuseDicts && list.size() > 1 && list.get(0).getName() != null) {
+      java.util.List<String> keys = new java.util.ArrayList<>();
+      for (NDArray a : list) {
+        keys.add(a.getName());
+      }
+      java.util.Collections.sort(keys);
+      throw new IllegalArgumentException(
+          "the model returns a dict of "
+              + list.size()
+              + " tensors "
+              + keys
+              + ", which has no first output to score; return the tensor to score, or a tuple with"
+              + " it first");
+    }
     NDArray y = list.get(0);
     Shape shape = y.getShape();
     int rows = (int) shape.get(0);

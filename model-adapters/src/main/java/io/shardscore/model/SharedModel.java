@@ -67,7 +67,7 @@ final class SharedModel implements AutoCloseable {
             .setTypes(FeatureBatch.class, ModelOutput.class)
             .optModelPath(file)
             .optEngine(spec.engine().djlName())
-            .optTranslator(new FeatureBatchTranslator())
+            .optTranslator(new FeatureBatchTranslator(spec.engine() == ModelEngine.PYTORCH))
             .optDevice(choice.onGpu() ? ai.djl.Device.gpu(choice.gpu()) : ai.djl.Device.cpu());
     if (spec.engine() == ModelEngine.PYTORCH) {
       TorchNatives.start(settings, spec.location());
@@ -113,12 +113,16 @@ final class SharedModel implements AutoCloseable {
   }
 
   /**
-   * Runs one row of zeros through a TorchScript model, which does not declare its input shapes: a
-   * model that takes another width or dtype, or whose output is not a {@code [batch, k]} tensor,
-   * fails here, before any task, with the engine's reason.
+   * Runs two rows of zeros through a TorchScript model, which does not declare its input shapes: a
+   * model that takes another width or dtype, or whose output is not a {@code [batch, k]} tensor
+   * (one that returns a dict, or as many rows whatever the batch), fails here, before any task,
+   * with the engine's reason. Two rows, not one: one row in and one row out is also what a model
+   * that reduces over the batch returns.
    */
   private static void probe(ModelSpec spec, EngineModel model) {
-    FeatureBatch zeros = new FeatureBatch(new float[spec.featureCount()], 1, spec.featureCount());
+    int rows = 2;
+    FeatureBatch zeros =
+        new FeatureBatch(new float[rows * spec.featureCount()], rows, spec.featureCount());
     ModelOutput out;
     try (EnginePredictor predictor = model.newPredictor()) {
       out = predictor.predict(zeros);
@@ -126,7 +130,7 @@ final class SharedModel implements AutoCloseable {
       throw new ModelLoadException(
           "Model "
               + spec.location()
-              + " (PyTorch) fails on one row of "
+              + " (PyTorch) fails on two rows of "
               + spec.featureCount()
               + " float32 features, the input its spec feeds it: "
               + LoadFailure.reason(e)
@@ -135,14 +139,15 @@ final class SharedModel implements AutoCloseable {
               + " [batch, features] float32 tensor and return a [batch, k] tensor first.",
           e);
     }
-    if (out.rows() != 1) {
+    if (out.rows() != rows) {
       throw new ModelLoadException(
           "Model "
               + spec.location()
               + " (PyTorch) returned "
               + out.rows()
-              + " rows for one input row; its first output must have the batch as first"
-              + " dimension.");
+              + " rows for "
+              + rows
+              + " input rows; its first output must have the batch as first dimension.");
     }
   }
 

@@ -100,7 +100,7 @@ class TorchScriptModelTest {
     // The same bytes as model.pt: whether loaded already or not, the spec's width is checked.
     ModelLoadException e = assertThrows(ModelLoadException.class, () -> acquire(copy, 5));
     System.out.println("observed: " + e.getMessage());
-    assertTrue(e.getMessage().contains("(PyTorch) fails on one row of 5 float32"), e.getMessage());
+    assertTrue(e.getMessage().contains("(PyTorch) fails on two rows of 5 float32"), e.getMessage());
     assertTrue(e.getMessage().contains("model.features"), e.getMessage());
   }
 
@@ -109,7 +109,7 @@ class TorchScriptModelTest {
     Path file = traced.dir().resolve("double.pt");
     ModelLoadException e = assertThrows(ModelLoadException.class, () -> acquire(file, FEATURES));
     System.out.println("observed: " + e.getMessage());
-    assertTrue(e.getMessage().contains("(PyTorch) fails on one row of 6 float32"), e.getMessage());
+    assertTrue(e.getMessage().contains("(PyTorch) fails on two rows of 6 float32"), e.getMessage());
     assertTrue(e.getMessage().toLowerCase().contains("double"), e.getMessage());
   }
 

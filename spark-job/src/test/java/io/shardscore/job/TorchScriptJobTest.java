@@ -159,7 +159,7 @@ class TorchScriptJobTest {
   void aModelThatDoesNotFitTheFeaturesFailsBeforeAnyTaskAndWritesNothing() {
     JobYaml yaml = job(models.resolve("model.pt"), "narrow", FEATURES.subList(0, 5));
     ModelLoadException e = assertThrows(ModelLoadException.class, () -> score(yaml));
-    assertTrue(e.getMessage().contains("fails on one row of 5 float32 features"), e.getMessage());
+    assertTrue(e.getMessage().contains("fails on two rows of 5 float32 features"), e.getMessage());
     assertTrue(e.getMessage().contains("shapes cannot be multiplied"), e.getMessage());
     assertFalse(Files.exists(dir.resolve("narrow")), "nothing written");
   }
