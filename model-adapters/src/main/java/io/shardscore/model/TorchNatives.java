@@ -1,6 +1,9 @@
 package io.shardscore.model;
 
 import ai.djl.engine.Engine;
+import ai.djl.pytorch.jni.JniUtils;
+import java.util.function.IntConsumer;
+import java.util.function.IntSupplier;
 import org.apache.logging.log4j.LogManager;
 import org.apache.logging.log4j.Logger;
 
@@ -69,8 +72,36 @@ final class TorchNatives {
               + " folder on every host. Nothing is downloaded at run time.",
           e);
     }
-    threads = System.getProperty(THREADS);
+    // Applied here too, not only through the properties DJL reads when the engine starts: the
+    // engine may have been started before (ModelEngine.gpuCount, which device selection and the
+    // warm-up plugin call before a load), with libtorch's default of one thread per core.
+    apply(THREADS, JniUtils::getNumThreads, JniUtils::setNumThreads);
+    apply(INTEROP_THREADS, JniUtils::getNumInteropThreads, JniUtils::setNumInteropThreads);
+    threads = Integer.toString(JniUtils.getNumThreads());
     LOG.info("Started PyTorch {} with {} intra-op threads", engine.getVersion(), threads);
     return engine;
+  }
+
+  /** The intra-op threads libtorch uses, as this class set them; null before it started. */
+  static synchronized String intraOpThreads() {
+    return threads;
+  }
+
+  private static void apply(String property, IntSupplier current, IntConsumer set) {
+    Integer wanted = Integer.getInteger(property);
+    if (wanted == null || wanted < 1 || current.getAsInt() == wanted) {
+      return;
+    }
+    try {
+      set.accept(wanted);
+    } catch (RuntimeException e) {
+      // libtorch refuses to resize the inter-op pool once it ran work.
+      LOG.warn(
+          "PyTorch keeps {} threads for {} = {}: {}",
+          current.getAsInt(),
+          property,
+          wanted,
+          LoadFailure.reason(e));
+    }
   }
 }
