@@ -4,12 +4,16 @@ import java.io.FileNotFoundException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.FileVisitResult;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileTime;
 import java.time.Clock;
@@ -17,7 +21,9 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Stream;
 
 /**
@@ -42,6 +48,15 @@ import java.util.stream.Stream;
 public final class ModelCache {
   private static final org.apache.logging.log4j.Logger LOG =
       org.apache.logging.log4j.LogManager.getLogger(ModelCache.class);
+
+  /**
+   * The lock file in a half-made copy's folder, locked by the JVM writing it until the copy is in
+   * place.
+   */
+  private static final String WRITING = ".shardscore-writing";
+
+  /** The half-made copies this JVM's threads are writing now (absolute paths). */
+  private static final Set<Path> WRITING_HERE = ConcurrentHashMap.newKeySet();
 
   private final Path root;
   private final CacheLimits limits;
@@ -110,7 +125,21 @@ public final class ModelCache {
     }
     Files.createDirectories(root);
     Path part = Files.createTempDirectory(root, digest + ".part-");
+    Path writingKey = part.toAbsolutePath().normalize();
+    WRITING_HERE.add(writingKey);
+    FileChannel writing = null;
     try {
+      // Held until the copy is in place: an eviction in another JVM that finds this folder older
+      // than the in-use window (a large model copying slowly) sees it is alive and leaves it.
+      writing =
+          FileChannel.open(
+              part.resolve(WRITING), StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
+      try {
+        writing.lock();
+      } catch (IOException unsupported) {
+        // A file system without locks: evictions judge this folder by its age, as before.
+        LOG.debug("Cannot lock {}: {}", part, unsupported.toString());
+      }
       Path copy = part.resolve(model.getFileName().toString());
       try (InputStream in = files.openModel()) {
         Files.copy(in, copy);
@@ -133,6 +162,9 @@ public final class ModelCache {
                 + digest
                 + ". Publish a new model under a new name instead of overwriting it, then rerun.");
       }
+      // The lock file goes before the folder is marked and moved (deleting it would change the
+      // folder's time); from here on the folder's fresh time keeps evictions off it.
+      Files.delete(part.resolve(WRITING));
       Files.setLastModifiedTime(part, FileTime.from(clock.instant()));
       try {
         Files.move(part, entry, StandardCopyOption.ATOMIC_MOVE);
@@ -147,7 +179,11 @@ public final class ModelCache {
       evictBeyondLimits(entry);
       return model;
     } finally {
+      if (writing != null) {
+        writing.close();
+      }
       deleteQuietly(part);
+      WRITING_HERE.remove(writingKey);
     }
   }
 
@@ -170,7 +206,7 @@ public final class ModelCache {
   private static void copySideFile(ModelFiles files, String file, Path copy, Path part)
       throws IOException {
     Path target = part.resolve(file).normalize();
-    if (!target.startsWith(part) || target.equals(copy)) {
+    if (!target.startsWith(part) || target.equals(copy) || target.equals(part.resolve(WRITING))) {
       throw new ModelLoadException(
           "Model "
               + files.modelLocation()
@@ -233,7 +269,7 @@ public final class ModelCache {
       try {
         Instant used = Files.getLastModifiedTime(p).toInstant();
         if (name.contains(".part-") || name.startsWith(".discarded-")) {
-          if (used.isBefore(recent)) {
+          if (used.isBefore(recent) && !(name.contains(".part-") && beingWritten(p))) {
             deleteQuietly(p);
           }
         } else if (Files.isDirectory(p)) {
@@ -265,6 +301,30 @@ public final class ModelCache {
       } catch (IOException ex) {
         LOG.warn("Could not evict model copy {}: {}", e.path(), ex.toString());
       }
+    }
+  }
+
+  /**
+   * True when a JVM is still writing the half-made copy {@code part}: this one (its own threads,
+   * which must not open the lock file, as closing any channel to it would release the lock for the
+   * whole process) or another, which holds the lock on its {@link #WRITING} file. False for a
+   * folder whose writer died (the system released its lock) or that has no lock file.
+   */
+  private static boolean beingWritten(Path part) {
+    if (WRITING_HERE.contains(part.toAbsolutePath().normalize())) {
+      return true;
+    }
+    try (FileChannel channel = FileChannel.open(part.resolve(WRITING), StandardOpenOption.WRITE)) {
+      FileLock lock = channel.tryLock();
+      if (lock == null) {
+        return true;
+      }
+      lock.release();
+      return false;
+    } catch (NoSuchFileException gone) {
+      return false;
+    } catch (OverlappingFileLockException | IOException unsure) {
+      return true; // cannot tell: left for a later eviction
     }
   }
 

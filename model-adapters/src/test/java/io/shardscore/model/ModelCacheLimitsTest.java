@@ -146,6 +146,94 @@ class ModelCacheLimitsTest {
   }
 
   @Test
+  void aCopyStillBeingWrittenIsLeftAloneHoweverLongItTakes() throws IOException {
+    ModelSpec big = model(12);
+    ModelSpec other = model(13);
+    Path root = dir.resolve("cache");
+    ModelCache slow = new ModelCache(root, new CacheLimits(1L << 30, WINDOW), clock);
+    // Another thread (or JVM) whose clock says the slow copy began two windows ago: its own new
+    // copy looks through the cache while the slow one is still reading its source.
+    TestClock later = new TestClock();
+    later.now = Instant.now().plus(WINDOW.multipliedBy(2));
+    ModelCache evicting = new ModelCache(root, new CacheLimits(1L << 30, WINDOW), later);
+    ModelFiles source = ModelFiles.local(Path.of(big.location()));
+    ModelFiles slowSource =
+        new ModelFiles() {
+          @Override
+          public InputStream openModel() throws IOException {
+            InputStream in = source.openModel();
+            return new java.io.FilterInputStream(in) {
+              boolean first = true;
+
+              @Override
+              public int read(byte[] b, int off, int len) throws IOException {
+                if (first) {
+                  first = false;
+                  evicting.localCopy(other, ModelFiles.local(Path.of(other.location())));
+                }
+                return super.read(b, off, len);
+              }
+            };
+          }
+
+          @Override
+          public InputStream openSideFile(String relativePath) throws IOException {
+            return source.openSideFile(relativePath);
+          }
+
+          @Override
+          public String modelLocation() {
+            return source.modelLocation();
+          }
+
+          @Override
+          public String sideFileLocation(String relativePath) {
+            return source.sideFileLocation(relativePath);
+          }
+        };
+    Path copied = slow.localCopy(big, slowSource);
+    assertEquals(big.digest(), ModelDigest.of(copied), "the slow copy completed, intact");
+    assertTrue(cached(slow, other));
+    try (var left = Files.list(root)) {
+      assertEquals(2, left.count(), "no half-made copy or lock file is left behind");
+    }
+    assertFalse(Files.exists(copied.resolveSibling(".shardscore-writing")));
+  }
+
+  @Test
+  void aCopyAnotherProcessIsWritingIsLeftAloneUntilItDies() throws Exception {
+    ModelSpec a = model(14);
+    ModelCache cache =
+        new ModelCache(dir.resolve("cache"), new CacheLimits(1L << 30, WINDOW), clock);
+    Path root = Files.createDirectories(cache.root());
+    Path part = Files.createDirectories(root.resolve(a.digest() + ".part-333"));
+    Path lock = Files.writeString(part.resolve(".shardscore-writing"), "");
+    Files.setLastModifiedTime(part, FileTime.from(NOW.minus(Duration.ofHours(2))));
+    // Another process holds the lock (a POSIX record lock, as a JVM's FileLock is on Linux).
+    Process writer =
+        new ProcessBuilder(
+                "/usr/bin/python3",
+                "-c",
+                "import fcntl,sys; f=open(sys.argv[1],'r+'); fcntl.lockf(f, fcntl.LOCK_EX);"
+                    + " print('locked', flush=True); sys.stdin.read()",
+                lock.toString())
+            .start();
+    try {
+      assertEquals(
+          "locked",
+          new java.io.BufferedReader(new java.io.InputStreamReader(writer.getInputStream()))
+              .readLine());
+      copy(cache, a, Duration.ZERO);
+      assertTrue(Files.exists(part), "two hours old, but its writer is alive");
+    } finally {
+      writer.getOutputStream().close();
+      writer.waitFor();
+    }
+    copy(cache, model(15), Duration.ZERO);
+    assertFalse(Files.exists(part), "its writer is gone: the lock went with it");
+  }
+
+  @Test
   void limitsTakeUnitsAndBadValuesAreNamed() {
     assertEquals(500L << 20, CacheLimits.parse("500m", null).maxBytes());
     assertEquals(3L << 10, CacheLimits.parse(" 3K ", null).maxBytes());
