@@ -46,11 +46,15 @@ public record CacheLimits(long maxBytes, Duration inUseWindow) {
       t = t.substring(0, t.length() - 1);
     }
     try {
-      return Math.multiplyExact(Long.parseLong(t.trim()), unit);
+      long bytes = Math.multiplyExact(Long.parseLong(t.trim()), unit);
+      if (bytes >= 0) {
+        return bytes;
+      }
     } catch (NumberFormatException | ArithmeticException e) {
-      throw new ModelLoadException(
-          "-D" + MAX_BYTES + " is '" + text + "'; give a byte count such as 8g, 500m or 1048576.");
+      // below
     }
+    throw new ModelLoadException(
+        "-D" + MAX_BYTES + " is '" + text + "'; give a byte count such as 8g, 500m or 1048576.");
   }
 
   private static long minutes(String text) {

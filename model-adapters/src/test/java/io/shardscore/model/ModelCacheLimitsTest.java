@@ -243,6 +243,8 @@ class ModelCacheLimitsTest {
     ModelLoadException e =
         assertThrows(ModelLoadException.class, () -> CacheLimits.parse("lots", null));
     assertTrue(e.getMessage().contains("shardscore.model-cache.max-bytes is 'lots'"));
+    e = assertThrows(ModelLoadException.class, () -> CacheLimits.parse("-1g", null));
+    assertTrue(e.getMessage().contains("shardscore.model-cache.max-bytes is '-1g'"));
     e = assertThrows(ModelLoadException.class, () -> CacheLimits.parse(null, "-5"));
     assertTrue(e.getMessage().contains("shardscore.model-cache.in-use-minutes is '-5'"));
   }
