@@ -308,7 +308,8 @@ public final class ModelCache {
    * True when a JVM is still writing the half-made copy {@code part}: this one (its own threads,
    * which must not open the lock file, as closing any channel to it would release the lock for the
    * whole process) or another, which holds the lock on its {@link #WRITING} file. False for a
-   * folder whose writer died (the system released its lock) or that has no lock file.
+   * folder whose writer died (the system released its lock), that has no lock file, or on a file
+   * system without locks.
    */
   private static boolean beingWritten(Path part) {
     if (WRITING_HERE.contains(part.toAbsolutePath().normalize())) {
@@ -321,10 +322,12 @@ public final class ModelCache {
       }
       lock.release();
       return false;
-    } catch (NoSuchFileException gone) {
+    } catch (OverlappingFileLockException held) {
+      return true;
+    } catch (IOException noLocks) {
+      // No lock file, or a file system without locks (where the writer could not lock either):
+      // the folder's age decides, as it did before locks.
       return false;
-    } catch (OverlappingFileLockException | IOException unsure) {
-      return true; // cannot tell: left for a later eviction
     }
   }
 
