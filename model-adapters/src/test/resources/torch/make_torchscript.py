@@ -7,7 +7,8 @@ Writes OUT_DIR/model.pt (a seeded 6-16-3 MLP with a softmax, traced and saved wi
 torch.jit.save), OUT_DIR/double.pt (the same network in float64, which a float32 input does not
 fit), OUT_DIR/state_dict.pt (the network's weights saved with torch.save: not TorchScript),
 OUT_DIR/dict.pt (the network returning a dict of its probabilities and logits, whose order DJL
-does not keep), OUT_DIR/batch_mean.pt (the network averaging its probabilities over the batch:
+does not keep), OUT_DIR/tuple.pt (the network returning its probabilities then its logits),
+OUT_DIR/batch_mean.pt (the network averaging its probabilities over the batch:
 one row in, one row out, but one row for any batch),
 OUT_DIR/rows.csv (id then the features f0..f5 of each row to score) and OUT_DIR/expected.csv (id,
 then the three class probabilities PyTorch computes for the row). The weights and rows are
@@ -66,7 +67,18 @@ class BatchMean(torch.nn.Module):
         return self.mlp(x).mean(dim=0, keepdim=True)
 
 
+class TupleOutput(torch.nn.Module):
+    def __init__(self, mlp):
+        super().__init__()
+        self.mlp = mlp
+
+    def forward(self, x):
+        logits = self.mlp.out(torch.relu(self.mlp.hidden(x)))
+        return torch.softmax(logits, dim=1), logits
+
+
 torch.jit.save(torch.jit.script(DictOutput(net)), os.path.join(out, "dict.pt"))
+torch.jit.save(torch.jit.trace(TupleOutput(net), example), os.path.join(out, "tuple.pt"))
 torch.jit.save(torch.jit.trace(BatchMean(net), example), os.path.join(out, "batch_mean.pt"))
 
 generator = torch.Generator().manual_seed(5)

@@ -1,6 +1,7 @@
 package io.shardscore.model;
 
 import static io.shardscore.model.TorchScriptTraining.FEATURES;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -43,6 +44,20 @@ class TorchScriptOutputTest {
     assertTrue(e.getMessage().contains("dict"), e.getMessage());
     assertTrue(e.getMessage().contains("logits"), e.getMessage());
     assertTrue(e.getMessage().contains("probabilities"), e.getMessage());
+  }
+
+  @Test
+  void aModelReturningATupleScoresItsFirstTensor() {
+    Path file = traced.dir().resolve("tuple.pt");
+    int n = traced.rowCount();
+    try (LoadedModel model = acquire(file);
+        ScoringSession session = model.newSession()) {
+      ModelOutput out = session.predict(new FeatureBatch(traced.rows(), n, FEATURES));
+      assertEquals(TorchScriptTraining.CLASSES, out.width());
+      for (int i = 0; i < out.values().length; i++) {
+        assertEquals(traced.probabilities()[i], out.values()[i], 1e-5, "value " + i);
+      }
+    }
   }
 
   @Test
