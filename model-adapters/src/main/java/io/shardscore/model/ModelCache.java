@@ -239,12 +239,17 @@ public final class ModelCache {
   }
 
   /** Marks a copy as used now; false when it is gone (evicted or discarded meanwhile). */
-  private boolean markUsed(Path entry) throws IOException {
+  private boolean markUsed(Path entry) {
     try {
       Files.setLastModifiedTime(entry, FileTime.from(clock.instant()));
       return true;
     } catch (NoSuchFileException gone) {
       return false;
+    } catch (IOException e) {
+      // Not markable here (e.g. another user's folder): still usable; eviction may then take it
+      // sooner, and a load that finds it gone copies it again.
+      LOG.debug("Could not mark model copy {} as used: {}", entry, e.toString());
+      return Files.isDirectory(entry);
     }
   }
 

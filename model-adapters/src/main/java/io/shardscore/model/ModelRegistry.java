@@ -295,7 +295,29 @@ public final class ModelRegistry {
               + ". Check that every executor can read this path.",
           e);
     }
-    SharedModel model = SharedModel.load(spec, file, settings, choice);
+    SharedModel model;
+    try {
+      model = SharedModel.load(spec, file, settings, choice);
+    } catch (ModelLoadException e) {
+      if (java.nio.file.Files.exists(file)) {
+        throw e;
+      }
+      // Another JVM of the host evicted the verified copy between its check and the engine's
+      // read: copy it again and load once more.
+      LOG.info("The cached copy of {} went away while loading; copying it again", spec.location());
+      try {
+        file = cache().localCopy(spec, source.files());
+      } catch (IOException again) {
+        throw new ModelLoadException(
+            "Cannot fetch model "
+                + spec.location()
+                + ": "
+                + again.getMessage()
+                + ". Check that every executor can read this path.",
+            again);
+      }
+      model = SharedModel.load(spec, file, settings, choice);
+    }
     int loads = LOADS.incrementAndGet();
     ModelEvents.current().modelLoaded(model.loadMillis());
     LOG.info(

@@ -32,11 +32,19 @@ final class SharedModel implements AutoCloseable {
   boolean retired;
   boolean closing;
 
+  /**
+   * Feature counts this model was checked to take: a later spec with one of them is not checked
+   * again (for TorchScript the check is a forward pass, run under the registry's lock).
+   */
+  private final java.util.Set<Integer> fittingWidths =
+      java.util.concurrent.ConcurrentHashMap.newKeySet();
+
   private SharedModel(ModelSpec spec, EngineModel model, long loadMillis, String device) {
     this.spec = spec;
     this.model = model;
     this.loadMillis = loadMillis;
     this.device = device;
+    fittingWidths.add(spec.featureCount());
   }
 
   static SharedModel load(ModelSpec spec, Path file, EngineSettings settings, DeviceChoice choice) {
@@ -158,7 +166,11 @@ final class SharedModel implements AutoCloseable {
    * @throws ModelLoadException when it does not
    */
   void checkFits(ModelSpec other) {
+    if (fittingWidths.contains(other.featureCount())) {
+      return;
+    }
     checkFeatureCount(other, model);
+    fittingWidths.add(other.featureCount());
   }
 
   private static void checkFeatureCount(ModelSpec spec, EngineModel model) {
