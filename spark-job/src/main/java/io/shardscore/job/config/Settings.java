@@ -141,17 +141,18 @@ public final class Settings {
           .required("set it to the model file, e.g. 'models/churn.onnx'")
           .flag("--model", "FILE")
           .doc(
-              "model file (ONNX, LightGBM `model.txt`, XGBoost `.json`/`.ubj`), readable by the"
-                  + " driver and every executor (local path or Hadoop URI)")
+              "model file (ONNX, TorchScript `.pt`, LightGBM `model.txt`, XGBoost"
+                  + " `.json`/`.ubj`), readable by the driver and every executor (local path or"
+                  + " Hadoop URI)")
           .build();
   public static final Setting<String> MODEL_ENGINE =
       Setting.of("model.engine", ValueType.TEXT)
           .defaultDoc(
-              "from the file name: `.txt` LightGBM, `.json`/`.ubj` XGBoost, any other (`.onnx`)"
-                  + " OnnxRuntime")
+              "from the file name: `.pt`/`.torchscript` PyTorch, `.txt` LightGBM, `.json`/`.ubj`"
+                  + " XGBoost, any other (`.onnx`) OnnxRuntime")
           .check((key, value) -> ModelEngine.parse(value, key))
           .doc(
-              "engine: `OnnxRuntime`, `LightGBM` or `XGBoost` (see [Models and"
+              "engine: `OnnxRuntime`, `PyTorch`, `LightGBM` or `XGBoost` (see [Models and"
                   + " engines](#models-and-engines))")
           .build();
   public static final Setting<String> MODEL_OUTPUT_TYPE =
@@ -159,8 +160,8 @@ public final class Settings {
           .fix("use probability or raw")
           .doc(
               "what a LightGBM or XGBoost model returns per row: `probability`, or `raw` (the"
-                  + " trees' raw score or margin, before the sigmoid or softmax); ONNX models"
-                  + " take only `probability` (their graph's output as it is)")
+                  + " trees' raw score or margin, before the sigmoid or softmax); ONNX and"
+                  + " TorchScript models take only `probability` (their graph's output as it is)")
           .build();
   public static final Setting<List<String>> FEATURES =
       Setting.of("model.features", ValueType.LIST)
