@@ -22,8 +22,8 @@ public enum ModelEngine {
     // the application jar), as the "alternative" for array operations it lacks, on its first model:
     // a JVM without libtorch (an executor of an ONNX job: pytorch-native-cpu is added only for
     // TorchScript) then fails every ONNX load, and one with it starts libtorch for nothing.
-    // shardscore
-    // needs no such operation. Set here, before any engine is used; a -D the user set wins.
+    // shardscore needs no such operation. Set here, before any engine is used; a -D the user set
+    // wins.
     if (System.getProperty("ai.djl.onnx.disable_alternative") == null) {
       System.setProperty("ai.djl.onnx.disable_alternative", "true");
     }

@@ -123,7 +123,8 @@ class ModelCacheLimitsTest {
     copy(cache, a, Duration.ofHours(3));
     copy(cache, b, Duration.ofHours(2));
     clock.now = NOW.minus(Duration.ofHours(1));
-    cache.localCopy(a, unreadable()); // a hit: the good copy is used, the source is not read
+    cache.localCopy(
+        a, new UnreadableFiles()); // a hit: the good copy is used, the source is not read
     copy(cache, model(10), Duration.ZERO);
     assertTrue(cached(cache, a), "used an hour ago, after b");
     assertFalse(cached(cache, b), "b is now the least recently used");
@@ -247,29 +248,5 @@ class ModelCacheLimitsTest {
     assertTrue(e.getMessage().contains("shardscore.model-cache.max-bytes is '-1g'"));
     e = assertThrows(ModelLoadException.class, () -> CacheLimits.parse(null, "-5"));
     assertTrue(e.getMessage().contains("shardscore.model-cache.in-use-minutes is '-5'"));
-  }
-
-  private static ModelFiles unreadable() {
-    return new ModelFiles() {
-      @Override
-      public InputStream openModel() throws IOException {
-        throw new IOException("the source was read");
-      }
-
-      @Override
-      public InputStream openSideFile(String relativePath) throws IOException {
-        throw new IOException("the source was read");
-      }
-
-      @Override
-      public String modelLocation() {
-        return "unreadable";
-      }
-
-      @Override
-      public String sideFileLocation(String relativePath) {
-        return "unreadable/" + relativePath;
-      }
-    };
   }
 }

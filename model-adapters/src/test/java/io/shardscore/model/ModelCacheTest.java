@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.shardscore.model.onnx.Mlp;
 import io.shardscore.model.onnx.OnnxMlpWriter;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -33,31 +32,6 @@ class ModelCacheTest {
     return new ModelSpec(file.toString(), ModelEngine.ONNX_RUNTIME, ModelDigest.of(file), 4);
   }
 
-  /** Files that must not be read: the cache already has a good copy. */
-  private static ModelFiles unreadable() {
-    return new ModelFiles() {
-      @Override
-      public InputStream openModel() throws IOException {
-        throw new IOException("the source was read");
-      }
-
-      @Override
-      public InputStream openSideFile(String relativePath) throws IOException {
-        throw new IOException("the source was read");
-      }
-
-      @Override
-      public String modelLocation() {
-        return "unreadable";
-      }
-
-      @Override
-      public String sideFileLocation(String relativePath) {
-        return "unreadable/" + relativePath;
-      }
-    };
-  }
-
   private static List<Path> listing(Path root) throws IOException {
     try (Stream<Path> s = Files.list(root)) {
       return s.map(Path::getFileName).sorted().toList();
@@ -77,7 +51,8 @@ class ModelCacheTest {
         Files.readAllBytes(model.resolveSibling("w/m.bin")),
         Files.readAllBytes(copy.resolveSibling("w/m.bin")));
     assertEquals(spec.digest(), ModelDigest.of(copy));
-    assertEquals(copy, cache.localCopy(spec, unreadable()), "a good copy is used as it is");
+    assertEquals(
+        copy, cache.localCopy(spec, new UnreadableFiles()), "a good copy is used as it is");
     assertEquals(
         List.of(Path.of(spec.digest() + "-onnx")), listing(cache.root()), "no temporary leftovers");
   }
@@ -94,7 +69,8 @@ class ModelCacheTest {
     byte[] bytes = Files.readAllBytes(model);
     // What a writer that died mid-copy, or one that did not check, leaves under the digest.
     Files.write(entry.resolve("model.onnx"), java.util.Arrays.copyOf(bytes, bytes.length / 2));
-    IOException e = assertThrows(IOException.class, () -> cache.localCopy(spec, unreadable()));
+    IOException e =
+        assertThrows(IOException.class, () -> cache.localCopy(spec, new UnreadableFiles()));
     assertEquals("the source was read", e.getMessage(), "the bad copy is not used");
     Path copy = cache.localCopy(spec, ModelFiles.local(model));
     assertArrayEquals(bytes, Files.readAllBytes(copy));
@@ -126,9 +102,11 @@ class ModelCacheTest {
     assertEquals("model.ubj", asUbj.getFileName().toString());
     assertEquals("model.json", asJson.getFileName().toString());
     assertTrue(Files.isRegularFile(asUbj), "the UBJ copy is still there after the JSON one");
-    assertEquals(asUbj, cache.localCopy(digest, ModelEngine.XGBOOST, ubj.toString(), unreadable()));
     assertEquals(
-        asJson, cache.localCopy(digest, ModelEngine.XGBOOST, json.toString(), unreadable()));
+        asUbj, cache.localCopy(digest, ModelEngine.XGBOOST, ubj.toString(), new UnreadableFiles()));
+    assertEquals(
+        asJson,
+        cache.localCopy(digest, ModelEngine.XGBOOST, json.toString(), new UnreadableFiles()));
     assertEquals(
         List.of(Path.of(digest + "-json"), Path.of(digest + "-ubj")), listing(cache.root()));
   }

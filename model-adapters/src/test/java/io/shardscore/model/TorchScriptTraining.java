@@ -1,7 +1,6 @@
 package io.shardscore.model;
 
 import java.io.IOException;
-import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -19,22 +18,7 @@ record TorchScriptTraining(Path dir, float[] rows, double[] probabilities) {
 
   /** Runs the script into {@code dir} and reads what it wrote. */
   static TorchScriptTraining run(Path dir) throws IOException, InterruptedException {
-    Path script;
-    try {
-      script = Path.of(TorchScriptTraining.class.getResource("/torch/make_torchscript.py").toURI());
-    } catch (URISyntaxException e) {
-      throw new IllegalStateException(e);
-    }
-    Process p =
-        new ProcessBuilder("/usr/bin/python3", script.toString(), dir.toString())
-            .redirectErrorStream(true)
-            .start();
-    String output = new String(p.getInputStream().readAllBytes());
-    if (p.waitFor() != 0) {
-      throw new IllegalStateException(
-          "make_torchscript.py failed (install python3-torch: apt-get install -y python3-torch):\n"
-              + output);
-    }
+    PythonScript.run("/torch/make_torchscript.py", "python3-torch", dir);
     List<String> rowLines = Files.readAllLines(dir.resolve("rows.csv"));
     List<String> expected = Files.readAllLines(dir.resolve("expected.csv"));
     float[] rows = new float[rowLines.size() * FEATURES];

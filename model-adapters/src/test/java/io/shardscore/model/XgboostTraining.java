@@ -1,7 +1,6 @@
 package io.shardscore.model;
 
 import java.io.IOException;
-import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -19,27 +18,7 @@ record XgboostTraining(Path dir, float[] rows, double[] probability, double[] ma
 
   /** Runs the training script into {@code dir} and reads what it wrote. */
   static XgboostTraining run(Path dir) throws IOException, InterruptedException {
-    Path script;
-    try {
-      script = Path.of(XgboostTraining.class.getResource("/trees/train_xgboost.py").toURI());
-    } catch (URISyntaxException e) {
-      throw new IllegalStateException(e);
-    }
-    return run(script, dir);
-  }
-
-  /** Runs {@code script} (train_xgboost.py) into {@code dir} and reads what it wrote. */
-  static XgboostTraining run(Path script, Path dir) throws IOException, InterruptedException {
-    Process p =
-        new ProcessBuilder("/usr/bin/python3", script.toString(), dir.toString())
-            .redirectErrorStream(true)
-            .start();
-    String output = new String(p.getInputStream().readAllBytes());
-    if (p.waitFor() != 0) {
-      throw new IllegalStateException(
-          "train_xgboost.py failed (install python3-xgboost: apt-get install -y python3-xgboost):\n"
-              + output);
-    }
+    PythonScript.run("/trees/train_xgboost.py", "python3-xgboost", dir);
     List<String> rowLines = Files.readAllLines(dir.resolve("rows.csv"));
     List<String> expected = Files.readAllLines(dir.resolve("expected.csv"));
     float[] rows = new float[rowLines.size() * FEATURES];

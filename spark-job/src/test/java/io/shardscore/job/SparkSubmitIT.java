@@ -146,12 +146,7 @@ class SparkSubmitIT {
     String sparkOnly =
         String.join(
             File.pathSeparator, io.shardscore.job.cluster.StandaloneCluster.providedClasspath());
-    Path libtorch =
-        java.util.Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
-            .map(Path::of)
-            .filter(p -> p.getFileName().toString().startsWith("pytorch-native-cpu-"))
-            .findFirst()
-            .orElseThrow(() -> new AssertionError("pytorch-native-cpu on the test class path"));
+    Path libtorch = io.shardscore.job.cluster.StandaloneCluster.libtorchJar();
     Path torch = PythonModels.torchScript(dir.resolve("torch"));
     Path input = Files.createDirectories(dir.resolve("torch-rows"));
     Files.writeString(

@@ -344,12 +344,7 @@ class ClusterIT {
           false,
           conf);
     }
-    Path libtorch =
-        java.util.Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
-            .map(Path::of)
-            .filter(p -> p.getFileName().toString().startsWith("pytorch-native-cpu-"))
-            .findFirst()
-            .orElseThrow(() -> new AssertionError("pytorch-native-cpu on the test class path"));
+    Path libtorch = StandaloneCluster.libtorchJar();
     SparkSession spark =
         driver("shardscore-xgboost-torch", Map.of("spark.jars", appJar + "," + libtorch));
     try {

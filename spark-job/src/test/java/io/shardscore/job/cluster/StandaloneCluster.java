@@ -276,6 +276,18 @@ public final class StandaloneCluster implements AutoCloseable {
     }
   }
 
+  /**
+   * libtorch's jar ({@code pytorch-native-cpu}, provided, so on the test class path but not in the
+   * application jar): what a site adds with {@code --jars} for TorchScript models.
+   */
+  public static Path libtorchJar() {
+    return java.util.Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
+        .map(Path::of)
+        .filter(p -> p.getFileName().toString().startsWith("pytorch-native-cpu-"))
+        .findFirst()
+        .orElseThrow(() -> new AssertionError("pytorch-native-cpu on the test class path"));
+  }
+
   /** Stops a driver session so that the next test can start another in this JVM. */
   public static void stopSession(org.apache.spark.sql.SparkSession spark) {
     spark.stop();
