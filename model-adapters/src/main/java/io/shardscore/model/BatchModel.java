@@ -8,6 +8,12 @@ public interface BatchModel extends AutoCloseable {
   /** The model's output for {@code batch}, one row per input row, in order. */
   ModelOutput predict(FeatureBatch batch);
 
+  /**
+   * The tokenizer that lays out a text model's rows (see {@link TextInput}), valid while this is
+   * open; null for a model of numeric features.
+   */
+  TextEncoder textEncoder();
+
   @Override
   void close();
 }

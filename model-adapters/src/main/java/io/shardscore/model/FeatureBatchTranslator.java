@@ -8,34 +8,68 @@ import ai.djl.translate.TranslatorContext;
 import java.nio.FloatBuffer;
 
 /**
- * Turns a {@link FeatureBatch} into the model's single {@code [rows, features]} float tensor and
+ * Turns a {@link FeatureBatch} into the model's input, a single {@code [rows, features]} float
+ * tensor or, for a text model, its int64 {@code [rows, length]} token ids (and attention mask), and
  * its first output tensor back into a {@link ModelOutput}. The batch is already a batch, so DJL's
  * batchifier is not used.
  */
 final class FeatureBatchTranslator implements NoBatchifyTranslator<FeatureBatch, ModelOutput> {
   private final boolean refuseDicts;
+  private final TextInput text;
 
   /** For ONNX models: their outputs are named, in the order the graph declares them. */
   FeatureBatchTranslator() {
-    this(false);
+    this(false, null);
   }
 
   /**
    * @param refuseDicts true for TorchScript: DJL turns a dict output into tensors named by its keys
    *     in hash order, not the dict's, so its "first output" would be any one of them
+   * @param text how a text model's rows carry ids and mask; null for numeric features
    */
-  FeatureBatchTranslator(boolean refuseDicts) {
+  FeatureBatchTranslator(boolean refuseDicts, TextInput text) {
     this.refuseDicts = refuseDicts;
+    this.text = text;
   }
 
   @Override
   public NDList processInput(TranslatorContext ctx, FeatureBatch batch) {
+    if (text != null) {
+      return tokens(ctx, batch);
+    }
     NDArray x =
         ctx.getNDManager()
             .create(
                 FloatBuffer.wrap(batch.values(), 0, batch.rows() * batch.features()),
                 new Shape(batch.rows(), batch.features()));
     return new NDList(x);
+  }
+
+  /** The ids, then the mask if the model takes one, as int64 tensors of {@code [rows, length]}. */
+  private NDList tokens(TranslatorContext ctx, FeatureBatch batch) {
+    int rows = batch.rows();
+    int length = text.maxLength();
+    float[] values = batch.values();
+    int width = batch.features();
+    long[] ids = new long[rows * length];
+    long[] mask = text.attentionMask() ? new long[rows * length] : null;
+    for (int r = 0; r < rows; r++) {
+      int base = r * width;
+      for (int i = 0; i < length; i++) {
+        ids[r * length + i] = (long) values[base + i];
+      }
+      if (mask != null) {
+        for (int i = 0; i < length; i++) {
+          mask[r * length + i] = (long) values[base + length + i];
+        }
+      }
+    }
+    Shape shape = new Shape(rows, length);
+    NDList list = new NDList(ctx.getNDManager().create(ids, shape));
+    if (mask != null) {
+      list.add(ctx.getNDManager().create(mask, shape));
+    }
+    return list;
   }
 
   @Override

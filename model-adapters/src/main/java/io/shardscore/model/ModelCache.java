@@ -97,7 +97,7 @@ public final class ModelCache {
    * @throws IOException when the files or the cache folder cannot be read or written
    */
   public Path localCopy(ModelSpec spec, ModelFiles files) throws IOException {
-    return localCopy(spec.digest(), spec.engine(), spec.location(), files);
+    return localCopy(spec.digest(), spec.engine(), spec.location(), files, spec.declaredFiles());
   }
 
   /**
@@ -106,6 +106,16 @@ public final class ModelCache {
    * @param location the model as the user named it, for messages
    */
   public Path localCopy(String digest, ModelEngine engine, String location, ModelFiles files)
+      throws IOException {
+    return localCopy(digest, engine, location, files, List.of());
+  }
+
+  /**
+   * The same for a model that needs {@code declared} files beside it (see {@link
+   * ModelSpec#declaredFiles()}), which are copied and verified with it.
+   */
+  public Path localCopy(
+      String digest, ModelEngine engine, String location, ModelFiles files, List<String> declared)
       throws IOException {
     if (digest == null || !digest.matches("[0-9a-f]{64}")) {
       throw new IllegalArgumentException("digest must be a SHA-256 hex string: " + digest);
@@ -118,7 +128,7 @@ public final class ModelCache {
     if (Files.isDirectory(entry) && markUsed(entry)) {
       // Marked before it is checked: an eviction elsewhere now leaves it alone, or already moved
       // it away (then the check fails and a new copy is made).
-      if (holds(model, digest, engine)) {
+      if (holds(model, digest, engine, declared)) {
         return model;
       }
       discard(entry);
@@ -149,9 +159,14 @@ public final class ModelCache {
         sideFiles = ModelDigest.sideFiles(engine, in, files.modelLocation());
       }
       for (String file : sideFiles) {
-        copySideFile(files, file, copy, part);
+        copySideFile(files, file, copy, part, false);
       }
-      String actual = ModelDigest.of(copy, engine);
+      for (String file : ModelDigest.declaredFiles(declared, files.modelLocation())) {
+        if (!sideFiles.contains(file)) {
+          copySideFile(files, file, copy, part, true);
+        }
+      }
+      String actual = ModelDigest.of(engine, ModelFiles.local(copy), declared);
       if (!actual.equals(digest)) {
         throw new ModelLoadException(
             "Model "
@@ -170,7 +185,7 @@ public final class ModelCache {
         Files.move(part, entry, StandardCopyOption.ATOMIC_MOVE);
       } catch (IOException lost) {
         // Another JVM or thread put its copy in place first (or a bad one is in the way).
-        if (Files.isDirectory(entry) && markUsed(entry) && holds(model, digest, engine)) {
+        if (Files.isDirectory(entry) && markUsed(entry) && holds(model, digest, engine, declared)) {
           return model;
         }
         discard(entry);
@@ -203,23 +218,25 @@ public final class ModelCache {
     };
   }
 
-  private static void copySideFile(ModelFiles files, String file, Path copy, Path part)
-      throws IOException {
+  private static void copySideFile(
+      ModelFiles files, String file, Path copy, Path part, boolean declared) throws IOException {
     Path target = part.resolve(file).normalize();
     if (!target.startsWith(part) || target.equals(copy) || target.equals(part.resolve(WRITING))) {
       throw new ModelLoadException(
           "Model "
               + files.modelLocation()
-              + " keeps tensor data in the external file '"
+              + (declared ? " needs the file '" : " keeps tensor data in the external file '")
               + file
-              + "', a name shardscore's model cache uses for the model itself. Save the model"
-              + " with its external data under another name, then rerun.");
+              + "', a name shardscore's model cache uses for the model itself. Give the file"
+              + " another name, then rerun.");
     }
     Files.createDirectories(target.getParent());
     try (InputStream in = files.openSideFile(file)) {
       Files.copy(in, target);
     } catch (FileNotFoundException | NoSuchFileException e) {
-      throw ModelDigest.missing(files, file, e);
+      throw declared
+          ? ModelDigest.missingDeclared(files, file, e)
+          : ModelDigest.missing(files, file, e);
     }
   }
 
@@ -227,12 +244,13 @@ public final class ModelCache {
    * True when the cached folder holds exactly the model of {@code digest}; false when it holds
    * other bytes or misses a file (a read error is thrown, not taken as a bad copy).
    */
-  private static boolean holds(Path model, String digest, ModelEngine engine) throws IOException {
+  private static boolean holds(Path model, String digest, ModelEngine engine, List<String> declared)
+      throws IOException {
     if (!Files.isRegularFile(model)) {
       return false;
     }
     try {
-      return ModelDigest.of(engine, ModelFiles.local(model)).equals(digest);
+      return ModelDigest.of(engine, ModelFiles.local(model), declared).equals(digest);
     } catch (ModelLoadException | FileNotFoundException | NoSuchFileException missing) {
       return false;
     }

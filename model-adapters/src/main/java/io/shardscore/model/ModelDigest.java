@@ -27,10 +27,17 @@ import java.util.TreeSet;
  * plain SHA-256 of its file. With external data the digest is the SHA-256 of a fixed header, the
  * model file's SHA-256, then each referenced file's path (relative to the model's folder, sorted),
  * size and SHA-256.
+ *
+ * <p>A model that declares files beside it (a text model's tokenizer, see {@link
+ * ModelSpec#declaredFiles()}) is digested the same way under its own header, over its declared and
+ * external-data files together: a changed vocabulary is a new model.
  */
 public final class ModelDigest {
   private static final String EXTERNAL_DATA_HEADER =
       "shardscore model digest v1: onnx + external\n";
+
+  private static final String DECLARED_FILES_HEADER =
+      "shardscore model digest v1: model + declared files\n";
 
   private ModelDigest() {}
 
@@ -61,6 +68,18 @@ public final class ModelDigest {
    *     FileNotFoundException} included)
    */
   public static String of(ModelEngine engine, ModelFiles files) throws IOException {
+    return of(engine, files, List.of());
+  }
+
+  /**
+   * The digest of a model and the files it declares beside it ({@code declared}, relative to its
+   * folder); with none declared, the same as {@link #of(ModelEngine, ModelFiles)}.
+   *
+   * @throws ModelLoadException when a declared file does not exist or points outside the model's
+   *     folder
+   */
+  public static String of(ModelEngine engine, ModelFiles files, List<String> declared)
+      throws IOException {
     MessageDigest sha = sha256();
     Set<String> locations = Set.of();
     try (HashingInputStream in = new HashingInputStream(files.openModel(), sha)) {
@@ -70,19 +89,25 @@ public final class ModelDigest {
       in.drain();
     }
     String model = HexFormat.of().formatHex(sha.digest());
-    if (locations.isEmpty()) {
+    if (locations.isEmpty() && declared.isEmpty()) {
       return model;
     }
     MessageDigest all = sha256();
-    all.update(EXTERNAL_DATA_HEADER.getBytes(StandardCharsets.UTF_8));
+    all.update(
+        (declared.isEmpty() ? EXTERNAL_DATA_HEADER : DECLARED_FILES_HEADER)
+            .getBytes(StandardCharsets.UTF_8));
     all.update((model + "\n").getBytes(StandardCharsets.UTF_8));
-    for (String file : sideFiles(locations, files.modelLocation())) {
+    Set<String> external = new TreeSet<>(sideFiles(locations, files.modelLocation()));
+    Set<String> declaredHere = new TreeSet<>(declaredFiles(declared, files.modelLocation()));
+    Set<String> every = new TreeSet<>(external);
+    every.addAll(declaredHere);
+    for (String file : every) {
       MessageDigest part = sha256();
       long size;
       try (InputStream in = files.openSideFile(file)) {
         size = update(part, in);
       } catch (FileNotFoundException | NoSuchFileException e) {
-        throw missing(files, file, e);
+        throw external.contains(file) ? missing(files, file, e) : missingDeclared(files, file, e);
       }
       String line = file + "\n" + size + "\n" + HexFormat.of().formatHex(part.digest()) + "\n";
       all.update(line.getBytes(StandardCharsets.UTF_8));
@@ -113,6 +138,42 @@ public final class ModelDigest {
     return sideFiles(externalData(model), modelLocation);
   }
 
+  /**
+   * The declared files, as checked paths relative to the model's folder, sorted.
+   *
+   * @throws ModelLoadException for a path outside the model's folder
+   */
+  static List<String> declaredFiles(List<String> declared, String modelLocation) {
+    Set<String> files = new TreeSet<>();
+    for (String file : declared) {
+      String normal = inside(file);
+      if (normal == null) {
+        throw new ModelLoadException(
+            "Model "
+                + modelLocation
+                + " needs the file '"
+                + file
+                + "', which is not a path inside the model's folder. Put it next to the model"
+                + " and name it relative to the model (e.g. 'tokenizer.json').");
+      }
+      files.add(normal);
+    }
+    return new ArrayList<>(files);
+  }
+
+  static ModelLoadException missingDeclared(ModelFiles files, String file, IOException e) {
+    return new ModelLoadException(
+        "Model "
+            + files.modelLocation()
+            + " needs '"
+            + file
+            + "' beside it, but "
+            + files.sideFileLocation(file)
+            + " does not exist. Put the file (e.g. the tokenizer the model was trained with) next"
+            + " to the model, or name where it is relative to the model, then rerun.",
+        e);
+  }
+
   private static Set<String> externalData(InputStream model) throws IOException {
     try {
       return OnnxExternalData.locations(model);
@@ -131,6 +192,22 @@ public final class ModelDigest {
 
   /** {@code location} normalised and {@code /}-separated, if it stays inside the model's folder. */
   private static String checked(String location, String modelLocation) {
+    String normal = inside(location);
+    if (normal == null) {
+      throw new ModelLoadException(
+          "Model "
+              + modelLocation
+              + " keeps tensor data in the external file '"
+              + location
+              + "', which is not a path inside the model's folder. Save the model with its"
+              + " external data next to it (a relative location such as 'weights.bin'), then"
+              + " rerun.");
+    }
+    return normal;
+  }
+
+  /** {@code location} normalised and {@code /}-separated, or null if it leaves the folder. */
+  private static String inside(String location) {
     String normal;
     boolean absolute;
     try {
@@ -142,14 +219,7 @@ public final class ModelDigest {
       normal = "";
     }
     if (absolute || normal.isEmpty() || normal.equals("..") || normal.startsWith("../")) {
-      throw new ModelLoadException(
-          "Model "
-              + modelLocation
-              + " keeps tensor data in the external file '"
-              + location
-              + "', which is not a path inside the model's folder. Save the model with its"
-              + " external data next to it (a relative location such as 'weights.bin'), then"
-              + " rerun.");
+      return null;
     }
     return normal;
   }

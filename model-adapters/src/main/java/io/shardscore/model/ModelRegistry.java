@@ -234,8 +234,24 @@ public final class ModelRegistry {
         + (spec.engine() == ModelEngine.ONNX_RUNTIME ? "" : ":" + spec.engine().djlName())
         + (XgboostModel.readsUbj(spec) ? "-ubj" : "")
         + (spec.output() == OutputType.RAW ? "+raw" : "")
+        + textKey(spec.text())
         + "@"
         + device;
+  }
+
+  /**
+   * A text model's tokenizer and translator are made for its length, mask and truncation: another
+   * setting of the same files is another loaded model.
+   */
+  private static String textKey(TextInput text) {
+    return text == null
+        ? ""
+        : "+text"
+            + text.maxLength()
+            + (text.attentionMask() ? "m" : "")
+            + (text.truncate() ? "t" : "")
+            + ":"
+            + text.tokenizerFile();
   }
 
   /**

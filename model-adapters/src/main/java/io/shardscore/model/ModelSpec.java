@@ -13,9 +13,15 @@ import java.io.Serializable;
  * @param featureCount width of the {@code [batch, n]} float input tensor
  * @param output probabilities or raw scores (tree engines only; ONNX and TorchScript return what
  *     they compute)
+ * @param text for a text model, how rows become token ids; null for a model of numeric features
  */
 public record ModelSpec(
-    String location, ModelEngine engine, String digest, int featureCount, OutputType output)
+    String location,
+    ModelEngine engine,
+    String digest,
+    int featureCount,
+    OutputType output,
+    TextInput text)
     implements Serializable {
 
   public ModelSpec {
@@ -41,11 +47,41 @@ public record ModelSpec(
               + " XGBoost models. Drop the raw output setting, or export the model without its"
               + " final transform.");
     }
+    if (text != null && !engine.throughDjl()) {
+      throw new ModelLoadException(
+          "Model "
+              + location
+              + " runs on "
+              + engine.djlName()
+              + ", which takes numeric features; text through a tokenizer is for ONNX and"
+              + " TorchScript models. Drop model.text, or list the model's features.");
+    }
+    if (text != null && featureCount != text.width()) {
+      throw new IllegalArgumentException(
+          "a text model's spec feeds it "
+              + text.width()
+              + " values per row (its ids and mask), not "
+              + featureCount);
+    }
+  }
+
+  /** A spec for a model of numeric features. */
+  public ModelSpec(
+      String location, ModelEngine engine, String digest, int featureCount, OutputType output) {
+    this(location, engine, digest, featureCount, output, null);
   }
 
   /** A spec for the model's default output (probabilities, or what an ONNX graph computes). */
   public ModelSpec(String location, ModelEngine engine, String digest, int featureCount) {
     this(location, engine, digest, featureCount, OutputType.PROBABILITY);
+  }
+
+  /**
+   * The files beside the model that the model needs and its digest covers, apart from an ONNX
+   * model's external data (which the model file names): a text model's tokenizer.
+   */
+  public java.util.List<String> declaredFiles() {
+    return text == null ? java.util.List.of() : java.util.List.of(text.tokenizerFile());
   }
 
   /** The first 12 hex digits of the digest, for logs. */

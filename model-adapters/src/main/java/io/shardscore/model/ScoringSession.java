@@ -25,6 +25,11 @@ public final class ScoringSession implements BatchModel {
     return OomBackoff.predict(batch, this::predictOnce, spec.location() + " on " + model.device());
   }
 
+  @Override
+  public TextEncoder textEncoder() {
+    return model.textEncoder();
+  }
+
   private ModelOutput predictOnce(FeatureBatch batch) {
     return model.predictOnce(predictor, batch);
   }

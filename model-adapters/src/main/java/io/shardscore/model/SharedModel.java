@@ -20,6 +20,7 @@ final class SharedModel implements AutoCloseable {
   private final EngineModel model;
   private final long loadMillis;
   private final String device;
+  private final TextEncoder text;
   private volatile DeviceBatcher batcher;
   private int queueSessions;
   private volatile boolean engineClosed;
@@ -39,9 +40,11 @@ final class SharedModel implements AutoCloseable {
   private final java.util.Set<Integer> fittingWidths =
       java.util.concurrent.ConcurrentHashMap.newKeySet();
 
-  private SharedModel(ModelSpec spec, EngineModel model, long loadMillis, String device) {
+  private SharedModel(
+      ModelSpec spec, EngineModel model, TextEncoder text, long loadMillis, String device) {
     this.spec = spec;
     this.model = model;
+    this.text = text;
     this.loadMillis = loadMillis;
     this.device = device;
     fittingWidths.add(spec.featureCount());
@@ -55,13 +58,24 @@ final class SharedModel implements AutoCloseable {
           case XGBOOST -> XgboostModel.load(spec, file, settings);
           case ONNX_RUNTIME, PYTORCH -> loadWithDjl(spec, file, settings, choice);
         };
+    TextEncoder text = null;
     try {
+      if (spec.text() != null) {
+        Path folder = file.toAbsolutePath().getParent();
+        text =
+            TextEncoder.load(
+                folder.resolve(spec.text().tokenizerFile()), spec.text(), spec.location());
+      }
       checkFeatureCount(spec, model);
     } catch (RuntimeException e) {
+      if (text != null) {
+        text.close();
+      }
       model.close();
       throw e;
     }
-    return new SharedModel(spec, model, (System.nanoTime() - start) / 1_000_000, choice.device());
+    return new SharedModel(
+        spec, model, text, (System.nanoTime() - start) / 1_000_000, choice.device());
   }
 
   /**
@@ -75,7 +89,8 @@ final class SharedModel implements AutoCloseable {
             .setTypes(FeatureBatch.class, ModelOutput.class)
             .optModelPath(file)
             .optEngine(spec.engine().djlName())
-            .optTranslator(new FeatureBatchTranslator(spec.engine() == ModelEngine.PYTORCH))
+            .optTranslator(
+                new FeatureBatchTranslator(spec.engine() == ModelEngine.PYTORCH, spec.text()))
             .optDevice(choice.onGpu() ? ai.djl.Device.gpu(choice.gpu()) : ai.djl.Device.cpu());
     if (spec.engine() == ModelEngine.PYTORCH) {
       TorchNatives.start(settings, spec.location());
@@ -121,11 +136,12 @@ final class SharedModel implements AutoCloseable {
   }
 
   /**
-   * Runs two rows of zeros through a TorchScript model, which does not declare its input shapes: a
-   * model that takes another width or dtype, or whose output is not a {@code [batch, k]} tensor
-   * (one that returns a dict, or as many rows whatever the batch), fails here, before any task,
-   * with the engine's reason. Two rows, not one: one row in and one row out is also what a model
-   * that reduces over the batch returns.
+   * Runs two rows of zeros through a TorchScript model, which does not declare its input shapes, or
+   * a text model of either engine (ONNX Runtime reports no symbolic lengths): a model that takes
+   * another width, length or dtype, or whose output is not a {@code [batch, k]} tensor (one that
+   * returns a dict, or as many rows whatever the batch), fails here, before any task, with the
+   * engine's reason. Two rows, not one: one row in and one row out is also what a model that
+   * reduces over the batch returns.
    */
   private static void probe(ModelSpec spec, EngineModel model) {
     int rows = 2;
@@ -135,6 +151,22 @@ final class SharedModel implements AutoCloseable {
     try (EnginePredictor predictor = model.newPredictor()) {
       out = predictor.predict(zeros);
     } catch (TranslateException | RuntimeException e) {
+      if (spec.text() != null) {
+        throw new ModelLoadException(
+            "Model "
+                + spec.location()
+                + " ("
+                + spec.engine().djlName()
+                + ") fails on two rows of "
+                + spec.text().maxLength()
+                + " int64 token ids"
+                + (spec.text().attentionMask() ? " and their attention mask" : "")
+                + ", the input model.text feeds it: "
+                + LoadFailure.reason(e)
+                + ". Set model.text.max-length and model.text.attention-mask to the inputs the"
+                + " model was traced with; it must return a [batch, k] tensor first.",
+            e);
+      }
       throw new ModelLoadException(
           "Model "
               + spec.location()
@@ -151,7 +183,9 @@ final class SharedModel implements AutoCloseable {
       throw new ModelLoadException(
           "Model "
               + spec.location()
-              + " (PyTorch) returned "
+              + " ("
+              + spec.engine().djlName()
+              + ") returned "
               + out.rows()
               + " rows for "
               + rows
@@ -179,7 +213,13 @@ final class SharedModel implements AutoCloseable {
       return;
     }
     if (model instanceof DjlModel djl) {
-      checkInputShape(spec, djl.describeInput());
+      if (spec.text() != null) {
+        checkTextInputs(spec, djl.describeInput());
+        // ONNX Runtime does not report symbolic lengths: a forward pass checks them.
+        probe(spec, model);
+      } else {
+        checkInputShape(spec, djl.describeInput());
+      }
       return;
     }
     long expected = model.featureCount().orElse(spec.featureCount());
@@ -231,6 +271,53 @@ final class SharedModel implements AutoCloseable {
               + " values per row. Make the features match the model's input width (array"
               + " features count as their length).");
     }
+  }
+
+  /** An ONNX text model must take the ids (and the mask) as {@code [batch, length]} each. */
+  private static void checkTextInputs(ModelSpec spec, PairList<String, Shape> inputs) {
+    TextInput text = spec.text();
+    int expected = text.attentionMask() ? 2 : 1;
+    if (inputs == null || inputs.size() != expected) {
+      throw new ModelLoadException(
+          "Model "
+              + spec.location()
+              + " has "
+              + (inputs == null ? 0 : inputs.size())
+              + " inputs "
+              + (inputs == null ? "[]" : inputs.keys())
+              + ", but model.text feeds it "
+              + (expected == 2 ? "2: token ids and attention mask" : "1: token ids")
+              + ". Set model.text.attention-mask to "
+              + (expected == 2 ? "false" : "true")
+              + " if the model takes "
+              + (expected == 2 ? "only ids" : "a mask too")
+              + ".");
+    }
+    for (int i = 0; i < inputs.size(); i++) {
+      Shape shape = inputs.get(i).getValue();
+      if (shape == null) {
+        continue;
+      }
+      long width = shape.dimension() == 2 ? shape.get(1) : -2;
+      if (width != -1 && width != text.maxLength()) {
+        throw new ModelLoadException(
+            "Model "
+                + spec.location()
+                + " expects input '"
+                + inputs.get(i).getKey()
+                + "' of shape "
+                + shape
+                + ", but model.text.max-length feeds it "
+                + text.maxLength()
+                + " tokens per row. Set model.text.max-length to the length the model was"
+                + " exported with.");
+      }
+    }
+  }
+
+  /** The tokenizer of a text model; null for a model of numeric features. */
+  TextEncoder textEncoder() {
+    return text;
   }
 
   /** A new predictor on the engine's model; cheap, never reloads it. */
@@ -322,6 +409,11 @@ final class SharedModel implements AutoCloseable {
       }
 
       @Override
+      public TextEncoder textEncoder() {
+        return text;
+      }
+
+      @Override
       public void close() {
         if (!closed) {
           closed = true;
@@ -363,6 +455,12 @@ final class SharedModel implements AutoCloseable {
     if (batcher != null) {
       batcher.close();
     }
-    model.close();
+    try {
+      model.close();
+    } finally {
+      if (text != null) {
+        text.close();
+      }
+    }
   }
 }

@@ -58,6 +58,44 @@ class ModelCacheTest {
   }
 
   @Test
+  void aDeclaredFileIsCopiedWithTheModelAndAChangedCopyOfItIsNotServed() throws Exception {
+    Path model = dir.resolve("src").resolve("m.onnx");
+    OnnxMlpWriter.write(Mlp.seeded(3, 4, 8, 3), model);
+    Files.createDirectories(model.resolveSibling("vocab"));
+    Files.writeString(model.resolveSibling("vocab").resolve("tokenizer.json"), "{}");
+    List<String> declared = List.of("vocab/tokenizer.json");
+    String digest = ModelDigest.of(ModelEngine.ONNX_RUNTIME, ModelFiles.local(model), declared);
+    ModelCache cache = new ModelCache(dir.resolve("cache"));
+    Path copy =
+        cache.localCopy(
+            digest, ModelEngine.ONNX_RUNTIME, "m.onnx", ModelFiles.local(model), declared);
+    Path tokenizer = copy.resolveSibling("vocab/tokenizer.json");
+    assertEquals("{}", Files.readString(tokenizer));
+    // A cached tokenizer whose bytes changed (a hand edit, a bad disk) is not the model's.
+    Files.writeString(tokenizer, "{\"changed\": 1}");
+    IOException e =
+        assertThrows(
+            IOException.class,
+            () ->
+                cache.localCopy(
+                    digest, ModelEngine.ONNX_RUNTIME, "m.onnx", new UnreadableFiles(), declared));
+    assertEquals("the source was read", e.getMessage(), "the changed copy is not used");
+    cache.localCopy(digest, ModelEngine.ONNX_RUNTIME, "m.onnx", ModelFiles.local(model), declared);
+    assertEquals("{}", Files.readString(tokenizer), "copied again from the source");
+    Files.delete(model.resolveSibling("vocab/tokenizer.json"));
+    ModelCache empty = new ModelCache(dir.resolve("cache2"));
+    ModelLoadException missing =
+        assertThrows(
+            ModelLoadException.class,
+            () ->
+                empty.localCopy(
+                    digest, ModelEngine.ONNX_RUNTIME, "m.onnx", ModelFiles.local(model), declared));
+    assertTrue(
+        missing.getMessage().contains("needs 'vocab/tokenizer.json' beside it"),
+        missing.getMessage());
+  }
+
+  @Test
   void aStaleOrHalfWrittenCopyIsReplacedNotServed() throws Exception {
     Path model = dir.resolve("half.onnx");
     Mlp mlp = Mlp.seeded(2, 4, 8, 3);

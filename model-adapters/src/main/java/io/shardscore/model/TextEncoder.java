@@ -1,0 +1,123 @@
+package io.shardscore.model;
+
+import ai.djl.huggingface.tokenizers.Encoding;
+import ai.djl.huggingface.tokenizers.HuggingFaceTokenizer;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+
+/**
+ * A text model's tokenizer as tasks use it: turns one row's text into its token ids (and attention
+ * mask) as {@link TextInput} lays them out in a batch. One per loaded model, shared by the task
+ * threads of a JVM (HuggingFace's tokenizer encodes from any thread); loaded from the model cache's
+ * verified copy of {@code tokenizer.json}, so the vocabulary is the one in the model's digest.
+ */
+public final class TextEncoder implements AutoCloseable {
+  /** Ids from here on are not exact as floats. */
+  private static final long FIRST_INEXACT_ID = 1L << 24;
+
+  private final HuggingFaceTokenizer tokenizer;
+  private final TextInput input;
+
+  private TextEncoder(HuggingFaceTokenizer tokenizer, TextInput input) {
+    this.tokenizer = tokenizer;
+    this.input = input;
+  }
+
+  /**
+   * Loads the tokenizer of {@code input} from {@code file}.
+   *
+   * @param modelLocation the model as the user named it, for messages
+   * @throws ModelLoadException when the file is missing or is not a HuggingFace tokenizer
+   */
+  static TextEncoder load(Path file, TextInput input, String modelLocation) {
+    if (!Files.isRegularFile(file)) {
+      throw new ModelLoadException(
+          "Model "
+              + modelLocation
+              + " needs its tokenizer '"
+              + input.tokenizerFile()
+              + "' beside it, but there is none. Save the tokenizer with the model"
+              + " (tokenizer.save(\"tokenizer.json\") in Python), then rerun.");
+    }
+    // Padding to the model's length, with the tokenizer's own special tokens; truncation as asked.
+    // The length check for untruncated text is ours, so that a long row is named, not cut.
+    Map<String, String> options =
+        Map.of(
+            "addSpecialTokens",
+            "true",
+            "padding",
+            "max_length",
+            "maxLength",
+            Integer.toString(input.maxLength()),
+            "truncation",
+            Boolean.toString(input.truncate()));
+    try {
+      return new TextEncoder(HuggingFaceTokenizer.newInstance(file, options), input);
+    } catch (IOException | RuntimeException e) {
+      throw new ModelLoadException(
+          "Cannot read the tokenizer '"
+              + input.tokenizerFile()
+              + "' of model "
+              + modelLocation
+              + ": "
+              + LoadFailure.reason(e)
+              + ". It must be a HuggingFace tokenizer.json (the file tokenizer.save() writes, or"
+              + " the one in the model's HuggingFace folder).",
+          e);
+    }
+  }
+
+  /**
+   * Writes the ids (then the mask) of {@code text} into {@code out} from {@code offset}, padded to
+   * the model's length; returns null, or why the row cannot be scored.
+   */
+  public String encode(String text, float[] out, int offset) {
+    Encoding encoding = tokenizer.encode(text);
+    long[] ids = encoding.getIds();
+    int length = input.maxLength();
+    if (ids.length > length) {
+      return "text has "
+          + ids.length
+          + " tokens, more than model.text.max-length "
+          + length
+          + " (set model.text.truncation: true to cut it)";
+    }
+    long[] mask = encoding.getAttentionMask();
+    for (int i = 0; i < length; i++) {
+      long id = i < ids.length ? ids[i] : 0;
+      if (id < 0 || id >= FIRST_INEXACT_ID) {
+        return "token id " + id + " is outside 0.." + (FIRST_INEXACT_ID - 1);
+      }
+      out[offset + i] = id;
+    }
+    if (input.attentionMask()) {
+      for (int i = 0; i < length; i++) {
+        out[offset + length + i] = i < mask.length ? mask[i] : 0;
+      }
+    }
+    return null;
+  }
+
+  /** The ids of {@code text}, unpadded: for plans, tests and messages. */
+  public long[] tokenIds(String text) {
+    Encoding encoding = tokenizer.encode(text);
+    long[] ids = encoding.getIds();
+    long[] mask = encoding.getAttentionMask();
+    int n = 0;
+    while (n < mask.length && mask[n] == 1) {
+      n++;
+    }
+    return java.util.Arrays.copyOf(ids, Math.min(n, ids.length));
+  }
+
+  public TextInput input() {
+    return input;
+  }
+
+  @Override
+  public void close() {
+    tokenizer.close();
+  }
+}

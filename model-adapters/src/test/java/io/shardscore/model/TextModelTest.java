@@ -1,0 +1,260 @@
+package io.shardscore.model;
+
+import static io.shardscore.model.TextModels.MAX_LENGTH;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Set;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Text models through a HuggingFace tokenizer ({@code tokenizer.json} beside the model): the ids
+ * against hand-checked ones and against the script's own tokenization, and the probabilities of a
+ * TorchScript and an ONNX text classifier against PyTorch's, tolerance 1e-5 (float32 both sides).
+ */
+class TextModelTest {
+  private static final double TOLERANCE = 1e-5;
+  private static final TextInput WITH_MASK =
+      new TextInput("tokenizer.json", MAX_LENGTH, true, true);
+  private static final TextInput IDS_ONLY =
+      new TextInput("tokenizer.json", MAX_LENGTH, true, false);
+
+  @TempDir static Path dir;
+  private static TextModels made;
+
+  @BeforeAll
+  static void make() throws IOException, InterruptedException {
+    made = TextModels.run(dir.resolve("text"));
+  }
+
+  private static ModelSpec spec(Path file, ModelEngine engine, TextInput text) {
+    try {
+      return new ModelSpec(
+          file.toString(),
+          engine,
+          ModelDigest.of(
+              engine,
+              ModelFiles.local(file),
+              text.tokenizerFile() == null
+                  ? java.util.List.of()
+                  : java.util.List.of(text.tokenizerFile())),
+          text.width(),
+          OutputType.PROBABILITY,
+          text);
+    } catch (IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+  }
+
+  private static LoadedModel acquire(Path file, ModelEngine engine, TextInput text) {
+    return ModelRegistry.acquire(
+        spec(file, engine, text), () -> file, EngineSettings.forTaskCpus(1));
+  }
+
+  /** Every text encoded and scored in one batch; the reasons of texts that cannot be are kept. */
+  private static float[] score(Path file, ModelEngine engine, TextInput text) {
+    int n = made.texts().size();
+    float[] rows = new float[n * text.width()];
+    try (ScoringSession session = acquire(file, engine, text).newSession()) {
+      for (int r = 0; r < n; r++) {
+        assertNull(session.textEncoder().encode(made.texts().get(r), rows, r * text.width()));
+      }
+      ModelOutput out = session.predict(new FeatureBatch(rows, n, text.width()));
+      assertEquals(n, out.rows());
+      assertEquals(2, out.width());
+      return out.values();
+    }
+  }
+
+  private static void assertPyTorchProbabilities(float[] got) {
+    Set<Float> distinct = new HashSet<>();
+    for (int i = 0; i < got.length; i++) {
+      assertEquals(made.probabilities()[i], got[i], TOLERANCE, "value " + i);
+      distinct.add(got[i]);
+    }
+    assertTrue(distinct.size() > 40, "predictions vary across texts: " + distinct.size());
+  }
+
+  @Test
+  void theTokenizerGivesTheHandCheckedIdsAndTheScriptsOwn() {
+    try (ScoringSession session =
+        acquire(made.dir().resolve("text_mask.pt"), ModelEngine.PYTORCH, WITH_MASK).newSession()) {
+      TextEncoder encoder = session.textEncoder();
+      // [CLS] = 2, good = 3, movie = 5, ! = 20, [UNK] = 1; lowercased, punctuation split off.
+      assertArrayEquals(new long[] {2, 3, 5, 20}, encoder.tokenIds("Good movie!"));
+      assertArrayEquals(new long[] {2, 1, 16}, encoder.tokenIds("Spielberg the"));
+      assertArrayEquals(new long[] {2}, encoder.tokenIds(""));
+      float[] row = new float[WITH_MASK.width()];
+      assertNull(encoder.encode("bad plot", row, 0));
+      assertArrayEquals(
+          new float[] {2, 4, 6, 0, 0, 0, 0, 0, 1, 1, 1, 0, 0, 0, 0, 0}, row, "ids, then the mask");
+      for (int r = 0; r < made.texts().size(); r++) {
+        long[] ids = encoder.tokenIds(made.texts().get(r));
+        assertArrayEquals(made.tokens().get(r), ids, "text " + r + ": " + made.texts().get(r));
+      }
+    }
+  }
+
+  @Test
+  void aTorchScriptTextClassifierWithAMaskPredictsWhatPyTorchComputed() {
+    assertPyTorchProbabilities(
+        score(made.dir().resolve("text_mask.pt"), ModelEngine.PYTORCH, WITH_MASK));
+  }
+
+  @Test
+  void aTorchScriptTextClassifierOfIdsAlonePredictsTheSame() {
+    assertPyTorchProbabilities(
+        score(made.dir().resolve("text_ids.pt"), ModelEngine.PYTORCH, IDS_ONLY));
+  }
+
+  @Test
+  void anOnnxTextClassifierPredictsWhatPyTorchComputed() {
+    assertPyTorchProbabilities(
+        score(made.dir().resolve("text_mask.onnx"), ModelEngine.ONNX_RUNTIME, WITH_MASK));
+  }
+
+  @Test
+  void reversedTokensDoNotMatchPyTorch() {
+    int n = made.texts().size();
+    float[] rows = new float[n * IDS_ONLY.width()];
+    try (ScoringSession session =
+        acquire(made.dir().resolve("text_ids.pt"), ModelEngine.PYTORCH, IDS_ONLY).newSession()) {
+      for (int r = 0; r < n; r++) {
+        String[] words = made.texts().get(r).split(" ");
+        java.util.Collections.reverse(java.util.Arrays.asList(words));
+        session.textEncoder().encode(String.join(" ", words), rows, r * MAX_LENGTH);
+      }
+      float[] got = session.predict(new FeatureBatch(rows, n, MAX_LENGTH)).values();
+      int off = 0;
+      for (int r = 0; r < n; r++) {
+        if (Math.abs(made.probabilities()[2 * r] - got[2 * r]) > TOLERANCE) {
+          off++;
+        }
+      }
+      // Reversed words keep a text's bag of words unless it was truncated: the long texts differ.
+      assertTrue(off > 5, "truncating other words changes the long texts: " + off);
+    }
+  }
+
+  @Test
+  void withoutTruncationALongTextIsUnscorableWithItsLength() throws IOException {
+    Path copy = Files.copy(made.dir().resolve("text_ids.pt"), dir.resolve("strict.pt"));
+    Files.copy(made.dir().resolve("tokenizer.json"), dir.resolve("tokenizer.json"));
+    TextInput strict = new TextInput("tokenizer.json", MAX_LENGTH, false, false);
+    try (ScoringSession session = acquire(copy, ModelEngine.PYTORCH, strict).newSession()) {
+      float[] row = new float[MAX_LENGTH];
+      assertNull(session.textEncoder().encode("good good good good good good good", row, 0));
+      String reason =
+          session.textEncoder().encode("good good good good good good good good", row, 0);
+      assertEquals(
+          "text has 9 tokens, more than model.text.max-length 8 (set model.text.truncation: true"
+              + " to cut it)",
+          reason);
+    }
+  }
+
+  @Test
+  void theTokenizerIsPartOfTheModelsDigest() throws IOException {
+    Path folder = Files.createDirectories(dir.resolve("digest"));
+    Path model = Files.copy(made.dir().resolve("text_ids.pt"), folder.resolve("m.pt"));
+    Files.copy(made.dir().resolve("tokenizer.json"), folder.resolve("tokenizer.json"));
+    String plain = ModelDigest.of(model, ModelEngine.PYTORCH);
+    String before = spec(model, ModelEngine.PYTORCH, IDS_ONLY).digest();
+    assertNotEquals(plain, before, "the tokenizer's bytes are in the digest");
+    Files.writeString(
+        folder.resolve("tokenizer.json"),
+        Files.readString(folder.resolve("tokenizer.json")).replace("\"plot\"", "\"plots\""));
+    assertNotEquals(
+        before, spec(model, ModelEngine.PYTORCH, IDS_ONLY).digest(), "a new vocabulary");
+  }
+
+  @Test
+  void aMissingOrBrokenTokenizerIsRefusedNamingTheFile() throws IOException {
+    Path folder = Files.createDirectories(dir.resolve("no-tokenizer"));
+    Path model = Files.copy(made.dir().resolve("text_ids.pt"), folder.resolve("m.pt"));
+    ModelLoadException missing =
+        assertThrows(ModelLoadException.class, () -> spec(model, ModelEngine.PYTORCH, IDS_ONLY));
+    assertTrue(
+        missing.getMessage().contains("needs 'tokenizer.json' beside it"), missing.getMessage());
+    assertTrue(missing.getMessage().contains(folder.resolve("tokenizer.json").toString()));
+
+    Files.write(
+        folder.resolve("tokenizer.json"), "{\"model\": 7}".getBytes(StandardCharsets.UTF_8));
+    ModelLoadException broken =
+        assertThrows(ModelLoadException.class, () -> acquire(model, ModelEngine.PYTORCH, IDS_ONLY));
+    System.out.println("observed: " + broken.getMessage());
+    assertTrue(
+        broken.getMessage().contains("Cannot read the tokenizer 'tokenizer.json'"),
+        broken.getMessage());
+    assertTrue(broken.getMessage().contains("HuggingFace tokenizer.json"), broken.getMessage());
+  }
+
+  @Test
+  void aTokenizerOutsideTheModelsFolderIsRefused() {
+    Path model = made.dir().resolve("text_ids.pt");
+    TextInput outside = new TextInput("../tokenizer.json", MAX_LENGTH, true, false);
+    ModelLoadException e =
+        assertThrows(ModelLoadException.class, () -> spec(model, ModelEngine.PYTORCH, outside));
+    assertTrue(e.getMessage().contains("not a path inside the model's folder"), e.getMessage());
+  }
+
+  @Test
+  void inputsOtherThanTheModelsAreRefusedAtLoad() {
+    // The mask model fed ids alone: TorchScript's own reason, before any row.
+    ModelLoadException torch =
+        assertThrows(
+            ModelLoadException.class,
+            () -> acquire(made.dir().resolve("text_mask.pt"), ModelEngine.PYTORCH, IDS_ONLY));
+    System.out.println("observed: " + torch.getMessage());
+    assertTrue(
+        torch.getMessage().contains("int64 token ids, the input model.text feeds it"),
+        torch.getMessage());
+    // ONNX declares its inputs: their count and their length are checked by name.
+    ModelLoadException count =
+        assertThrows(
+            ModelLoadException.class,
+            () ->
+                acquire(made.dir().resolve("text_mask.onnx"), ModelEngine.ONNX_RUNTIME, IDS_ONLY));
+    assertTrue(
+        count.getMessage().contains("has 2 inputs [input_ids, attention_mask]"),
+        count.getMessage());
+    TextInput longer = new TextInput("tokenizer.json", 16, true, true);
+    ModelLoadException length =
+        assertThrows(
+            ModelLoadException.class,
+            () -> acquire(made.dir().resolve("text_mask.onnx"), ModelEngine.ONNX_RUNTIME, longer));
+    assertTrue(length.getMessage().contains("index: 1 Got: 16 Expected: 8"), length.getMessage());
+    assertTrue(
+        length.getMessage().contains("fails on two rows of 16 int64 token ids"),
+        length.getMessage());
+  }
+
+  @Test
+  void treeEnginesTakeNoText() {
+    ModelLoadException e =
+        assertThrows(
+            ModelLoadException.class,
+            () ->
+                new ModelSpec(
+                    "churn.json",
+                    ModelEngine.XGBOOST,
+                    "0".repeat(64),
+                    MAX_LENGTH,
+                    OutputType.PROBABILITY,
+                    IDS_ONLY));
+    assertTrue(
+        e.getMessage().contains("text through a tokenizer is for ONNX and TorchScript"),
+        e.getMessage());
+  }
+}

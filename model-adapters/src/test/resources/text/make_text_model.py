@@ -1,0 +1,136 @@
+#!/usr/bin/python3
+"""Writes the text test models, their tokenizer and their own predictions, with Debian's python3-torch.
+
+Usage: make_text_model.py OUT_DIR
+
+Writes:
+- OUT_DIR/tokenizer.json: a HuggingFace word-level tokenizer (lowercase, split on words and
+  punctuation, [CLS] before every text, [PAD] = 0, [UNK] = 1, [CLS] = 2, then the vocabulary below
+  from id 3);
+- OUT_DIR/text_mask.pt: a seeded embedding-bag text classifier (token embeddings averaged over the
+  attention mask, then a linear layer and a softmax over 2 classes), traced with two int64 inputs
+  [batch, 8]: the token ids and the attention mask;
+- OUT_DIR/text_ids.pt: the same network taking the ids alone (it masks [PAD] itself);
+- OUT_DIR/text_mask.onnx: text_mask.pt exported to ONNX (inputs input_ids, attention_mask), if
+  this torch can export without the onnx package;
+- OUT_DIR/texts.csv: id, text of each row to score (seeded; some longer than 8 tokens, some with
+  words outside the vocabulary, one empty);
+- OUT_DIR/expected.csv: id, tokens (the ids this script's own word-level tokenizer gives, truncated
+  to 8 and unpadded, space-separated), then the two class probabilities PyTorch computes for the row.
+
+The tokenization here is written independently of HuggingFace's, so a test comparing the two
+checks the tokenizer as well as the model.
+"""
+import csv
+import json
+import os
+import random
+import re
+import sys
+
+import torch
+
+MAX_LENGTH = 8
+VOCAB = ["good", "bad", "movie", "plot", "great", "awful", "actors", "boring", "fun", "not",
+         "very", "music", "story", "the", "was", "a", "and", "!", "?", "."]
+SPECIAL = ["[PAD]", "[UNK]", "[CLS]"]
+out = sys.argv[1]
+os.makedirs(out, exist_ok=True)
+ids = {t: i for i, t in enumerate(SPECIAL + VOCAB)}
+
+
+def special(token):
+    return {"id": ids[token], "content": token, "single_word": False, "lstrip": False,
+            "rstrip": False, "normalized": False, "special": True}
+
+
+tokenizer = {
+    "version": "1.0",
+    "truncation": None,
+    "padding": None,
+    "added_tokens": [special(t) for t in SPECIAL],
+    "normalizer": {"type": "Lowercase"},
+    "pre_tokenizer": {"type": "Whitespace"},
+    "post_processor": {
+        "type": "TemplateProcessing",
+        "single": [{"SpecialToken": {"id": "[CLS]", "type_id": 0}},
+                   {"Sequence": {"id": "A", "type_id": 0}}],
+        "pair": [{"SpecialToken": {"id": "[CLS]", "type_id": 0}},
+                 {"Sequence": {"id": "A", "type_id": 0}},
+                 {"Sequence": {"id": "B", "type_id": 1}}],
+        "special_tokens": {"[CLS]": {"id": "[CLS]", "ids": [ids["[CLS]"]], "tokens": ["[CLS]"]}},
+    },
+    "decoder": None,
+    "model": {"type": "WordLevel", "vocab": ids, "unk_token": "[UNK]"},
+}
+with open(os.path.join(out, "tokenizer.json"), "w") as f:
+    json.dump(tokenizer, f, indent=1)
+
+
+def tokenize(text):
+    """HuggingFace's Whitespace pre-tokenizer splits on \\w+ and runs of other non-space chars."""
+    words = re.findall(r"\w+|[^\w\s]+", text.lower())
+    return [ids["[CLS]"]] + [ids.get(w, ids["[UNK]"]) for w in words]
+
+
+class TextClassifier(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.bag = torch.nn.EmbeddingBag(len(ids), 8, mode="sum")
+        self.out = torch.nn.Linear(8, 2)
+
+    def forward(self, input_ids, attention_mask):
+        weights = attention_mask.float()
+        weights = weights / weights.sum(dim=1, keepdim=True).clamp(min=1.0)
+        pooled = self.bag(input_ids, per_sample_weights=weights)
+        return torch.softmax(self.out(pooled), dim=1)
+
+
+class IdsOnly(torch.nn.Module):
+    def __init__(self, net):
+        super().__init__()
+        self.net = net
+
+    def forward(self, input_ids):
+        return self.net(input_ids, (input_ids != 0).long())
+
+
+torch.manual_seed(5)
+net = TextClassifier().eval()
+with torch.no_grad():
+    net.bag.weight.mul_(4.0)
+example_ids = torch.zeros(3, MAX_LENGTH, dtype=torch.long)
+example_mask = torch.ones(3, MAX_LENGTH, dtype=torch.long)
+torch.jit.save(torch.jit.trace(net, (example_ids, example_mask)), os.path.join(out, "text_mask.pt"))
+torch.jit.save(torch.jit.trace(IdsOnly(net).eval(), (example_ids,)), os.path.join(out, "text_ids.pt"))
+try:
+    torch.onnx.export(net, (example_ids, example_mask), os.path.join(out, "text_mask.onnx"),
+                      input_names=["input_ids", "attention_mask"], output_names=["probabilities"],
+                      dynamic_axes={"input_ids": {0: "batch"}, "attention_mask": {0: "batch"},
+                                    "probabilities": {0: "batch"}}, opset_version=13)
+except Exception as e:  # noqa: BLE001 - report and go on; the ONNX test then fails by name
+    print("no ONNX export: %s" % e, file=sys.stderr)
+
+rng = random.Random(17)
+words = VOCAB + ["Spielberg", "popcorn", "GOOD", "Movie"]
+rows = []
+for i in range(60):
+    n = rng.randint(1, 11)
+    rows.append((i, " ".join(rng.choice(words) for _ in range(n))))
+rows.append((60, ""))
+rows.append((61, "good, good movie!!"))
+with open(os.path.join(out, "texts.csv"), "w", newline="") as f:
+    w = csv.writer(f)
+    w.writerow(["id", "text"])
+    w.writerows(rows)
+
+with open(os.path.join(out, "expected.csv"), "w", newline="") as f:
+    w = csv.writer(f)
+    w.writerow(["id", "tokens", "p0", "p1"])
+    for i, text in rows:
+        tokens = tokenize(text)[:MAX_LENGTH]
+        padded = tokens + [0] * (MAX_LENGTH - len(tokens))
+        mask = [1] * len(tokens) + [0] * (MAX_LENGTH - len(tokens))
+        with torch.no_grad():
+            p = net(torch.tensor([padded]), torch.tensor([mask]))[0]
+        w.writerow([i, " ".join(str(t) for t in tokens), "%.9g" % p[0].item(), "%.9g" % p[1].item()])
