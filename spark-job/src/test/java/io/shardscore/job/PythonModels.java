@@ -8,8 +8,9 @@ import java.nio.file.Path;
 /**
  * Test models written at test time by model-adapters' Python scripts with Debian's packages
  * (nothing opaque is committed): XGBoost by {@code trees/train_xgboost.py} (python3-xgboost),
- * TorchScript by {@code torch/make_torchscript.py} (python3-torch). Each script also writes {@code
- * rows.csv} (id, f0..f5) and {@code expected.csv} (id, then the framework's own predictions).
+ * TorchScript by {@code torch/make_torchscript.py} (python3-torch), text models and their tokenizer
+ * by {@code text/make_text_model.py} (python3-torch). Each script also writes the rows it predicted
+ * and {@code expected.csv} (id, then the framework's own predictions).
  */
 public final class PythonModels {
   private PythonModels() {}
@@ -25,6 +26,15 @@ public final class PythonModels {
    */
   public static Path torchScript(Path out) throws IOException, InterruptedException {
     return run("torch/make_torchscript.py", "python3-torch", out);
+  }
+
+  /**
+   * {@code tokenizer.json} (word-level), {@code text_mask.pt} (ids and mask), {@code text_ids.pt}
+   * (ids alone), {@code text_mask.onnx}; {@code texts.csv} (id, text); expected: id, the script's
+   * own token ids, then the two class probabilities.
+   */
+  public static Path text(Path out) throws IOException, InterruptedException {
+    return run("text/make_text_model.py", "python3-torch", out);
   }
 
   private static Path run(String script, String debianPackage, Path out)

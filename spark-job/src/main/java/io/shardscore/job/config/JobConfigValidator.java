@@ -43,8 +43,10 @@ public final class JobConfigValidator {
             .withInput(config.input() == null ? new InputConfig(null, null) : config.input())
             .withOutput(config.output() == null ? new OutputConfig(null, null) : config.output());
     boolean table = config.input() != null && config.input().isTable();
+    boolean text = config.model() != null && config.model().isText();
     for (Setting<?> setting : Settings.all()) {
-      if (!((inputGiven || table) && setting == Settings.INPUT_PATH)) {
+      if (!((inputGiven || table) && setting == Settings.INPUT_PATH)
+          && !(text && setting == Settings.FEATURES)) {
         problems.addAll(setting.problems(probe));
       }
     }
@@ -286,6 +288,20 @@ public final class JobConfigValidator {
                       + " LightGBM and XGBoost models. Leave model.output-type out.");
             }
           });
+    }
+    if (m.text() != null && !m.isText()) {
+      problems.add(
+          "model.text is set without model.text.column; name the string column the model's"
+              + " text is read from.");
+    }
+    if (m.isText() && !m.features().isEmpty()) {
+      problems.add(
+          "model sets both features "
+              + m.features()
+              + " and text.column '"
+              + m.text().column()
+              + "'; a text model takes only its text. Leave model.features out, or drop"
+              + " model.text for a model of numeric features.");
     }
     Set<String> seen = new HashSet<>();
     for (String f : m.features()) {

@@ -2,6 +2,7 @@ package io.shardscore.job.config;
 
 import io.shardscore.model.ModelEngine;
 import io.shardscore.model.OutputType;
+import io.shardscore.model.TextInput;
 import java.io.Serializable;
 import java.util.List;
 
@@ -14,9 +15,15 @@ import java.util.List;
  * @param features input columns in tensor order; {@code name[n]} for fixed-length arrays
  * @param outputs prediction columns to write
  * @param outputType probabilities or raw scores (tree models)
+ * @param text a text model's input instead of features; null for a model of numeric features
  */
 public record ModelConfig(
-    String path, String engine, List<String> features, ModelOutputs outputs, String outputType)
+    String path,
+    String engine,
+    List<String> features,
+    ModelOutputs outputs,
+    String outputType,
+    TextConfig text)
     implements Serializable {
   public ModelConfig {
     features = features == null ? List.of() : List.copyOf(features);
@@ -24,9 +31,32 @@ public record ModelConfig(
     outputType = Settings.MODEL_OUTPUT_TYPE.orDefault(outputType);
   }
 
+  /** A model of numeric features. */
+  public ModelConfig(
+      String path, String engine, List<String> features, ModelOutputs outputs, String outputType) {
+    this(path, engine, features, outputs, outputType, null);
+  }
+
   /** The same model with other prediction columns. */
   public ModelConfig withOutputs(ModelOutputs other) {
-    return new ModelConfig(path, engine, features, other, outputType);
+    return new ModelConfig(path, engine, features, other, outputType, text);
+  }
+
+  /** True for a text model: {@code model.text.column} is set. */
+  public boolean isText() {
+    return text != null && text.column() != null && !text.column().isBlank();
+  }
+
+  /** How a text model takes its text; null for a model of numeric features. */
+  public TextInput textInput() {
+    return isText() ? text.input() : null;
+  }
+
+  /** The input columns the model reads: the features' columns, or a text model's column. */
+  public List<String> inputColumns() {
+    return isText()
+        ? List.of(text.column())
+        : featureColumns().stream().map(FeatureColumn::column).toList();
   }
 
   /** The engine {@code model.engine} names, or else the one the file name implies. */
@@ -43,8 +73,14 @@ public record ModelConfig(
     return features.stream().map(FeatureColumn::parse).toList();
   }
 
-  /** Width of one row's input tensor: scalars count 1, arrays their length. */
+  /**
+   * Values one row feeds the model: scalars count 1, arrays their length; a text model's ids (and
+   * mask).
+   */
   public int featureWidth() {
+    if (isText()) {
+      return text.input().width();
+    }
     return featureColumns().stream().mapToInt(FeatureColumn::length).sum();
   }
 }

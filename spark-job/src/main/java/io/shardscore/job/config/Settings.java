@@ -165,8 +165,49 @@ public final class Settings {
           .build();
   public static final Setting<List<String>> FEATURES =
       Setting.of("model.features", ValueType.LIST)
-          .required("list the input columns in the model's order, e.g. [age, spend[6]]")
-          .doc("input columns in tensor order; scalars count 1, `name[n]` arrays count n")
+          .required(
+              "list the input columns in the model's order, e.g. [age, spend[6]], or set"
+                  + " model.text.column for a text model")
+          .doc(
+              "input columns in tensor order; scalars count 1, `name[n]` arrays count n; not for"
+                  + " a text model (`model.text`)")
+          .build();
+  public static final Setting<String> TEXT_COLUMN =
+      Setting.of("model.text.column", ValueType.TEXT)
+          .doc(
+              "a text model's input: the string column each row's text is read from (see [Text"
+                  + " models](#text-models)); instead of `model.features`")
+          .build();
+  public static final Setting<String> TEXT_TOKENIZER =
+      Setting.of("model.text.tokenizer", ValueType.TEXT)
+          .defaultValue("tokenizer.json")
+          .doc(
+              "the HuggingFace `tokenizer.json`, relative to the model's folder; its bytes are"
+                  + " part of the model's digest")
+          .build();
+  public static final Setting<Integer> TEXT_MAX_LENGTH =
+      Setting.of("model.text.max-length", ValueType.INT)
+          .defaultValue(128)
+          .atLeast(1)
+          .atMost(io.shardscore.model.TextInput.MAX_LENGTH)
+          .fix("use the sequence length the model was exported with, e.g. 128")
+          .doc(
+              "tokens per row the model takes, special tokens included; shorter texts are"
+                  + " padded to it")
+          .build();
+  public static final Setting<Boolean> TEXT_TRUNCATION =
+      Setting.of("model.text.truncation", ValueType.BOOLEAN)
+          .defaultValue(true)
+          .doc(
+              "`true` cuts a longer text to `max-length` tokens; `false` sends its row to"
+                  + " `_errors` with its token count")
+          .build();
+  public static final Setting<Boolean> TEXT_ATTENTION_MASK =
+      Setting.of("model.text.attention-mask", ValueType.BOOLEAN)
+          .defaultValue(false)
+          .doc(
+              "`true` feeds the attention mask (1 per token, 0 per pad) as the model's second"
+                  + " input, after the ids")
           .build();
   public static final Setting<String> PROBABILITIES =
       Setting.of("model.outputs.probabilities", ValueType.TEXT)
@@ -298,6 +339,11 @@ public final class Settings {
           MODEL_ENGINE,
           MODEL_OUTPUT_TYPE,
           FEATURES,
+          TEXT_COLUMN,
+          TEXT_TOKENIZER,
+          TEXT_MAX_LENGTH,
+          TEXT_TRUNCATION,
+          TEXT_ATTENTION_MASK,
           PROBABILITIES,
           SCORE,
           SCORE_INDEX,

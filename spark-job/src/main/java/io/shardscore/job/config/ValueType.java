@@ -21,6 +21,9 @@ final class ValueType<T> {
   static final ValueType<Double> DECIMAL =
       new ValueType<>(Double.class, "a number", s -> Double.valueOf(s.trim()), String::valueOf);
 
+  static final ValueType<Boolean> BOOLEAN =
+      new ValueType<>(Boolean.class, "true or false", ValueType::bool, String::valueOf);
+
   /** A comma-separated list: {@code a,b,c}. */
   @SuppressWarnings({"unchecked", "rawtypes"})
   static final ValueType<List<String>> LIST =
@@ -61,6 +64,14 @@ final class ValueType<T> {
   @SuppressWarnings({"unchecked", "rawtypes"})
   static final ValueType<Map<String, String>> MAP =
       new ValueType<>((Class) Map.class, "key=value pairs", ValueType::pairs, Map::toString);
+
+  private static Boolean bool(String s) {
+    return switch (s.trim().toLowerCase(java.util.Locale.ROOT)) {
+      case "true" -> Boolean.TRUE;
+      case "false" -> Boolean.FALSE;
+      default -> throw new IllegalArgumentException("not true or false: " + s);
+    };
+  }
 
   private final Class<T> raw;
   private final String what;

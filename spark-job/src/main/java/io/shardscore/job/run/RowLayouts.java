@@ -10,6 +10,8 @@ import io.shardscore.job.plan.ShardPlanner;
 import io.shardscore.job.score.FeatureLayout;
 import io.shardscore.job.score.OutputLayout;
 import io.shardscore.job.score.PredictionColumns;
+import io.shardscore.job.score.RowFeatures;
+import io.shardscore.job.score.TextColumn;
 import io.shardscore.model.OutputType;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -34,7 +36,7 @@ import org.apache.spark.sql.types.StructType;
 public record RowLayouts(
     List<String> passthrough,
     StructType carried,
-    FeatureLayout features,
+    RowFeatures features,
     PredictionColumns predictions,
     OutputLayout output,
     String fingerprintColumns,
@@ -53,7 +55,10 @@ public record RowLayouts(
     List<String> passthrough = passthroughColumns(cfg, input);
     StructType carried = carriedSchema(cfg, input, passthrough, features);
     requireHashable(carried);
-    FeatureLayout featureLayout = FeatureLayout.bind(features, carried);
+    RowFeatures featureLayout =
+        cfg.model().isText()
+            ? TextColumn.bind(cfg.model().text().column(), cfg.model().textInput(), carried)
+            : FeatureLayout.bind(features, carried);
     PredictionColumns predictions = PredictionColumns.resolve(cfg.model().outputs(), outputWidth);
     requireNoNameClash(passthrough, carried, predictions);
     OutputLayout output = new OutputLayout(carried, passthrough.size(), predictions);
@@ -74,9 +79,31 @@ public record RowLayouts(
                 + ";passthrough="
                 + passthrough
                 + ";key="
-                + cfg.sharding().key());
+                + cfg.sharding().key()
+                + textSettings(cfg));
     return new RowLayouts(
         passthrough, carried, featureLayout, predictions, output, columns, settings);
+  }
+
+  /**
+   * A text model's column and how its text becomes tokens (the tokenizer's bytes are in the model's
+   * digest); nothing for a model of numeric features, so their digests stay as they were.
+   */
+  private static String textSettings(JobConfig cfg) {
+    if (!cfg.model().isText()) {
+      return "";
+    }
+    var t = cfg.model().text();
+    return ";text="
+        + t.column()
+        + ",tokenizer="
+        + t.tokenizer()
+        + ",max-length="
+        + t.maxLength()
+        + ",truncation="
+        + t.truncation()
+        + ",attention-mask="
+        + t.attentionMask();
   }
 
   /** The carried columns except the route column: what the census and the fingerprints read. */
@@ -119,6 +146,11 @@ public record RowLayouts(
     for (FeatureColumn f : features) {
       ShardPlanner.field(input, f.column(), "model.features");
       names.add(f.column());
+    }
+    if (cfg.model().isText()) {
+      String text = cfg.model().text().column();
+      ShardPlanner.field(input, text, "model.text.column");
+      names.add(text);
     }
     List<StructField> fields = new ArrayList<>();
     for (String n : names) {

@@ -72,8 +72,15 @@ public final class RunSetup {
     ModelConfig m = cfg.model();
     ModelSpec spec =
         ModelBinding.spec(
-            m.path(), m.modelEngine(), m.modelOutputType(), m.featureWidth(), hadoop, "model.path");
-    ModelBinding model = ModelBinding.probe(spec, hadoop, "model.features");
+            m.path(),
+            m.modelEngine(),
+            m.modelOutputType(),
+            m.featureWidth(),
+            m.textInput(),
+            hadoop,
+            "model.path");
+    ModelBinding model =
+        ModelBinding.probe(spec, hadoop, m.isText() ? "model.text" : "model.features");
 
     // Columns: everything about the schema is checked before scoring starts. (Reading a Parquet
     // schema is itself one small Spark job.)
@@ -162,7 +169,7 @@ public final class RunSetup {
     Set<String> read = new HashSet<>();
     passthrough.forEach(c -> read.add(key.apply(c)));
     read.add(key.apply(cfg.sharding().key()));
-    cfg.model().featureColumns().forEach(f -> read.add(key.apply(f.column())));
+    cfg.model().inputColumns().forEach(c -> read.add(key.apply(c)));
     return column -> read.contains(key.apply(column));
   }
 

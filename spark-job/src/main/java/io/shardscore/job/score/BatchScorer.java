@@ -21,7 +21,7 @@ import org.apache.spark.unsafe.types.UTF8String;
  * one batch of rows is held at a time. One instance per task thread.
  */
 public final class BatchScorer {
-  private final FeatureLayout features;
+  private final RowFeatures features;
   private final OutputLayout layout;
   private final int batchSize;
   private final UnsafeProjection dataProjection;
@@ -34,7 +34,7 @@ public final class BatchScorer {
   private long rejectedUnreported;
 
   public BatchScorer(
-      FeatureLayout features,
+      RowFeatures features,
       OutputLayout layout,
       int batchSize,
       String modelDigest,
@@ -68,6 +68,7 @@ public final class BatchScorer {
       RowSink errors,
       Consumer<InternalRow> check)
       throws IOException {
+    RowFeatures features = this.features.forModel(session);
     int width = features.width();
     float[] values = new float[batchSize * width];
     InternalRow[] batchRows = new InternalRow[batchSize];

@@ -5,7 +5,6 @@ import io.shardscore.job.config.JobConfigException;
 import io.shardscore.job.row.SqlKind;
 import java.io.IOException;
 import java.io.ObjectInputStream;
-import java.io.Serializable;
 import java.util.List;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.SpecializedGetters;
@@ -24,7 +23,7 @@ import org.apache.spark.unsafe.types.UTF8String;
  * task (Spark 4's ANSI mode would otherwise throw on a bad cast). How each column's values are read
  * is chosen once, from their {@link SqlKind}, when the layout is bound to the schema.
  */
-public final class FeatureLayout implements Serializable {
+public final class FeatureLayout implements RowFeatures {
   private static final long serialVersionUID = 2L;
 
   private final String[] names;
@@ -173,15 +172,12 @@ public final class FeatureLayout implements Serializable {
     };
   }
 
-  /** Floats per row. */
+  @Override
   public int width() {
     return width;
   }
 
-  /**
-   * Writes one row's features into {@code out} from {@code offset}; returns null if the row is
-   * scorable, else the reason it is not. {@code out} may hold partial values after a failure.
-   */
+  @Override
   public String fill(InternalRow row, float[] out, int offset) {
     int pos = offset;
     for (int i = 0; i < ordinals.length; i++) {

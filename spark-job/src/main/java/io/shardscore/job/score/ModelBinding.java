@@ -19,8 +19,10 @@ import io.shardscore.model.ModelRegistry;
 import io.shardscore.model.ModelSpec;
 import io.shardscore.model.OutputType;
 import io.shardscore.model.ScoringSession;
+import io.shardscore.model.TextInput;
 import java.io.FileNotFoundException;
 import java.io.IOException;
+import java.util.List;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.Path;
 
@@ -51,19 +53,40 @@ public record ModelBinding(ModelSpec spec, HadoopModelSource source, int outputW
       int featureCount,
       Configuration hadoop,
       String key) {
+    return spec(path, engine, output, featureCount, null, hadoop, key);
+  }
+
+  /**
+   * The same for a model that may take text ({@code text} non-null): its tokenizer, beside it, is
+   * part of its digest.
+   */
+  public static ModelSpec spec(
+      String path,
+      ModelEngine engine,
+      OutputType output,
+      int featureCount,
+      TextInput text,
+      Configuration hadoop,
+      String key) {
     Path qualified = StorePaths.qualify(path, hadoop, key);
     StorePaths.fileSystem(qualified, hadoop, key);
     String digest;
     try {
-      // The model file and, for ONNX, every external-data file it references.
-      digest = ModelDigest.of(engine, new HadoopModelFiles(qualified, hadoop));
+      // The model file, for ONNX every external-data file it references, and a text model's
+      // tokenizer.
+      digest =
+          ModelDigest.of(
+              engine,
+              new HadoopModelFiles(qualified, hadoop),
+              text == null ? List.of() : List.of(text.tokenizerFile()));
     } catch (FileNotFoundException e) {
       throw new ModelLoadException(
           key + " " + qualified + " does not exist. Check the path, or build the model first.");
     } catch (IOException e) {
       throw new ModelLoadException(StoreErrors.explain(key, qualified, e, hadoop), e);
     }
-    return new ModelSpec(StorePaths.location(qualified), engine, digest, featureCount, output);
+    return new ModelSpec(
+        StorePaths.location(qualified), engine, digest, featureCount, output, text);
   }
 
   /** Where executors fetch the model of {@code spec} from. */

@@ -28,7 +28,7 @@ public record ScoringTask(
     ShardPlan plan,
     ShardPlacement placement,
     int[] routeValues,
-    FeatureLayout features,
+    RowFeatures features,
     OutputLayout layout,
     ModelSpec model,
     HadoopModelSource modelSource,

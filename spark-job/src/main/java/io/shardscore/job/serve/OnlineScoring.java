@@ -44,6 +44,11 @@ public final class OnlineScoring {
 
   /** Starts serving {@code job}'s model; the caller stops the server. */
   public static ScoringServer start(JobConfig job, ServerSettings settings, Batching batching) {
+    if (job.model() != null && job.model().isText()) {
+      throw new JobConfigException(
+          "model.text is set, but shardscore serve takes numeric features today; score text"
+              + " models with shardscore run, or serve a model of numeric features.");
+    }
     JobConfig cfg = JobConfigValidator.validateModelAndScoring(job);
     if (cfg.scoring().devicePolicy() == DevicePolicy.GPU) {
       throw new JobConfigException(

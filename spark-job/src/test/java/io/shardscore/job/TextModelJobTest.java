@@ -1,0 +1,271 @@
+package io.shardscore.job;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.shardscore.job.change.ShardChange;
+import io.shardscore.job.commit.Manifest;
+import io.shardscore.job.config.JobConfigException;
+import io.shardscore.job.config.JobConfigReader;
+import io.shardscore.job.config.JobConfigValidator;
+import io.shardscore.job.result.ScoreResult;
+import io.shardscore.model.ModelDigest;
+import io.shardscore.model.ModelEngine;
+import io.shardscore.model.ModelFiles;
+import io.shardscore.model.ModelLoadException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A sharded job over text models (a review column through the HuggingFace tokenizer beside the
+ * model) against the probabilities PyTorch computed for the same texts, joined by key (tolerance
+ * 1e-5), for TorchScript and ONNX. The models, the tokenizer and the oracle are written by
+ * model-adapters' {@code make_text_model.py} with Debian's python3-torch.
+ */
+class TextModelJobTest {
+  private static final long NULL_TEXT = 999L;
+  private static final String TEXT = "{column: review, max-length: 8, attention-mask: true}";
+
+  @TempDir static Path dir;
+  static Path models;
+  static Path input;
+  static Map<Long, double[]> torch = new HashMap<>();
+  static Map<Long, String> texts = new HashMap<>();
+
+  @BeforeAll
+  static void makeModelsAndInput() throws IOException, InterruptedException {
+    models = PythonModels.text(dir.resolve("text"));
+    List<Row> rows = new ArrayList<>();
+    List<String> lines = Files.readAllLines(models.resolve("texts.csv"));
+    for (String line : lines.subList(1, lines.size())) {
+      long id = Long.parseLong(line.substring(0, line.indexOf(',')));
+      String text = line.substring(line.indexOf(',') + 1).replace("\"", "");
+      texts.put(customer(id), text);
+      rows.add(RowFactory.create(customer(id), text));
+    }
+    rows.add(RowFactory.create(NULL_TEXT, null)); // unscorable: an error row
+    List<String> expected = Files.readAllLines(models.resolve("expected.csv"));
+    for (String line : expected.subList(1, expected.size())) {
+      String[] f = line.split(",");
+      torch.put(
+          customer(Long.parseLong(f[0])),
+          new double[] {Double.parseDouble(f[2]), Double.parseDouble(f[3])});
+    }
+    StructType schema =
+        new StructType(
+            new StructField[] {
+              DataTypes.createStructField("customer_id", DataTypes.LongType, false),
+              DataTypes.createStructField("review", DataTypes.StringType, true)
+            });
+    input = dir.resolve("input");
+    SparkTestSession.get()
+        .createDataFrame(rows, schema)
+        .repartition(2)
+        .write()
+        .parquet(input.toString());
+  }
+
+  /** Spreads the script's ids over three shards. */
+  private static long customer(long id) {
+    return id * 10;
+  }
+
+  private static JobYaml job(Path model, String output, String text) {
+    return JobYaml.demo(input, model, dir.resolve(output))
+        .remove("model.features")
+        .set("model.text", text)
+        .set("sharding.ranges", JobYaml.quoted("0-199,200-399,400-999"))
+        .set("scoring.batch-size", 16)
+        .set("scoring.max-error-fraction", 0.5);
+  }
+
+  private static ScoreResult score(JobYaml yaml) {
+    return Shardscore.job(SparkTestSession.get(), JobConfigReader.parse(yaml.text(), "text job"))
+        .execute();
+  }
+
+  private static void assertEqualsPyTorch(ScoreResult result) {
+    Map<Long, Row> got = new HashMap<>();
+    for (Row r : result.dataset().select("customer_id", "probabilities", "label").collectAsList()) {
+      got.put(r.getLong(0), r);
+    }
+    assertEquals(torch.keySet(), got.keySet(), "every scorable text scored once");
+    Set<Float> distinct = new HashSet<>();
+    for (Map.Entry<Long, Row> e : got.entrySet()) {
+      double[] expected = torch.get(e.getKey());
+      List<Float> p = e.getValue().getList(1);
+      assertEquals(2, p.size());
+      assertEquals(expected[0], p.get(0), 1e-5, "customer " + e.getKey());
+      assertEquals(expected[1], p.get(1), 1e-5, "customer " + e.getKey());
+      assertEquals(expected[1] > expected[0] ? 1 : 0, e.getValue().getInt(2), "label");
+      distinct.add(p.get(0));
+    }
+    assertTrue(distinct.size() > 40, "predictions vary: " + distinct.size());
+    assertEquals(1, result.rowsRejected(), "the null text is an error row");
+    Row error = result.errors().select("customer_id", "error_reason").first();
+    assertEquals(NULL_TEXT, error.getLong(0));
+    assertEquals("text 'review' is null", error.getString(1));
+  }
+
+  @Test
+  void aTorchScriptTextJobEqualsPyTorchAndItsDigestCoversTheTokenizer() throws IOException {
+    Path model = models.resolve("text_mask.pt");
+    ScoreResult result = score(job(model, "torch", TEXT));
+    assertEqualsPyTorch(result);
+    Manifest manifest = Shardscore.manifest(SparkTestSession.get(), result.output()).orElseThrow();
+    assertEquals("PyTorch", manifest.model().engine());
+    String withTokenizer =
+        ModelDigest.of(ModelEngine.PYTORCH, ModelFiles.local(model), List.of("tokenizer.json"));
+    assertEquals(withTokenizer, manifest.model().digest());
+    assertNotEquals(ModelDigest.of(model, ModelEngine.PYTORCH), withTokenizer);
+  }
+
+  @Test
+  void anOnnxTextJobEqualsPyTorch() {
+    assertEqualsPyTorch(score(job(models.resolve("text_mask.onnx"), "onnx", TEXT)));
+  }
+
+  @Test
+  void aModelOfIdsAloneEqualsPyTorchToo() {
+    assertEqualsPyTorch(
+        score(job(models.resolve("text_ids.pt"), "ids", "{column: review, max-length: 8}")));
+  }
+
+  @Test
+  void withoutTruncationLongTextsGoToErrorsWithTheirLength() {
+    ScoreResult result =
+        score(
+            job(
+                models.resolve("text_ids.pt"),
+                "strict",
+                "{column: review, max-length: 8, truncation: false}"));
+    Set<Long> tooLong = new HashSet<>();
+    Pattern word = Pattern.compile("\\w+|[^\\w\\s]+");
+    for (Map.Entry<Long, String> e : texts.entrySet()) {
+      Matcher m = word.matcher(e.getValue());
+      int tokens = 1; // [CLS]
+      while (m.find()) {
+        tokens++;
+      }
+      if (tokens > 8) {
+        tooLong.add(e.getKey());
+      }
+    }
+    assertTrue(tooLong.size() > 5, "the script writes long texts: " + tooLong.size());
+    Set<Long> rejected = new HashSet<>();
+    for (Row r : result.errors().select("customer_id", "error_reason").collectAsList()) {
+      rejected.add(r.getLong(0));
+      if (r.getLong(0) != NULL_TEXT) {
+        assertTrue(
+            r.getString(1)
+                .matches(
+                    "column 'review': text has \\d+ tokens, more than model.text.max-length 8 .*"),
+            r.getString(1));
+      }
+    }
+    tooLong.add(NULL_TEXT);
+    assertEquals(tooLong, rejected, "exactly the long texts and the null one");
+    assertEquals(texts.size() + 1 - tooLong.size(), result.rowsScored());
+  }
+
+  @Test
+  void aChangedTokenizerRescoresEveryShardAndTheSameOneNone() throws IOException {
+    Path folder = Files.createDirectories(dir.resolve("changing"));
+    Path model = Files.copy(models.resolve("text_ids.pt"), folder.resolve("model.pt"));
+    Path tokenizer = Files.copy(models.resolve("tokenizer.json"), folder.resolve("tokenizer.json"));
+    JobYaml yaml =
+        job(model, "incremental", "{column: review, max-length: 8}")
+            .set("output.mode", "incremental");
+    score(yaml);
+    assertEquals(List.of(), scoring(score(yaml)), "nothing changed: no shard is scored");
+    // "plot" and "good" trade ids: the same model reads other words.
+    Files.writeString(
+        tokenizer,
+        Files.readString(tokenizer)
+            .replace("\"plot\": 6", "\"plot\": 3")
+            .replace("\"good\": 3", "\"good\": 6"));
+    ScoreResult changed = score(yaml);
+    assertEquals(
+        List.of("0-199", "200-399", "400-999", "unmatched", "null-key"),
+        scoring(changed),
+        "a new vocabulary is a new model: every shard is scored again");
+  }
+
+  private static List<String> scoring(ScoreResult result) {
+    return result.changes().stream()
+        .filter(c -> c.status().scores())
+        .map(ShardChange::name)
+        .toList();
+  }
+
+  @Test
+  void aMissingTokenizerFailsBeforeAnyTaskAndWritesNothing() throws IOException {
+    Path folder = Files.createDirectories(dir.resolve("bare"));
+    Path model = Files.copy(models.resolve("text_ids.pt"), folder.resolve("model.pt"));
+    ModelLoadException e =
+        assertThrows(
+            ModelLoadException.class,
+            () -> score(job(model, "no-tokenizer", "{column: review, max-length: 8}")));
+    assertTrue(e.getMessage().contains("needs 'tokenizer.json' beside it"), e.getMessage());
+    assertFalse(Files.exists(dir.resolve("no-tokenizer")), "nothing written");
+  }
+
+  @Test
+  void aModelThatTakesAMaskIsRefusedWithoutOneBeforeAnyTask() {
+    ModelLoadException e =
+        assertThrows(
+            ModelLoadException.class,
+            () ->
+                score(
+                    job(
+                        models.resolve("text_mask.pt"),
+                        "no-mask",
+                        "{column: review, max-length: 8}")));
+    assertTrue(
+        e.getMessage().contains("missing value for argument 'attention_mask'"), e.getMessage());
+    assertFalse(Files.exists(dir.resolve("no-mask")), "nothing written");
+  }
+
+  @Test
+  void textSettingsThatCannotWorkAreRefusedByValidation() {
+    JobYaml both =
+        job(models.resolve("text_ids.pt"), "both", TEXT)
+            .set("model.features", JobYaml.flow(List.of("review")));
+    JobConfigException e =
+        assertThrows(
+            JobConfigException.class,
+            () -> JobConfigValidator.validate(JobConfigReader.parse(both.text(), "text job")));
+    assertTrue(e.getMessage().contains("a text model takes only its text"), e.getMessage());
+    JobYaml noColumn = job(models.resolve("text_ids.pt"), "no-column", "{max-length: 8}");
+    e =
+        assertThrows(
+            JobConfigException.class,
+            () -> JobConfigValidator.validate(JobConfigReader.parse(noColumn.text(), "text job")));
+    assertTrue(e.getMessage().contains("without model.text.column"), e.getMessage());
+    JobYaml notText = job(models.resolve("text_ids.pt"), "not-text", "{column: customer_id}");
+    JobConfigException bind = assertThrows(JobConfigException.class, () -> score(notText));
+    assertTrue(
+        bind.getMessage().contains("model.text.column 'customer_id' is bigint"), bind.getMessage());
+    assertFalse(Files.exists(dir.resolve("not-text")), "nothing written");
+  }
+}
