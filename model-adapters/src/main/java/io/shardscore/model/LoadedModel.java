@@ -89,6 +89,14 @@ public final class LoadedModel implements AutoCloseable {
     return spec;
   }
 
+  /**
+   * The class names of the spec's labels file (read from the verified copy), in output order; empty
+   * without one.
+   */
+  public java.util.List<String> labels() {
+    return ModelRegistry.current(this).labels();
+  }
+
   /** How long the engine took to load the model this handle last reached. */
   public long loadMillis() {
     return current.loadMillis();

@@ -14,6 +14,8 @@ import java.io.Serializable;
  * @param output probabilities or raw scores (tree engines only; ONNX and TorchScript return what
  *     they compute)
  * @param text for a text model, how rows become token ids; null for a model of numeric features
+ * @param labelsFile the class names beside the model, one per line in output order (DJL's {@code
+ *     synset.txt}), relative to the model's folder; null for none
  */
 public record ModelSpec(
     String location,
@@ -21,7 +23,8 @@ public record ModelSpec(
     String digest,
     int featureCount,
     OutputType output,
-    TextInput text)
+    TextInput text,
+    String labelsFile)
     implements Serializable {
 
   public ModelSpec {
@@ -68,7 +71,18 @@ public record ModelSpec(
   /** A spec for a model of numeric features. */
   public ModelSpec(
       String location, ModelEngine engine, String digest, int featureCount, OutputType output) {
-    this(location, engine, digest, featureCount, output, null);
+    this(location, engine, digest, featureCount, output, null, null);
+  }
+
+  /** A spec without a labels file. */
+  public ModelSpec(
+      String location,
+      ModelEngine engine,
+      String digest,
+      int featureCount,
+      OutputType output,
+      TextInput text) {
+    this(location, engine, digest, featureCount, output, text, null);
   }
 
   /** A spec for the model's default output (probabilities, or what an ONNX graph computes). */
@@ -78,10 +92,22 @@ public record ModelSpec(
 
   /**
    * The files beside the model that the model needs and its digest covers, apart from an ONNX
-   * model's external data (which the model file names): a text model's tokenizer.
+   * model's external data (which the model file names): a text model's tokenizer, the labels.
    */
   public java.util.List<String> declaredFiles() {
-    return text == null ? java.util.List.of() : java.util.List.of(text.tokenizerFile());
+    return declaredFiles(text, labelsFile);
+  }
+
+  /** The files a model with {@code text} and {@code labelsFile} (each may be null) declares. */
+  public static java.util.List<String> declaredFiles(TextInput text, String labelsFile) {
+    java.util.List<String> files = new java.util.ArrayList<>();
+    if (text != null) {
+      files.add(text.tokenizerFile());
+    }
+    if (labelsFile != null) {
+      files.add(labelsFile);
+    }
+    return java.util.List.copyOf(files);
   }
 
   /** The first 12 hex digits of the digest, for logs. */

@@ -21,6 +21,7 @@ final class SharedModel implements AutoCloseable {
   private final long loadMillis;
   private final String device;
   private final TextEncoder text;
+  private final java.util.List<String> labels;
   private volatile DeviceBatcher batcher;
   private int queueSessions;
   private volatile boolean engineClosed;
@@ -41,10 +42,16 @@ final class SharedModel implements AutoCloseable {
       java.util.concurrent.ConcurrentHashMap.newKeySet();
 
   private SharedModel(
-      ModelSpec spec, EngineModel model, TextEncoder text, long loadMillis, String device) {
+      ModelSpec spec,
+      EngineModel model,
+      TextEncoder text,
+      java.util.List<String> labels,
+      long loadMillis,
+      String device) {
     this.spec = spec;
     this.model = model;
     this.text = text;
+    this.labels = labels;
     this.loadMillis = loadMillis;
     this.device = device;
     fittingWidths.add(spec.featureCount());
@@ -59,9 +66,14 @@ final class SharedModel implements AutoCloseable {
           case ONNX_RUNTIME, PYTORCH -> loadWithDjl(spec, file, settings, choice);
         };
     TextEncoder text = null;
+    java.util.List<String> labels;
     try {
+      Path folder = file.toAbsolutePath().getParent();
+      labels =
+          spec.labelsFile() == null
+              ? java.util.List.of()
+              : ClassLabels.read(folder.resolve(spec.labelsFile()), spec);
       if (spec.text() != null) {
-        Path folder = file.toAbsolutePath().getParent();
         text =
             TextEncoder.load(
                 folder.resolve(spec.text().tokenizerFile()), spec.text(), spec.location());
@@ -75,7 +87,7 @@ final class SharedModel implements AutoCloseable {
       throw e;
     }
     return new SharedModel(
-        spec, model, text, (System.nanoTime() - start) / 1_000_000, choice.device());
+        spec, model, text, labels, (System.nanoTime() - start) / 1_000_000, choice.device());
   }
 
   /**
@@ -313,6 +325,11 @@ final class SharedModel implements AutoCloseable {
                 + " exported with.");
       }
     }
+  }
+
+  /** The class names from the spec's labels file, in output order; empty without one. */
+  java.util.List<String> labels() {
+    return labels;
   }
 
   /** The tokenizer of a text model; null for a model of numeric features. */

@@ -10,6 +10,7 @@ import io.shardscore.job.config.OutputMode;
 import io.shardscore.job.config.ScoringConfig;
 import io.shardscore.job.config.Settings;
 import io.shardscore.job.config.ShardingConfig;
+import io.shardscore.job.config.TextConfig;
 import io.shardscore.job.result.ScoreResult;
 import io.shardscore.job.run.PreparedRun;
 import io.shardscore.job.run.RunOptions;
@@ -141,6 +142,16 @@ public final class ScoreJob {
   /** The model file and its input columns in tensor order ({@code name[n]} for arrays). */
   public ScoreJob model(String path, List<String> features) {
     config = config.with(Settings.MODEL_PATH, path).with(Settings.FEATURES, features);
+    return this;
+  }
+
+  /**
+   * A text model (TorchScript or ONNX) whose {@code tokenizer.json} lies beside it, reading each
+   * row's text as {@code text} says, e.g. {@code TextConfig.column("review").maxLength(64)}.
+   */
+  public ScoreJob textModel(String path, TextConfig text) {
+    config = config.with(Settings.MODEL_PATH, path);
+    config = config.withModel(config.model().withText(text));
     return this;
   }
 

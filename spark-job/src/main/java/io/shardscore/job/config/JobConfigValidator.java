@@ -315,10 +315,28 @@ public final class JobConfigValidator {
       }
     }
     ModelOutputs o = m.outputs();
+    if (m.labelsFile() == null
+        && (o.topK() != null || (o.labelName() != null && !o.labelName().isEmpty()))) {
+      problems.add(
+          "model.outputs."
+              + (o.topK() != null ? "top-k" : "label-name")
+              + " writes class names, but the model has none; set model.labels to the file of"
+              + " class names beside the model (one per line, in output order).");
+    }
     List<String> names = new ArrayList<>();
     for (String n : new String[] {o.probabilities(), o.score(), o.label()}) {
       if (!n.isEmpty()) {
         names.add(n);
+      }
+    }
+    if (m.labelsFile() != null) {
+      String labelName = o.labelName() == null ? ModelOutputs.DEFAULT_LABEL_NAME : o.labelName();
+      if (!labelName.isEmpty()) {
+        names.add(labelName);
+      }
+      if (o.topK() != null) {
+        names.add(o.topLabels());
+        names.add(o.topScores());
       }
     }
     if (names.isEmpty()) {

@@ -16,6 +16,7 @@ import java.util.List;
  * @param outputs prediction columns to write
  * @param outputType probabilities or raw scores (tree models)
  * @param text a text model's input instead of features; null for a model of numeric features
+ * @param labels the class names file beside the model; null for none
  */
 public record ModelConfig(
     String path,
@@ -23,7 +24,8 @@ public record ModelConfig(
     List<String> features,
     ModelOutputs outputs,
     String outputType,
-    TextConfig text)
+    TextConfig text,
+    String labels)
     implements Serializable {
   public ModelConfig {
     features = features == null ? List.of() : List.copyOf(features);
@@ -34,12 +36,22 @@ public record ModelConfig(
   /** A model of numeric features. */
   public ModelConfig(
       String path, String engine, List<String> features, ModelOutputs outputs, String outputType) {
-    this(path, engine, features, outputs, outputType, null);
+    this(path, engine, features, outputs, outputType, null, null);
   }
 
   /** The same model with other prediction columns. */
   public ModelConfig withOutputs(ModelOutputs other) {
-    return new ModelConfig(path, engine, features, other, outputType, text);
+    return new ModelConfig(path, engine, features, other, outputType, text, labels);
+  }
+
+  /** The same model reading text as {@code other} says, instead of features. */
+  public ModelConfig withText(TextConfig other) {
+    return new ModelConfig(path, engine, List.of(), outputs, outputType, other, labels);
+  }
+
+  /** The labels file, or null when {@code model.labels} is not set. */
+  public String labelsFile() {
+    return labels == null || labels.isBlank() ? null : labels;
   }
 
   /** True for a text model: {@code model.text.column} is set. */

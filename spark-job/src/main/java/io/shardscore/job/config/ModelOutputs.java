@@ -12,13 +12,36 @@ import java.io.Serializable;
  * @param scoreIndex which value {@code score} takes; defaults to the last one (the positive class
  *     of a binary classifier)
  * @param label column for the index of the largest value as {@code int}
+ * @param labelName column for the class name of the largest value as {@code string}; null for the
+ *     default ({@code label_name} when the model has labels, else none)
+ * @param topK how many of the largest values to write with their class names; null for none
+ * @param topLabels column for the top-k class names as {@code array<string>}
+ * @param topScores column for the top-k values as {@code array<float>}
  */
-public record ModelOutputs(String probabilities, String score, Integer scoreIndex, String label)
+public record ModelOutputs(
+    String probabilities,
+    String score,
+    Integer scoreIndex,
+    String label,
+    String labelName,
+    Integer topK,
+    String topLabels,
+    String topScores)
     implements Serializable {
+  /** The default column for the class name when the model has labels. */
+  public static final String DEFAULT_LABEL_NAME = "label_name";
+
   public ModelOutputs {
     probabilities = Settings.PROBABILITIES.orDefault(probabilities);
     score = Settings.SCORE.orDefault(score);
     label = Settings.LABEL.orDefault(label);
+    topLabels = Settings.TOP_LABELS.orDefault(topLabels);
+    topScores = Settings.TOP_SCORES.orDefault(topScores);
+  }
+
+  /** The columns of a model without labels. */
+  public ModelOutputs(String probabilities, String score, Integer scoreIndex, String label) {
+    this(probabilities, score, scoreIndex, label, null, null, null, null);
   }
 
   public static ModelOutputs defaults() {

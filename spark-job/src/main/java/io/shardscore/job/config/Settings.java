@@ -209,6 +209,13 @@ public final class Settings {
               "`true` feeds the attention mask (1 per token, 0 per pad) as the model's second"
                   + " input, after the ids")
           .build();
+  public static final Setting<String> MODEL_LABELS =
+      Setting.of("model.labels", ValueType.TEXT)
+          .doc(
+              "class names beside the model, one per line in output order (DJL's `synset.txt`),"
+                  + " relative to the model's folder; part of the model's digest; feeds"
+                  + " `outputs.label-name` and `outputs.top-k`")
+          .build();
   public static final Setting<String> PROBABILITIES =
       Setting.of("model.outputs.probabilities", ValueType.TEXT)
           .defaultValue("probabilities")
@@ -229,6 +236,30 @@ public final class Settings {
       Setting.of("model.outputs.label", ValueType.TEXT)
           .defaultValue("label")
           .doc("column for the index of the largest value (`int`); `\"\"` leaves it out")
+          .build();
+
+  public static final Setting<String> LABEL_NAME =
+      Setting.of("model.outputs.label-name", ValueType.TEXT)
+          .defaultDoc("`label_name` when `model.labels` is set")
+          .doc("column for the class name of the largest value (`string`); `\"\"` leaves it out")
+          .build();
+  public static final Setting<Integer> TOP_K =
+      Setting.of("model.outputs.top-k", ValueType.INT)
+          .atLeast(1)
+          .defaultDoc("none")
+          .doc(
+              "write the k largest values and their class names, largest first (ties: lower"
+                  + " index first); needs `model.labels`")
+          .build();
+  public static final Setting<String> TOP_LABELS =
+      Setting.of("model.outputs.top-labels", ValueType.TEXT)
+          .defaultValue("top_labels")
+          .doc("column for the top-k class names (`array<string>`)")
+          .build();
+  public static final Setting<String> TOP_SCORES =
+      Setting.of("model.outputs.top-scores", ValueType.TEXT)
+          .defaultValue("top_scores")
+          .doc("column for the top-k values (`array<float>`)")
           .build();
 
   public static final Setting<Integer> BATCH_SIZE =
@@ -344,10 +375,15 @@ public final class Settings {
           TEXT_MAX_LENGTH,
           TEXT_TRUNCATION,
           TEXT_ATTENTION_MASK,
+          MODEL_LABELS,
           PROBABILITIES,
           SCORE,
           SCORE_INDEX,
           LABEL,
+          LABEL_NAME,
+          TOP_K,
+          TOP_LABELS,
+          TOP_SCORES,
           BATCH_SIZE,
           PASSTHROUGH,
           MAX_ERROR_FRACTION,

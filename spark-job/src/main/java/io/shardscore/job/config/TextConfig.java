@@ -23,6 +23,27 @@ public record TextConfig(
     attentionMask = Settings.TEXT_ATTENTION_MASK.orDefault(attentionMask);
   }
 
+  /** Text read from {@code column}, with the default tokenizer, length, truncation and no mask. */
+  public static TextConfig column(String column) {
+    return new TextConfig(column, null, null, null, null);
+  }
+
+  public TextConfig tokenizer(String file) {
+    return new TextConfig(column, file, maxLength, truncation, attentionMask);
+  }
+
+  public TextConfig maxLength(int tokens) {
+    return new TextConfig(column, tokenizer, tokens, truncation, attentionMask);
+  }
+
+  public TextConfig truncation(boolean cut) {
+    return new TextConfig(column, tokenizer, maxLength, cut, attentionMask);
+  }
+
+  public TextConfig attentionMask(boolean feed) {
+    return new TextConfig(column, tokenizer, maxLength, truncation, feed);
+  }
+
   /** How the model takes the text, for its spec. */
   public TextInput input() {
     return new TextInput(tokenizer, maxLength, truncation, attentionMask);

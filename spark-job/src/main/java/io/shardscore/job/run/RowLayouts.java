@@ -50,6 +50,11 @@ public record RowLayouts(
 
   /** Binds the configuration to the input's schema and the model's output width. */
   static RowLayouts bind(JobConfig cfg, Dataset<Row> input, int outputWidth) {
+    return bind(cfg, input, outputWidth, List.of());
+  }
+
+  /** The same for a model with class names ({@code labels}, one per output value). */
+  static RowLayouts bind(JobConfig cfg, Dataset<Row> input, int outputWidth, List<String> labels) {
     ShardKey.type(cfg.sharding().key(), input);
     List<FeatureColumn> features = cfg.model().featureColumns();
     List<String> passthrough = passthroughColumns(cfg, input);
@@ -59,7 +64,8 @@ public record RowLayouts(
         cfg.model().isText()
             ? TextColumn.bind(cfg.model().text().column(), cfg.model().textInput(), carried)
             : FeatureLayout.bind(features, carried);
-    PredictionColumns predictions = PredictionColumns.resolve(cfg.model().outputs(), outputWidth);
+    PredictionColumns predictions =
+        PredictionColumns.resolve(cfg.model().outputs(), outputWidth, labels);
     requireNoNameClash(passthrough, carried, predictions);
     OutputLayout output = new OutputLayout(carried, passthrough.size(), predictions);
     String columns = fingerprintColumns(carried);
@@ -74,7 +80,7 @@ public record RowLayouts(
                 + ";features="
                 + cfg.model().features()
                 + ";outputs="
-                + predictions
+                + predictions.settingsText()
                 + outputType
                 + ";passthrough="
                 + passthrough

@@ -77,6 +77,7 @@ public final class RunSetup {
             m.modelOutputType(),
             m.featureWidth(),
             m.textInput(),
+            m.labelsFile(),
             hadoop,
             "model.path");
     ModelBinding model =
@@ -91,7 +92,7 @@ public final class RunSetup {
                 ? InputSource.table(spark, cfg.input(), cfg.sharding().key())
                 : InputSource.read(
                     spark, cfg.input(), cfg.sharding().key(), columnsRead(cfg), hadoop);
-    RowLayouts rows = RowLayouts.bind(cfg, input.frame(), model.outputWidth());
+    RowLayouts rows = RowLayouts.bind(cfg, input.frame(), model.outputWidth(), model.labels());
 
     long censusStarted = System.currentTimeMillis();
     ShardPlan plan;

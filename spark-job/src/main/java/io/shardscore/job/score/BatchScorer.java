@@ -6,12 +6,14 @@ import io.shardscore.model.FeatureBatch;
 import io.shardscore.model.ModelOutput;
 import java.io.IOException;
 import java.util.Iterator;
+import java.util.List;
 import java.util.function.Consumer;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
 import org.apache.spark.sql.catalyst.expressions.JoinedRow;
 import org.apache.spark.sql.catalyst.expressions.UnsafeArrayData;
 import org.apache.spark.sql.catalyst.expressions.UnsafeProjection;
+import org.apache.spark.sql.catalyst.util.GenericArrayData;
 import org.apache.spark.unsafe.types.UTF8String;
 
 /**
@@ -29,6 +31,13 @@ public final class BatchScorer {
   private final GenericInternalRow extras;
   private final GenericInternalRow errorExtras = new GenericInternalRow(4);
   private final JoinedRow joined = new JoinedRow();
+
+  /** The model's class names, ready to write; empty without labels. */
+  private final UTF8String[] classNames;
+
+  /** The indexes of the current row's top-k values; reused. */
+  private final int[] top;
+
   private long batches;
   private long modelNanos;
   private long rejectedUnreported;
@@ -45,6 +54,9 @@ public final class BatchScorer {
     this.batchSize = batchSize;
     this.dataProjection = layout.dataProjection();
     this.errorProjection = layout.errorProjection();
+    List<String> labels = layout.predictions().labels();
+    this.classNames = labels.stream().map(UTF8String::fromString).toArray(UTF8String[]::new);
+    this.top = new int[layout.predictions().topK()];
     UTF8String digest = UTF8String.fromString(modelDigest);
     UTF8String run = UTF8String.fromString(runId);
     this.extras = new GenericInternalRow(layout.dataExtras());
@@ -110,6 +122,20 @@ public final class BatchScorer {
           if (!p.label().isEmpty()) {
             extras.setInt(k++, out.argmax(r));
           }
+          if (!p.labelName().isEmpty()) {
+            extras.update(k++, classNames[out.argmax(r)]);
+          }
+          if (p.topK() > 0) {
+            topK(out, r, p.topK());
+            Object[] names = new Object[p.topK()];
+            float[] topValues = new float[p.topK()];
+            for (int i = 0; i < p.topK(); i++) {
+              names[i] = classNames[top[i]];
+              topValues[i] = out.get(r, top[i]);
+            }
+            extras.update(k++, new GenericArrayData(names));
+            extras.update(k++, UnsafeArrayData.fromPrimitiveArray(topValues));
+          }
           data.write(dataProjection.apply(joined.apply(batchRows[r], extras)));
           batchRows[r] = null;
         }
@@ -119,6 +145,26 @@ public final class BatchScorer {
         reportRejected();
         return rowsIn;
       }
+    }
+  }
+
+  /**
+   * Puts the indexes of row {@code r}'s {@code k} largest values into {@link #top}, largest first,
+   * the lower index first among equal values: one pass, k comparisons per value.
+   */
+  private void topK(ModelOutput out, int r, int k) {
+    int filled = 0;
+    for (int c = 0; c < out.width(); c++) {
+      float v = out.get(r, c);
+      if (filled == k && v <= out.get(r, top[k - 1])) {
+        continue;
+      }
+      int i = filled == k ? k - 1 : filled++;
+      while (i > 0 && v > out.get(r, top[i - 1])) {
+        top[i] = top[i - 1];
+        i--;
+      }
+      top[i] = c;
     }
   }
 

@@ -14,7 +14,6 @@ import io.shardscore.model.LoadedModel;
 import io.shardscore.model.ModelDigest;
 import io.shardscore.model.ModelEngine;
 import io.shardscore.model.ModelLoadException;
-import io.shardscore.model.ModelOutput;
 import io.shardscore.model.ModelRegistry;
 import io.shardscore.model.ModelSpec;
 import io.shardscore.model.OutputType;
@@ -33,8 +32,10 @@ import org.apache.hadoop.fs.Path;
  * @param spec what the executors load; its digest is the model's identity in the manifest
  * @param source where executors copy the model from (any Hadoop file system)
  * @param outputWidth values per row the model returned for a test batch
+ * @param labels the class names of the model's labels file, one per output value; empty without
  */
-public record ModelBinding(ModelSpec spec, HadoopModelSource source, int outputWidth) {
+public record ModelBinding(
+    ModelSpec spec, HadoopModelSource source, int outputWidth, List<String> labels) {
 
   /**
    * The spec of the model at {@code path}: the one way the run and the executor plugin name a
@@ -53,12 +54,13 @@ public record ModelBinding(ModelSpec spec, HadoopModelSource source, int outputW
       int featureCount,
       Configuration hadoop,
       String key) {
-    return spec(path, engine, output, featureCount, null, hadoop, key);
+    return spec(path, engine, output, featureCount, null, null, hadoop, key);
   }
 
   /**
-   * The same for a model that may take text ({@code text} non-null): its tokenizer, beside it, is
-   * part of its digest.
+   * The same for a model that may take text ({@code text} non-null) and may have class names
+   * ({@code labelsFile} non-null): its tokenizer and labels file, beside it, are part of its
+   * digest.
    */
   public static ModelSpec spec(
       String path,
@@ -66,6 +68,7 @@ public record ModelBinding(ModelSpec spec, HadoopModelSource source, int outputW
       OutputType output,
       int featureCount,
       TextInput text,
+      String labelsFile,
       Configuration hadoop,
       String key) {
     Path qualified = StorePaths.qualify(path, hadoop, key);
@@ -78,7 +81,7 @@ public record ModelBinding(ModelSpec spec, HadoopModelSource source, int outputW
           ModelDigest.of(
               engine,
               new HadoopModelFiles(qualified, hadoop),
-              text == null ? List.of() : List.of(text.tokenizerFile()));
+              ModelSpec.declaredFiles(text, labelsFile));
     } catch (FileNotFoundException e) {
       throw new ModelLoadException(
           key + " " + qualified + " does not exist. Check the path, or build the model first.");
@@ -86,7 +89,7 @@ public record ModelBinding(ModelSpec spec, HadoopModelSource source, int outputW
       throw new ModelLoadException(StoreErrors.explain(key, qualified, e, hadoop), e);
     }
     return new ModelSpec(
-        StorePaths.location(qualified), engine, digest, featureCount, output, text);
+        StorePaths.location(qualified), engine, digest, featureCount, output, text, labelsFile);
   }
 
   /** Where executors fetch the model of {@code spec} from. */
@@ -115,10 +118,14 @@ public record ModelBinding(ModelSpec spec, HadoopModelSource source, int outputW
               + ".",
           e);
     }
+    // Read while this handle holds the model; the session below takes the hold over.
+    List<String> labels = model.labels();
+    int width;
     try (ScoringSession session = model.newSession()) {
-      ModelOutput out =
-          session.predict(new FeatureBatch(new float[spec.featureCount()], 1, spec.featureCount()));
-      return new ModelBinding(spec, source, out.width());
+      width =
+          session
+              .predict(new FeatureBatch(new float[spec.featureCount()], 1, spec.featureCount()))
+              .width();
     } catch (ModelLoadException | InferenceException e) {
       throw new ModelLoadException(
           "Model "
@@ -132,5 +139,18 @@ public record ModelBinding(ModelSpec spec, HadoopModelSource source, int outputW
               + " match the model's input (array columns count as their length).",
           e);
     }
+    if (!labels.isEmpty() && labels.size() != width) {
+      throw new ModelLoadException(
+          "The labels file '"
+              + spec.labelsFile()
+              + "' of model "
+              + spec.location()
+              + " names "
+              + labels.size()
+              + " classes, but the model returns "
+              + width
+              + " values per row. Write one class name per output value, in output order.");
+    }
+    return new ModelBinding(spec, source, width, labels);
   }
 }

@@ -49,6 +49,11 @@ public final class OnlineScoring {
           "model.text is set, but shardscore serve takes numeric features today; score text"
               + " models with shardscore run, or serve a model of numeric features.");
     }
+    if (job.model() != null && job.model().labelsFile() != null) {
+      throw new JobConfigException(
+          "model.labels is set, but shardscore serve does not write class names today; drop"
+              + " model.labels (and label-name, top-k) for serving, or score with shardscore run.");
+    }
     JobConfig cfg = JobConfigValidator.validateModelAndScoring(job);
     if (cfg.scoring().devicePolicy() == DevicePolicy.GPU) {
       throw new JobConfigException(

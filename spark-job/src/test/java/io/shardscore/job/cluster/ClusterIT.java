@@ -383,6 +383,73 @@ class ClusterIT {
     }
   }
 
+  @Test
+  void aTextModelAndItsTokenizerFromS3aLoadOncePerExecutorAndEqualPyTorch() throws Exception {
+    Path made = io.shardscore.job.PythonModels.text(dir.resolve("text"));
+    Configuration conf = hadoopConf();
+    FileSystem fs = new org.apache.hadoop.fs.Path("s3a://lake/").getFileSystem(conf);
+    for (String file : List.of("text_mask.onnx", "tokenizer.json")) {
+      FileUtil.copy(
+          new File(made.resolve(file).toString()),
+          fs,
+          new org.apache.hadoop.fs.Path("s3a://lake/models/reviews/" + file),
+          false,
+          conf);
+    }
+    List<String> texts = new ArrayList<>();
+    List<String> lines = Files.readAllLines(made.resolve("texts.csv"));
+    for (String line : lines.subList(1, lines.size())) {
+      texts.add(line.substring(line.indexOf(',') + 1).replace("\"", ""));
+    }
+    List<String> expected = Files.readAllLines(made.resolve("expected.csv"));
+    // The ONNX model: no libtorch, so the tokenizer's natives come from the application jar alone.
+    SparkSession spark = driver("shardscore-text", Map.of());
+    try {
+      List<Row> rows = new ArrayList<>();
+      int n = 2_000;
+      for (int i = 0; i < n; i++) {
+        rows.add(org.apache.spark.sql.RowFactory.create((long) i, texts.get(i % texts.size())));
+      }
+      org.apache.spark.sql.types.StructType schema =
+          new org.apache.spark.sql.types.StructType()
+              .add("customer_id", org.apache.spark.sql.types.DataTypes.LongType, false)
+              .add("review", org.apache.spark.sql.types.DataTypes.StringType, false);
+      spark.createDataFrame(rows, schema).repartition(4).write().parquet("s3a://lake/reviews");
+      ScoreResult r =
+          Shardscore.job(spark)
+              .input("s3a://lake/reviews")
+              .shardByRanges("customer_id", "0-499,500-999,1000-1499,1500-1999")
+              .maxRowsPerPartition(100)
+              .textModel(
+                  "s3a://lake/models/reviews/text_mask.onnx",
+                  io.shardscore.job.config.TextConfig.column("review")
+                      .maxLength(8)
+                      .attentionMask(true))
+              .output("s3a://lake/review-scores")
+              .mode(OutputMode.OVERWRITE)
+              .execute();
+      Map<String, Integer> executors = new java.util.TreeMap<>(r.modelLoadsByExecutor());
+      executors.remove("driver");
+      System.out.printf(
+          "observed: text model on the cluster: %d tasks, model loads %s%n",
+          r.tasks(), r.modelLoadsByExecutor());
+      assertEquals(n, r.rowsScored());
+      assertTrue(r.tasks() >= 20, "at least 20 tasks: " + r.tasks());
+      assertEquals(2, executors.size(), "two executors scored: " + executors);
+      for (Map.Entry<String, Integer> e : executors.entrySet()) {
+        assertEquals(1, e.getValue(), "one load per executor JVM: " + executors);
+      }
+      for (Row row : r.dataset().select("customer_id", "probabilities").collectAsList()) {
+        int id = (int) (row.getLong(0) % texts.size());
+        double p1 = Double.parseDouble(expected.get(id + 1).split(",")[3]);
+        List<Float> p = row.getList(1);
+        assertEquals(p1, p.get(1), 1e-5, "customer " + row.getLong(0) + ": " + texts.get(id));
+      }
+    } finally {
+      StandaloneCluster.stopSession(spark);
+    }
+  }
+
   private static String text(Path p) {
     try {
       return Files.readString(p, StandardCharsets.UTF_8);
