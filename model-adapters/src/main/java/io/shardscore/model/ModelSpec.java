@@ -16,6 +16,8 @@ import java.io.Serializable;
  * @param text for a text model, how rows become token ids; null for a model of numeric features
  * @param labelsFile the class names beside the model, one per line in output order (DJL's {@code
  *     synset.txt}), relative to the model's folder; null for none
+ * @param folderFiles for a model given as a folder (DJL's layout), every other file in it, relative
+ *     to it: all part of the digest and copied with the model; empty for a model file
  */
 public record ModelSpec(
     String location,
@@ -24,10 +26,12 @@ public record ModelSpec(
     int featureCount,
     OutputType output,
     TextInput text,
-    String labelsFile)
+    String labelsFile,
+    java.util.List<String> folderFiles)
     implements Serializable {
 
   public ModelSpec {
+    folderFiles = folderFiles == null ? java.util.List.of() : java.util.List.copyOf(folderFiles);
     if (digest == null || digest.length() != 64) {
       throw new IllegalArgumentException("digest must be a SHA-256 hex string: " + digest);
     }
@@ -71,7 +75,7 @@ public record ModelSpec(
   /** A spec for a model of numeric features. */
   public ModelSpec(
       String location, ModelEngine engine, String digest, int featureCount, OutputType output) {
-    this(location, engine, digest, featureCount, output, null, null);
+    this(location, engine, digest, featureCount, output, null, null, null);
   }
 
   /** A spec without a labels file. */
@@ -82,7 +86,7 @@ public record ModelSpec(
       int featureCount,
       OutputType output,
       TextInput text) {
-    this(location, engine, digest, featureCount, output, text, null);
+    this(location, engine, digest, featureCount, output, text, null, null);
   }
 
   /** A spec for the model's default output (probabilities, or what an ONNX graph computes). */
@@ -95,12 +99,16 @@ public record ModelSpec(
    * model's external data (which the model file names): a text model's tokenizer, the labels.
    */
   public java.util.List<String> declaredFiles() {
-    return declaredFiles(text, labelsFile);
+    return declaredFiles(text, labelsFile, folderFiles);
   }
 
-  /** The files a model with {@code text} and {@code labelsFile} (each may be null) declares. */
-  public static java.util.List<String> declaredFiles(TextInput text, String labelsFile) {
-    java.util.List<String> files = new java.util.ArrayList<>();
+  /**
+   * The files a model with {@code text} and {@code labelsFile} (each may be null) and {@code
+   * folderFiles} declares, each once, sorted.
+   */
+  public static java.util.List<String> declaredFiles(
+      TextInput text, String labelsFile, java.util.List<String> folderFiles) {
+    java.util.Set<String> files = new java.util.TreeSet<>(folderFiles);
     if (text != null) {
       files.add(text.tokenizerFile());
     }

@@ -315,7 +315,11 @@ public final class JobConfigValidator {
       }
     }
     ModelOutputs o = m.outputs();
-    if (m.labelsFile() == null
+    // A folder may bring its own synset.txt: checked when the run binds the model instead.
+    boolean file =
+        m.path() != null && m.path().matches("(?i).*\\.(onnx|pt|torchscript|json|ubj|txt)$");
+    if (file
+        && m.labelsFile() == null
         && (o.topK() != null || (o.labelName() != null && !o.labelName().isEmpty()))) {
       problems.add(
           "model.outputs."

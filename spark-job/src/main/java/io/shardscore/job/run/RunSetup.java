@@ -5,11 +5,13 @@ import io.shardscore.job.config.JobConfigException;
 import io.shardscore.job.config.JobConfigValidator;
 import io.shardscore.job.config.ModelConfig;
 import io.shardscore.job.config.OutputMode;
+import io.shardscore.job.config.Settings;
 import io.shardscore.job.error.ShardscoreException;
 import io.shardscore.job.plan.ShardKey;
 import io.shardscore.job.plan.ShardPlanner;
 import io.shardscore.job.score.GpuStageProfile;
 import io.shardscore.job.score.ModelBinding;
+import io.shardscore.job.store.ModelLocation;
 import io.shardscore.job.store.PathOverlap;
 import io.shardscore.job.store.SessionHadoopConf;
 import io.shardscore.job.store.StorePaths;
@@ -70,14 +72,19 @@ public final class RunSetup {
     // The model is loaded once on the driver, before any input is read, to check its input width
     // (from model.features) and learn its output width.
     ModelConfig m = cfg.model();
+    // A model file, or a folder in DJL's layout (serving.properties, synset.txt, other files).
+    ModelLocation location =
+        ModelLocation.resolve(
+            m.path(), m.engine(), Settings.MODEL_ENGINE.key(), hadoop, "model.path");
     ModelSpec spec =
         ModelBinding.spec(
-            m.path(),
-            m.modelEngine(),
+            location.file(),
+            location.engine(),
             m.modelOutputType(),
             m.featureWidth(),
             m.textInput(),
-            m.labelsFile(),
+            m.labelsFile() != null ? m.labelsFile() : location.folderLabels(),
+            location.folderFiles(),
             hadoop,
             "model.path");
     ModelBinding model =

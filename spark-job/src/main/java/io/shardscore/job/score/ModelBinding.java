@@ -54,13 +54,14 @@ public record ModelBinding(
       int featureCount,
       Configuration hadoop,
       String key) {
-    return spec(path, engine, output, featureCount, null, null, hadoop, key);
+    return spec(path, engine, output, featureCount, null, null, List.of(), hadoop, key);
   }
 
   /**
    * The same for a model that may take text ({@code text} non-null) and may have class names
-   * ({@code labelsFile} non-null): its tokenizer and labels file, beside it, are part of its
-   * digest.
+   * ({@code labelsFile} non-null), given as a file or a folder ({@code folderFiles}, the folder's
+   * other files, see {@link io.shardscore.job.store.ModelLocation}): its tokenizer, labels file and
+   * the folder's files are part of its digest.
    */
   public static ModelSpec spec(
       String path,
@@ -69,6 +70,7 @@ public record ModelBinding(
       int featureCount,
       TextInput text,
       String labelsFile,
+      List<String> folderFiles,
       Configuration hadoop,
       String key) {
     Path qualified = StorePaths.qualify(path, hadoop, key);
@@ -81,7 +83,7 @@ public record ModelBinding(
           ModelDigest.of(
               engine,
               new HadoopModelFiles(qualified, hadoop),
-              ModelSpec.declaredFiles(text, labelsFile));
+              ModelSpec.declaredFiles(text, labelsFile, folderFiles));
     } catch (FileNotFoundException e) {
       throw new ModelLoadException(
           key + " " + qualified + " does not exist. Check the path, or build the model first.");
@@ -89,7 +91,14 @@ public record ModelBinding(
       throw new ModelLoadException(StoreErrors.explain(key, qualified, e, hadoop), e);
     }
     return new ModelSpec(
-        StorePaths.location(qualified), engine, digest, featureCount, output, text, labelsFile);
+        StorePaths.location(qualified),
+        engine,
+        digest,
+        featureCount,
+        output,
+        text,
+        labelsFile,
+        folderFiles);
   }
 
   /** Where executors fetch the model of {@code spec} from. */

@@ -5,10 +5,12 @@ import io.shardscore.job.config.JobConfig;
 import io.shardscore.job.config.JobConfigException;
 import io.shardscore.job.config.JobConfigValidator;
 import io.shardscore.job.config.ModelConfig;
+import io.shardscore.job.config.Settings;
 import io.shardscore.job.error.ErrorKind;
 import io.shardscore.job.error.ShardscoreException;
 import io.shardscore.job.score.ModelBinding;
 import io.shardscore.job.score.PredictionColumns;
+import io.shardscore.job.store.ModelLocation;
 import io.shardscore.model.DevicePolicy;
 import io.shardscore.model.EngineSettings;
 import io.shardscore.model.LoadedModel;
@@ -62,9 +64,22 @@ public final class OnlineScoring {
     }
     Configuration hadoop = hadoopConf(cfg.spark());
     ModelConfig m = cfg.model();
+    // A model file or a DJL folder, named the same way as for a run (its files in the digest; its
+    // synset.txt is not used: serve writes no class names).
+    ModelLocation location =
+        ModelLocation.resolve(
+            m.path(), m.engine(), Settings.MODEL_ENGINE.key(), hadoop, "model.path");
     ModelSpec spec =
         ModelBinding.spec(
-            m.path(), m.modelEngine(), m.modelOutputType(), m.featureWidth(), hadoop, "model.path");
+            location.file(),
+            location.engine(),
+            m.modelOutputType(),
+            m.featureWidth(),
+            null,
+            null,
+            location.folderFiles(),
+            hadoop,
+            "model.path");
     // Loaded first with every core for the engine's intra-op threads; the probe (one zero row, as
     // a run makes it) then reuses the loaded model from the registry.
     int cores = Runtime.getRuntime().availableProcessors();

@@ -384,13 +384,21 @@ class ClusterIT {
   }
 
   @Test
-  void aTextModelAndItsTokenizerFromS3aLoadOncePerExecutorAndEqualPyTorch() throws Exception {
+  void aTextModelFolderFromS3aLoadsOncePerExecutorAndEqualsPyTorch() throws Exception {
     Path made = io.shardscore.job.PythonModels.text(dir.resolve("text"));
     Configuration conf = hadoopConf();
     FileSystem fs = new org.apache.hadoop.fs.Path("s3a://lake/").getFileSystem(conf);
-    for (String file : List.of("text_mask.onnx", "tokenizer.json")) {
+    // A DJL model folder: serving.properties names the engine and the file; synset.txt the classes.
+    Path folder = Files.createDirectories(dir.resolve("reviews-folder"));
+    Files.copy(made.resolve("text_mask.onnx"), folder.resolve("reviews.onnx"));
+    Files.copy(made.resolve("tokenizer.json"), folder.resolve("tokenizer.json"));
+    Files.writeString(folder.resolve("synset.txt"), "negative\npositive\n");
+    Files.writeString(
+        folder.resolve("serving.properties"), "engine=OnnxRuntime\noption.modelName=reviews\n");
+    for (String file :
+        List.of("reviews.onnx", "tokenizer.json", "synset.txt", "serving.properties")) {
       FileUtil.copy(
-          new File(made.resolve(file).toString()),
+          new File(folder.resolve(file).toString()),
           fs,
           new org.apache.hadoop.fs.Path("s3a://lake/models/reviews/" + file),
           false,
@@ -402,7 +410,7 @@ class ClusterIT {
       texts.add(line.substring(line.indexOf(',') + 1).replace("\"", ""));
     }
     List<String> expected = Files.readAllLines(made.resolve("expected.csv"));
-    // The ONNX model: no libtorch, so the tokenizer's natives come from the application jar alone.
+    // An ONNX model: no libtorch, so the tokenizer's natives come from the application jar alone.
     SparkSession spark = driver("shardscore-text", Map.of());
     try {
       List<Row> rows = new ArrayList<>();
@@ -421,7 +429,7 @@ class ClusterIT {
               .shardByRanges("customer_id", "0-499,500-999,1000-1499,1500-1999")
               .maxRowsPerPartition(100)
               .textModel(
-                  "s3a://lake/models/reviews/text_mask.onnx",
+                  "s3a://lake/models/reviews",
                   io.shardscore.job.config.TextConfig.column("review")
                       .maxLength(8)
                       .attentionMask(true))
@@ -439,11 +447,13 @@ class ClusterIT {
       for (Map.Entry<String, Integer> e : executors.entrySet()) {
         assertEquals(1, e.getValue(), "one load per executor JVM: " + executors);
       }
-      for (Row row : r.dataset().select("customer_id", "probabilities").collectAsList()) {
+      for (Row row :
+          r.dataset().select("customer_id", "probabilities", "label_name").collectAsList()) {
         int id = (int) (row.getLong(0) % texts.size());
         double p1 = Double.parseDouble(expected.get(id + 1).split(",")[3]);
         List<Float> p = row.getList(1);
         assertEquals(p1, p.get(1), 1e-5, "customer " + row.getLong(0) + ": " + texts.get(id));
+        assertEquals(p1 > 0.5 ? "positive" : "negative", row.getString(2));
       }
     } finally {
       StandaloneCluster.stopSession(spark);

@@ -1,0 +1,195 @@
+package io.shardscore.job;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.shardscore.job.change.ShardChange;
+import io.shardscore.job.commit.Manifest;
+import io.shardscore.job.config.JobConfigReader;
+import io.shardscore.job.demo.DemoData;
+import io.shardscore.job.result.ScoreResult;
+import io.shardscore.model.ModelDigest;
+import io.shardscore.model.ModelEngine;
+import io.shardscore.model.ModelFiles;
+import io.shardscore.model.ModelLoadException;
+import io.shardscore.model.onnx.Mlp;
+import io.shardscore.model.onnx.OnnxMlpWriter;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Models given as folders in DJL's layout: the model file found by {@code serving.properties} or by
+ * its extension, {@code synset.txt} as the class names, and every file of the folder in the model's
+ * digest.
+ */
+class ModelFolderTest {
+  @TempDir static Path dir;
+  static Path text;
+  static Path reviews;
+  static Path customers;
+  static Map<Long, Double> positive = new HashMap<>();
+
+  @BeforeAll
+  static void data() throws IOException, InterruptedException {
+    text = PythonModels.text(dir.resolve("made"));
+    List<Row> rows = new ArrayList<>();
+    List<String> lines = Files.readAllLines(text.resolve("texts.csv"));
+    for (String line : lines.subList(1, lines.size())) {
+      long id = Long.parseLong(line.substring(0, line.indexOf(',')));
+      rows.add(RowFactory.create(id, line.substring(line.indexOf(',') + 1).replace("\"", "")));
+    }
+    List<String> expected = Files.readAllLines(text.resolve("expected.csv"));
+    for (String line : expected.subList(1, expected.size())) {
+      String[] f = line.split(",");
+      positive.put(Long.parseLong(f[0]), Double.parseDouble(f[3]));
+    }
+    reviews = dir.resolve("reviews");
+    SparkTestSession.get()
+        .createDataFrame(
+            rows,
+            new StructType()
+                .add("customer_id", DataTypes.LongType, false)
+                .add("review", DataTypes.StringType, false))
+        .write()
+        .parquet(reviews.toString());
+    customers = SparkTestSession.customers(dir, 2_000);
+  }
+
+  /** A DJL folder: serving.properties, the TorchScript text model, its tokenizer and synset.txt. */
+  private static Path textFolder(String name) throws IOException {
+    Path folder = Files.createDirectories(dir.resolve(name));
+    Files.copy(text.resolve("text_mask.pt"), folder.resolve("classifier.pt"));
+    Files.copy(text.resolve("tokenizer.json"), folder.resolve("tokenizer.json"));
+    Files.writeString(folder.resolve("synset.txt"), "negative\npositive\n");
+    Files.writeString(
+        folder.resolve("serving.properties"), "engine=PyTorch\noption.modelName=classifier\n");
+    return folder;
+  }
+
+  private static JobYaml textJob(Path folder, String output) {
+    return JobYaml.demo(reviews, folder, dir.resolve(output))
+        .remove("model.features")
+        .set("model.text", "{column: review, max-length: 8, attention-mask: true}")
+        .set("sharding.ranges", JobYaml.quoted("0-30,31-MAX"));
+  }
+
+  /** The demo job over {@code model} (a folder), in two shards. */
+  private static JobYaml customerJob(Path model, String output) {
+    return JobYaml.demo(customers, model, dir.resolve(output))
+        .set("sharding.ranges", JobYaml.quoted("0-999,1000-MAX"));
+  }
+
+  private static ScoreResult score(JobYaml yaml) {
+    return Shardscore.job(SparkTestSession.get(), JobConfigReader.parse(yaml.text(), "folder"))
+        .execute();
+  }
+
+  @Test
+  void aDjlFolderScoresItsModelWithItsTokenizerAndClassNames() throws IOException {
+    Path folder = textFolder("djl");
+    ScoreResult r = score(textJob(folder, "djl-out"));
+    assertEquals(positive.size(), r.rowsScored());
+    for (Row row :
+        r.dataset().select("customer_id", "probabilities", "label_name").collectAsList()) {
+      double p = positive.get(row.getLong(0));
+      assertEquals(p, row.<Float>getList(1).get(1), 1e-5, "customer " + row.getLong(0));
+      assertEquals(p > 0.5 ? "positive" : "negative", row.getString(2));
+    }
+    Manifest m = Shardscore.manifest(SparkTestSession.get(), r.output()).orElseThrow();
+    assertEquals("PyTorch", m.model().engine());
+    String digest =
+        ModelDigest.of(
+            ModelEngine.PYTORCH,
+            ModelFiles.local(folder.resolve("classifier.pt")),
+            List.of("serving.properties", "synset.txt", "tokenizer.json"));
+    assertEquals(digest, m.model().digest(), "every file of the folder is in the digest");
+  }
+
+  @Test
+  void anyChangedFileOfTheFolderIsANewModel() throws IOException {
+    Path folder = textFolder("changing");
+    Files.writeString(folder.resolve("notes.md"), "trained 2026-11-30");
+    JobYaml yaml = textJob(folder, "changing-out").set("output.mode", "incremental");
+    score(yaml);
+    assertEquals(List.of(), scoring(score(yaml)), "nothing changed");
+    Files.writeString(folder.resolve("notes.md"), "trained 2026-12-01");
+    assertEquals(List.of("0-30", "31-MAX", "unmatched", "null-key"), scoring(score(yaml)));
+    // Hidden and underscore files are not the model's: editing one changes nothing.
+    Files.writeString(folder.resolve(".DS_Store"), "x");
+    Files.writeString(folder.resolve("_SUCCESS"), "");
+    assertEquals(List.of(), scoring(score(yaml)));
+  }
+
+  private static List<String> scoring(ScoreResult result) {
+    return result.changes().stream()
+        .filter(c -> c.status().scores())
+        .map(ShardChange::name)
+        .toList();
+  }
+
+  @Test
+  void aFolderWithoutPropertiesFindsItsModelByExtension() throws IOException {
+    Path folder = Files.createDirectories(dir.resolve("plain"));
+    float[][] scaling = DemoData.featureScaling();
+    OnnxMlpWriter.write(
+        Mlp.seeded(9, DemoData.WIDTH, 8, 3).withInputScaling(scaling[0], scaling[1]),
+        folder.resolve("segments.onnx"));
+    Files.writeString(folder.resolve("synset.txt"), "low\nmid\nhigh\n");
+    ScoreResult r = score(customerJob(folder, "plain-out").set("model.outputs", "{top-k: 2}"));
+    assertTrue(r.rowsScored() > 1_500);
+    Row first = r.dataset().select("label_name", "top_labels").first();
+    assertTrue(List.of("low", "mid", "high").contains(first.getString(0)));
+    assertEquals(first.getString(0), first.<String>getList(1).get(0));
+    Manifest m = Shardscore.manifest(SparkTestSession.get(), r.output()).orElseThrow();
+    assertEquals("OnnxRuntime", m.model().engine());
+    assertNotEquals(ModelDigest.of(folder.resolve("segments.onnx")), m.model().digest());
+  }
+
+  @Test
+  void aFolderThatDoesNotNameOneModelFailsBeforeAnyTaskNamingItsFiles() throws IOException {
+    Path empty = Files.createDirectories(dir.resolve("empty"));
+    Files.writeString(empty.resolve("synset.txt"), "a\nb\n");
+    ModelLoadException none =
+        assertThrows(ModelLoadException.class, () -> score(customerJob(empty, "empty-out")));
+    assertTrue(none.getMessage().contains("is a folder without a model file"), none.getMessage());
+    assertTrue(none.getMessage().contains("[synset.txt]"), none.getMessage());
+    assertFalse(Files.exists(dir.resolve("empty-out")), "nothing written");
+
+    Path two = Files.createDirectories(dir.resolve("two"));
+    OnnxMlpWriter.write(Mlp.seeded(1, DemoData.WIDTH, 4, 2), two.resolve("a.onnx"));
+    OnnxMlpWriter.write(Mlp.seeded(2, DemoData.WIDTH, 4, 2), two.resolve("b.onnx"));
+    ModelLoadException several =
+        assertThrows(ModelLoadException.class, () -> score(customerJob(two, "two-out")));
+    assertTrue(
+        several.getMessage().contains("holds several model files [a.onnx, b.onnx]"),
+        several.getMessage());
+    assertTrue(several.getMessage().contains("option.modelName"), several.getMessage());
+    // Naming one in serving.properties picks it.
+    Files.writeString(two.resolve("serving.properties"), "option.modelName=b\n");
+    assertTrue(score(customerJob(two, "two-named")).rowsScored() > 1_500);
+
+    Path foreign = textFolder("foreign");
+    Files.writeString(foreign.resolve("serving.properties"), "engine=TensorFlow\n");
+    ModelLoadException engine =
+        assertThrows(ModelLoadException.class, () -> score(textJob(foreign, "foreign-out")));
+    assertTrue(
+        engine.getMessage().contains("serving.properties engine is 'TensorFlow'"),
+        engine.getMessage());
+    assertFalse(Files.exists(dir.resolve("foreign-out")), "nothing written");
+  }
+}
