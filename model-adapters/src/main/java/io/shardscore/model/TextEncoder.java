@@ -51,6 +51,9 @@ public final class TextEncoder implements AutoCloseable {
             "max_length",
             "maxLength",
             Integer.toString(input.maxLength()),
+            // DJL otherwise caps maxLength at a model_max_length of 512, silently.
+            "modelMaxLength",
+            Integer.toString(input.maxLength()),
             "truncation",
             Boolean.toString(input.truncate()));
     try {

@@ -241,6 +241,25 @@ class TextModelTest {
   }
 
   @Test
+  void aMaxLengthOver512IsTheLengthTheTokenizerCutsAt() {
+    // DJL's tokenizer caps its length at a model_max_length of 512 unless told otherwise: a text
+    // of 700 words must keep 600 tokens at max-length 600, not 512 and zeros after them.
+    TextInput long600 = new TextInput("tokenizer.json", 600, true, true);
+    try (TextEncoder encoder =
+        TextEncoder.load(made.dir().resolve("tokenizer.json"), long600, "m.pt")) {
+      String text = "good ".repeat(700);
+      assertEquals(600, encoder.tokenIds(text).length);
+      float[] row = new float[long600.width()];
+      assertNull(encoder.encode(text, row, 0));
+      assertEquals(2, row[0], "[CLS]");
+      for (int i = 1; i < 600; i++) {
+        assertEquals(3, row[i], "token " + i + " is 'good'");
+        assertEquals(1, row[600 + i], "mask " + i);
+      }
+    }
+  }
+
+  @Test
   void treeEnginesTakeNoText() {
     ModelLoadException e =
         assertThrows(
