@@ -9,6 +9,7 @@ import ai.djl.translate.TranslateException;
 import ai.djl.util.PairList;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * A model loaded into an engine, shared by every task thread of a JVM: one per (digest, device),
@@ -62,9 +63,10 @@ final class SharedModel implements AutoCloseable {
     try {
       if (spec.text() != null) {
         Path folder = file.toAbsolutePath().getParent();
-        text =
-            TextEncoder.load(
-                folder.resolve(spec.text().tokenizerFile()), spec.text(), spec.location());
+        // The name as the digest and the cache normalised it: the file the cache copied.
+        String tokenizer =
+            ModelDigest.declaredFiles(List.of(spec.text().tokenizerFile()), spec.location()).get(0);
+        text = TextEncoder.load(folder.resolve(tokenizer), spec.text(), spec.location());
       }
       checkFeatureCount(spec, model);
     } catch (RuntimeException e) {

@@ -260,6 +260,24 @@ class TextModelTest {
   }
 
   @Test
+  void aTokenizerNamedThroughAFolderItLeavesLoadsTheFileTheDigestCovers() throws IOException {
+    // 'sub/../tokenizer.json' is 'tokenizer.json' to the digest and the model cache (which
+    // copies it there); the load must read that copy, not look for a 'sub' folder in the cache.
+    Path folder = Files.createDirectories(dir.resolve("dotted"));
+    Path model = Files.copy(made.dir().resolve("text_ids.pt"), folder.resolve("m.pt"));
+    Files.copy(made.dir().resolve("tokenizer.json"), folder.resolve("tokenizer.json"));
+    Files.createDirectories(folder.resolve("sub"));
+    TextInput dotted = new TextInput("sub/../tokenizer.json", MAX_LENGTH, true, false);
+    assertEquals(
+        spec(model, ModelEngine.PYTORCH, IDS_ONLY).digest(),
+        spec(model, ModelEngine.PYTORCH, dotted).digest(),
+        "the same file");
+    try (ScoringSession session = acquire(model, ModelEngine.PYTORCH, dotted).newSession()) {
+      assertArrayEquals(new long[] {2, 3, 5, 20}, session.textEncoder().tokenIds("Good movie!"));
+    }
+  }
+
+  @Test
   void treeEnginesTakeNoText() {
     ModelLoadException e =
         assertThrows(
