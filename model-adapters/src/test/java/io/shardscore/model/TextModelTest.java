@@ -260,6 +260,88 @@ class TextModelTest {
   }
 
   @Test
+  void unicodeEmptyAndVeryLongTextsEncode() {
+    TextInput strict = new TextInput("tokenizer.json", MAX_LENGTH, false, true);
+    try (TextEncoder cut = TextEncoder.load(made.dir().resolve("tokenizer.json"), IDS_ONLY, "m");
+        TextEncoder whole = TextEncoder.load(made.dir().resolve("tokenizer.json"), strict, "m")) {
+      // An emoji run and a NUL are one unknown token each, like any other punctuation run.
+      assertArrayEquals(
+          new long[] {2, 3, 1, 5}, cut.tokenIds("good \uD83D\uDE00\uD83C\uDFAC movie"));
+      assertArrayEquals(new long[] {2, 3, 1, 5}, cut.tokenIds("good\u0000movie"));
+      assertArrayEquals(new long[] {2, 1, 5}, cut.tokenIds("gr\u00e9at movie"));
+      assertArrayEquals(new long[] {2}, cut.tokenIds(" \t\n "));
+      String huge = "good ".repeat(20_000);
+      assertEquals(100_000, huge.length());
+      float[] row = new float[strict.width()];
+      assertNull(cut.encode(huge, row, 0));
+      assertArrayEquals(new float[] {2, 3, 3, 3, 3, 3, 3, 3}, java.util.Arrays.copyOf(row, 8));
+      assertEquals(
+          "text has 20001 tokens, more than model.text.max-length 8 (set model.text.truncation:"
+              + " true to cut it)",
+          whole.encode(huge, row, 0));
+      assertNull(whole.encode("", row, 0));
+      assertArrayEquals(
+          new float[] {2, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0}, row, "[CLS] only");
+    }
+  }
+
+  @Test
+  void oneEncoderGivesEveryTaskThreadTheSameIdsAsOneThreadDoes() throws Exception {
+    int n = made.texts().size();
+    try (TextEncoder encoder =
+        TextEncoder.load(made.dir().resolve("tokenizer.json"), WITH_MASK, "m")) {
+      float[] alone = new float[n * WITH_MASK.width()];
+      for (int r = 0; r < n; r++) {
+        assertNull(encoder.encode(made.texts().get(r), alone, r * WITH_MASK.width()));
+      }
+      int threads = 8;
+      java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(threads);
+      java.util.concurrent.ExecutorService pool =
+          java.util.concurrent.Executors.newFixedThreadPool(threads);
+      try {
+        java.util.List<java.util.concurrent.Future<float[]>> results = new java.util.ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+          results.add(
+              pool.submit(
+                  () -> {
+                    start.await();
+                    float[] rows = new float[n * WITH_MASK.width()];
+                    for (int round = 0; round < 50; round++) {
+                      for (int r = 0; r < n; r++) {
+                        assertNull(
+                            encoder.encode(made.texts().get(r), rows, r * WITH_MASK.width()));
+                      }
+                    }
+                    return rows;
+                  }));
+        }
+        for (java.util.concurrent.Future<float[]> f : results) {
+          assertArrayEquals(alone, f.get());
+        }
+      } finally {
+        pool.shutdownNow();
+      }
+    }
+  }
+
+  @Test
+  void oneModelWithOtherTextSettingsIsAnotherLoadedModelWithItsOwnTokenizer() {
+    Path model = made.dir().resolve("text_ids.pt");
+    TextInput strict = new TextInput("tokenizer.json", MAX_LENGTH, false, false);
+    try (LoadedModel cut = acquire(model, ModelEngine.PYTORCH, IDS_ONLY);
+        LoadedModel whole = acquire(model, ModelEngine.PYTORCH, strict);
+        ScoringSession a = cut.newSession();
+        ScoringSession b = whole.newSession()) {
+      String nine = "good good good good good good good good";
+      float[] row = new float[MAX_LENGTH];
+      assertNull(a.textEncoder().encode(nine, row, 0), "cut to 8 tokens");
+      assertTrue(b.textEncoder().encode(nine, row, 0).startsWith("text has 9 tokens"));
+      assertEquals(IDS_ONLY, a.textEncoder().input());
+      assertEquals(strict, b.textEncoder().input());
+    }
+  }
+
+  @Test
   void aTokenizerNamedThroughAFolderItLeavesLoadsTheFileTheDigestCovers() throws IOException {
     // 'sub/../tokenizer.json' is 'tokenizer.json' to the digest and the model cache (which
     // copies it there); the load must read that copy, not look for a 'sub' folder in the cache.
@@ -275,6 +357,23 @@ class TextModelTest {
     try (ScoringSession session = acquire(model, ModelEngine.PYTORCH, dotted).newSession()) {
       assertArrayEquals(new long[] {2, 3, 5, 20}, session.textEncoder().tokenIds("Good movie!"));
     }
+  }
+
+  @Test
+  void aTokenizerNamedLikeTheCachedModelFileOrAbsoluteIsRefusedNamingIt() throws IOException {
+    Path folder = Files.createDirectories(dir.resolve("clash"));
+    Path model = Files.copy(made.dir().resolve("text_ids.pt"), folder.resolve("m.pt"));
+    Files.copy(made.dir().resolve("tokenizer.json"), folder.resolve("model.pt"));
+    TextInput clash = new TextInput("model.pt", MAX_LENGTH, true, false);
+    ModelLoadException e =
+        assertThrows(ModelLoadException.class, () -> acquire(model, ModelEngine.PYTORCH, clash));
+    assertTrue(
+        e.getMessage().contains("needs the file 'model.pt', a name shardscore's model cache uses"),
+        e.getMessage());
+    TextInput absolute =
+        new TextInput(folder.resolve("tokenizer.json").toString(), MAX_LENGTH, true, false);
+    e = assertThrows(ModelLoadException.class, () -> spec(model, ModelEngine.PYTORCH, absolute));
+    assertTrue(e.getMessage().contains("not a path inside the model's folder"), e.getMessage());
   }
 
   @Test
