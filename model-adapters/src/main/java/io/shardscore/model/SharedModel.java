@@ -295,6 +295,18 @@ final class SharedModel implements AutoCloseable {
               + (expected == 2 ? "only ids" : "a mask too")
               + ".");
     }
+    // Fed by position, ids first: a graph that declares its mask first would read the ids as the
+    // mask and predict without an error.
+    if (expected == 2 && isMask(inputs.get(0).getKey()) && !isMask(inputs.get(1).getKey())) {
+      throw new ModelLoadException(
+          "Model "
+              + spec.location()
+              + " declares its inputs "
+              + inputs.keys()
+              + ", the mask first, but model.text feeds the token ids first, then the attention"
+              + " mask. Export the model with the ids as its first input (input_names="
+              + "[\"input_ids\", \"attention_mask\"]), then rerun.");
+    }
     for (int i = 0; i < inputs.size(); i++) {
       Shape shape = inputs.get(i).getValue();
       if (shape == null) {
@@ -315,6 +327,10 @@ final class SharedModel implements AutoCloseable {
                 + " exported with.");
       }
     }
+  }
+
+  private static boolean isMask(String inputName) {
+    return inputName != null && inputName.toLowerCase(java.util.Locale.ROOT).contains("mask");
   }
 
   /** The tokenizer of a text model; null for a model of numeric features. */

@@ -377,6 +377,21 @@ class TextModelTest {
   }
 
   @Test
+  void anOnnxModelThatTakesTheMaskFirstIsRefusedNotFedIdsAsItsMask() {
+    // model.text feeds ids, then the mask, by position: a graph declaring attention_mask first
+    // would read the ids as its mask and the mask as its ids, and predict without an error.
+    ModelLoadException e =
+        assertThrows(
+            ModelLoadException.class,
+            () ->
+                acquire(
+                    made.dir().resolve("text_mask_first.onnx"),
+                    ModelEngine.ONNX_RUNTIME,
+                    WITH_MASK));
+    assertTrue(e.getMessage().contains("[attention_mask, input_ids]"), e.getMessage());
+  }
+
+  @Test
   void treeEnginesTakeNoText() {
     ModelLoadException e =
         assertThrows(
