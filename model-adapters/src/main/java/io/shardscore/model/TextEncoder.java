@@ -56,8 +56,9 @@ public final class TextEncoder implements AutoCloseable {
             Integer.toString(input.maxLength()),
             "truncation",
             Boolean.toString(input.truncate()));
+    HuggingFaceTokenizer tokenizer;
     try {
-      return new TextEncoder(HuggingFaceTokenizer.newInstance(file, options), input);
+      tokenizer = HuggingFaceTokenizer.newInstance(file, options);
     } catch (IOException | RuntimeException e) {
       throw new ModelLoadException(
           "Cannot read the tokenizer '"
@@ -70,6 +71,25 @@ public final class TextEncoder implements AutoCloseable {
               + " the one in the model's HuggingFace folder).",
           e);
     }
+    TextEncoder encoder = new TextEncoder(tokenizer, input);
+    // The tokenizer cannot cut its own special tokens: a length below them would send every row
+    // to _errors (truncation on or off), so it is refused here, before any row.
+    int special = encoder.tokenIds("").length;
+    if (special > input.maxLength()) {
+      encoder.close();
+      throw new ModelLoadException(
+          "model.text.max-length is "
+              + input.maxLength()
+              + ", but the tokenizer '"
+              + input.tokenizerFile()
+              + "' of model "
+              + modelLocation
+              + " adds "
+              + special
+              + " special tokens to every text. Set model.text.max-length to the length the"
+              + " model was trained with.");
+    }
+    return encoder;
   }
 
   /**

@@ -392,6 +392,40 @@ class TextModelTest {
   }
 
   @Test
+  void aMaxLengthBelowTheTokenizersSpecialTokensIsRefusedAtLoad() throws IOException {
+    // Two special tokens before every text: at max-length 1 the tokenizer cannot cut a text to
+    // fit (it leaves it whole), so every row would go to _errors, even with truncation on, with
+    // a reason that says to turn truncation on.
+    Path folder = Files.createDirectories(dir.resolve("two-special"));
+    String json = Files.readString(made.dir().resolve("tokenizer.json"));
+    assertTrue(json.contains("\"single\": ["));
+    Files.writeString(
+        folder.resolve("tokenizer.json"),
+        json.replace(
+            "\"single\": [",
+            "\"single\": [{\"SpecialToken\": {\"id\": \"[CLS]\", \"type_id\": 0}},"));
+    for (boolean truncate : new boolean[] {true, false}) {
+      TextInput one = new TextInput("tokenizer.json", 1, truncate, false);
+      ModelLoadException e =
+          assertThrows(
+              ModelLoadException.class,
+              () -> TextEncoder.load(folder.resolve("tokenizer.json"), one, "m.pt"));
+      assertTrue(
+          e.getMessage()
+              .contains(
+                  "max-length is 1, but the tokenizer 'tokenizer.json' of model"
+                      + " m.pt adds 2 special tokens"),
+          e.getMessage());
+    }
+    TextInput two = new TextInput("tokenizer.json", 2, true, false);
+    try (TextEncoder encoder = TextEncoder.load(folder.resolve("tokenizer.json"), two, "m.pt")) {
+      float[] row = new float[2];
+      assertNull(encoder.encode("good movie", row, 0));
+      assertArrayEquals(new float[] {2, 2}, row, "the special tokens alone");
+    }
+  }
+
+  @Test
   void treeEnginesTakeNoText() {
     ModelLoadException e =
         assertThrows(
