@@ -43,8 +43,14 @@ public final class TextEncoder implements AutoCloseable {
     }
     // Padding to the model's length, with the tokenizer's own special tokens; truncation as asked.
     // The length check for untruncated text is ours, so that a long row is named, not cut.
+    // Stride and pad-to-multiple-of would come from the file otherwise: a stride not below the
+    // length leaves texts uncut, a multiple pads rows past it.
     Map<String, String> options =
         Map.of(
+            "stride",
+            "0",
+            "padToMultipleOf",
+            "0",
             "addSpecialTokens",
             "true",
             "padding",

@@ -426,6 +426,34 @@ class TextModelTest {
   }
 
   @Test
+  void paddingAndTruncationSavedInTheTokenizerDoNotChangeTheModelsLength() throws IOException {
+    // A tokenizer.json saved after enable_padding(pad_to_multiple_of=16) and
+    // enable_truncation(max_length=64, stride=16): model.text decides the length, not the file.
+    Path folder = Files.createDirectories(dir.resolve("saved-settings"));
+    String json = Files.readString(made.dir().resolve("tokenizer.json"));
+    assertTrue(json.contains("\"truncation\": null") && json.contains("\"padding\": null"));
+    Files.writeString(
+        folder.resolve("tokenizer.json"),
+        json.replace(
+                "\"truncation\": null",
+                "\"truncation\": {\"direction\": \"Right\", \"max_length\": 64, \"strategy\":"
+                    + " \"LongestFirst\", \"stride\": 16}")
+            .replace(
+                "\"padding\": null",
+                "\"padding\": {\"strategy\": \"BatchLongest\", \"direction\": \"Right\","
+                    + " \"pad_to_multiple_of\": 16, \"pad_id\": 0, \"pad_type_id\": 0,"
+                    + " \"pad_token\": \"[PAD]\"}"));
+    try (TextEncoder encoder =
+        TextEncoder.load(folder.resolve("tokenizer.json"), WITH_MASK, "m.pt")) {
+      float[] row = new float[WITH_MASK.width()];
+      assertNull(encoder.encode("bad plot", row, 0));
+      assertArrayEquals(new float[] {2, 4, 6, 0, 0, 0, 0, 0, 1, 1, 1, 0, 0, 0, 0, 0}, row);
+      assertNull(encoder.encode("good ".repeat(20), row, 0), "cut to 8");
+      assertArrayEquals(new float[] {2, 3, 3, 3, 3, 3, 3, 3}, java.util.Arrays.copyOf(row, 8));
+    }
+  }
+
+  @Test
   void treeEnginesTakeNoText() {
     ModelLoadException e =
         assertThrows(
