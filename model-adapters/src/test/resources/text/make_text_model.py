@@ -13,6 +13,8 @@ Writes:
 - OUT_DIR/text_ids.pt: the same network taking the ids alone (it masks [PAD] itself);
 - OUT_DIR/text_mask.onnx: text_mask.pt exported to ONNX (inputs input_ids, attention_mask), if
   this torch can export without the onnx package;
+- OUT_DIR/text_mask_first.onnx: the same ONNX model declaring its inputs the other way round
+  (attention_mask, then input_ids);
 - OUT_DIR/texts.csv: id, text of each row to score (seeded; some longer than 8 tokens, some with
   words outside the vocabulary, one empty);
 - OUT_DIR/expected.csv: id, tokens (the ids this script's own word-level tokenizer gives, truncated
@@ -106,6 +108,25 @@ torch.jit.save(torch.jit.trace(IdsOnly(net).eval(), (example_ids,)), os.path.joi
 try:
     torch.onnx.export(net, (example_ids, example_mask), os.path.join(out, "text_mask.onnx"),
                       input_names=["input_ids", "attention_mask"], output_names=["probabilities"],
+                      dynamic_axes={"input_ids": {0: "batch"}, "attention_mask": {0: "batch"},
+                                    "probabilities": {0: "batch"}}, opset_version=13)
+except Exception as e:  # noqa: BLE001 - report and go on; the ONNX test then fails by name
+    print("no ONNX export: %s" % e, file=sys.stderr)
+
+
+class MaskFirst(torch.nn.Module):
+    def __init__(self, net):
+        super().__init__()
+        self.net = net
+
+    def forward(self, attention_mask, input_ids):
+        return self.net(input_ids, attention_mask)
+
+
+try:
+    torch.onnx.export(MaskFirst(net).eval(), (example_mask, example_ids),
+                      os.path.join(out, "text_mask_first.onnx"),
+                      input_names=["attention_mask", "input_ids"], output_names=["probabilities"],
                       dynamic_axes={"input_ids": {0: "batch"}, "attention_mask": {0: "batch"},
                                     "probabilities": {0: "batch"}}, opset_version=13)
 except Exception as e:  # noqa: BLE001 - report and go on; the ONNX test then fails by name

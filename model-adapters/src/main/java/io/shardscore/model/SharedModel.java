@@ -9,6 +9,7 @@ import ai.djl.translate.TranslateException;
 import ai.djl.util.PairList;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * A model loaded into an engine, shared by every task thread of a JVM: one per (digest, device),
@@ -72,11 +73,14 @@ final class SharedModel implements AutoCloseable {
       labels =
           spec.labelsFile() == null
               ? java.util.List.of()
-              : ClassLabels.read(folder.resolve(spec.labelsFile()), spec);
+              : ClassLabels.read(folder.resolve(normalised(spec.labelsFile(), spec)), spec);
       if (spec.text() != null) {
+        // The name as the digest and the cache normalised it: the file the cache copied.
         text =
             TextEncoder.load(
-                folder.resolve(spec.text().tokenizerFile()), spec.text(), spec.location());
+                folder.resolve(normalised(spec.text().tokenizerFile(), spec)),
+                spec.text(),
+                spec.location());
       }
       checkFeatureCount(spec, model);
     } catch (RuntimeException e) {
@@ -299,11 +303,26 @@ final class SharedModel implements AutoCloseable {
               + (inputs == null ? "[]" : inputs.keys())
               + ", but model.text feeds it "
               + (expected == 2 ? "2: token ids and attention mask" : "1: token ids")
-              + ". Set model.text.attention-mask to "
-              + (expected == 2 ? "false" : "true")
-              + " if the model takes "
-              + (expected == 2 ? "only ids" : "a mask too")
-              + ".");
+              + (inputs != null && inputs.size() > 2
+                  ? ". shardscore feeds token ids and an attention mask only (no token type ids);"
+                      + " export the model with those inputs."
+                  : ". Set model.text.attention-mask to "
+                      + (expected == 2 ? "false" : "true")
+                      + " if the model takes "
+                      + (expected == 2 ? "only ids" : "a mask too")
+                      + "."));
+    }
+    // Fed by position, ids first: a graph that declares its mask first would read the ids as the
+    // mask and predict without an error.
+    if (expected == 2 && isMask(inputs.get(0).getKey()) && !isMask(inputs.get(1).getKey())) {
+      throw new ModelLoadException(
+          "Model "
+              + spec.location()
+              + " declares its inputs "
+              + inputs.keys()
+              + ", the mask first, but model.text feeds the token ids first, then the attention"
+              + " mask. Export the model with the ids as its first input (input_names="
+              + "[\"input_ids\", \"attention_mask\"]), then rerun.");
     }
     for (int i = 0; i < inputs.size(); i++) {
       Shape shape = inputs.get(i).getValue();
@@ -327,9 +346,18 @@ final class SharedModel implements AutoCloseable {
     }
   }
 
+  /** A declared file's name as the digest and the cache normalised it (the file the cache has). */
+  private static String normalised(String declared, ModelSpec spec) {
+    return ModelDigest.declaredFiles(List.of(declared), spec.location()).get(0);
+  }
+
   /** The class names from the spec's labels file, in output order; empty without one. */
   java.util.List<String> labels() {
     return labels;
+  }
+
+  private static boolean isMask(String inputName) {
+    return inputName != null && inputName.toLowerCase(java.util.Locale.ROOT).contains("mask");
   }
 
   /** The tokenizer of a text model; null for a model of numeric features. */

@@ -43,18 +43,28 @@ public final class TextEncoder implements AutoCloseable {
     }
     // Padding to the model's length, with the tokenizer's own special tokens; truncation as asked.
     // The length check for untruncated text is ours, so that a long row is named, not cut.
+    // Stride and pad-to-multiple-of would come from the file otherwise: a stride not below the
+    // length leaves texts uncut, a multiple pads rows past it.
     Map<String, String> options =
         Map.of(
+            "stride",
+            "0",
+            "padToMultipleOf",
+            "0",
             "addSpecialTokens",
             "true",
             "padding",
             "max_length",
             "maxLength",
             Integer.toString(input.maxLength()),
+            // DJL otherwise caps maxLength at a model_max_length of 512, silently.
+            "modelMaxLength",
+            Integer.toString(input.maxLength()),
             "truncation",
             Boolean.toString(input.truncate()));
+    HuggingFaceTokenizer tokenizer;
     try {
-      return new TextEncoder(HuggingFaceTokenizer.newInstance(file, options), input);
+      tokenizer = HuggingFaceTokenizer.newInstance(file, options);
     } catch (IOException | RuntimeException e) {
       throw new ModelLoadException(
           "Cannot read the tokenizer '"
@@ -67,6 +77,25 @@ public final class TextEncoder implements AutoCloseable {
               + " the one in the model's HuggingFace folder).",
           e);
     }
+    TextEncoder encoder = new TextEncoder(tokenizer, input);
+    // The tokenizer cannot cut its own special tokens: a length below them would send every row
+    // to _errors (truncation on or off), so it is refused here, before any row.
+    int special = encoder.tokenIds("").length;
+    if (special > input.maxLength()) {
+      encoder.close();
+      throw new ModelLoadException(
+          "model.text.max-length is "
+              + input.maxLength()
+              + ", but the tokenizer '"
+              + input.tokenizerFile()
+              + "' of model "
+              + modelLocation
+              + " adds "
+              + special
+              + " special tokens to every text. Set model.text.max-length to the length the"
+              + " model was trained with.");
+    }
+    return encoder;
   }
 
   /**

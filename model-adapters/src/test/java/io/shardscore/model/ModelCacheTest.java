@@ -96,6 +96,46 @@ class ModelCacheTest {
   }
 
   @Test
+  void aTokenizerBesideAnOnnxModelWithExternalDataIsCopiedWithBothAndAChangeMidRunIsRefused()
+      throws Exception {
+    Path model = dir.resolve("src").resolve("m.onnx");
+    OnnxMlpWriter.writeWithExternalData(Mlp.seeded(1, 4, 8, 3), model, "w/m.bin");
+    Files.writeString(model.resolveSibling("tokenizer.json"), "{\"v\": 1}");
+    List<String> declared = List.of("tokenizer.json");
+    String digest = ModelDigest.of(ModelEngine.ONNX_RUNTIME, ModelFiles.local(model), declared);
+    ModelCache cache = new ModelCache(dir.resolve("cache"));
+    Path copy =
+        cache.localCopy(
+            digest, ModelEngine.ONNX_RUNTIME, "m.onnx", ModelFiles.local(model), declared);
+    assertArrayEquals(
+        Files.readAllBytes(model.resolveSibling("w/m.bin")),
+        Files.readAllBytes(copy.resolveSibling("w/m.bin")));
+    assertEquals("{\"v\": 1}", Files.readString(copy.resolveSibling("tokenizer.json")));
+    // The driver planned with this digest; the tokenizer changes before an executor copies it.
+    Files.writeString(model.resolveSibling("tokenizer.json"), "{\"v\": 2}");
+    ModelCache executor = new ModelCache(dir.resolve("executor-cache"));
+    ModelLoadException e =
+        assertThrows(
+            ModelLoadException.class,
+            () ->
+                executor.localCopy(
+                    digest, ModelEngine.ONNX_RUNTIME, "m.onnx", ModelFiles.local(model), declared));
+    assertTrue(e.getMessage().contains("changed while the job ran"), e.getMessage());
+    assertFalse(
+        Files.exists(executor.root().resolve(digest + "-onnx")), "no copy under the old digest");
+    // The weights changing instead is caught the same way: both are in the one digest.
+    Files.writeString(model.resolveSibling("tokenizer.json"), "{\"v\": 1}");
+    OnnxMlpWriter.writeWithExternalData(Mlp.seeded(2, 4, 8, 3), model, "w/m.bin");
+    e =
+        assertThrows(
+            ModelLoadException.class,
+            () ->
+                executor.localCopy(
+                    digest, ModelEngine.ONNX_RUNTIME, "m.onnx", ModelFiles.local(model), declared));
+    assertTrue(e.getMessage().contains("changed while the job ran"), e.getMessage());
+  }
+
+  @Test
   void aStaleOrHalfWrittenCopyIsReplacedNotServed() throws Exception {
     Path model = dir.resolve("half.onnx");
     Mlp mlp = Mlp.seeded(2, 4, 8, 3);

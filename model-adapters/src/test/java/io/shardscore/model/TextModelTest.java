@@ -241,6 +241,219 @@ class TextModelTest {
   }
 
   @Test
+  void aMaxLengthOver512IsTheLengthTheTokenizerCutsAt() {
+    // DJL's tokenizer caps its length at a model_max_length of 512 unless told otherwise: a text
+    // of 700 words must keep 600 tokens at max-length 600, not 512 and zeros after them.
+    TextInput long600 = new TextInput("tokenizer.json", 600, true, true);
+    try (TextEncoder encoder =
+        TextEncoder.load(made.dir().resolve("tokenizer.json"), long600, "m.pt")) {
+      String text = "good ".repeat(700);
+      assertEquals(600, encoder.tokenIds(text).length);
+      float[] row = new float[long600.width()];
+      assertNull(encoder.encode(text, row, 0));
+      assertEquals(2, row[0], "[CLS]");
+      for (int i = 1; i < 600; i++) {
+        assertEquals(3, row[i], "token " + i + " is 'good'");
+        assertEquals(1, row[600 + i], "mask " + i);
+      }
+    }
+  }
+
+  @Test
+  void unicodeEmptyAndVeryLongTextsEncode() {
+    TextInput strict = new TextInput("tokenizer.json", MAX_LENGTH, false, true);
+    try (TextEncoder cut = TextEncoder.load(made.dir().resolve("tokenizer.json"), IDS_ONLY, "m");
+        TextEncoder whole = TextEncoder.load(made.dir().resolve("tokenizer.json"), strict, "m")) {
+      // An emoji run and a NUL are one unknown token each, like any other punctuation run.
+      assertArrayEquals(
+          new long[] {2, 3, 1, 5}, cut.tokenIds("good \uD83D\uDE00\uD83C\uDFAC movie"));
+      assertArrayEquals(new long[] {2, 3, 1, 5}, cut.tokenIds("good\u0000movie"));
+      assertArrayEquals(new long[] {2, 1, 5}, cut.tokenIds("gr\u00e9at movie"));
+      assertArrayEquals(new long[] {2}, cut.tokenIds(" \t\n "));
+      String huge = "good ".repeat(20_000);
+      assertEquals(100_000, huge.length());
+      float[] row = new float[strict.width()];
+      assertNull(cut.encode(huge, row, 0));
+      assertArrayEquals(new float[] {2, 3, 3, 3, 3, 3, 3, 3}, java.util.Arrays.copyOf(row, 8));
+      assertEquals(
+          "text has 20001 tokens, more than model.text.max-length 8 (set model.text.truncation:"
+              + " true to cut it)",
+          whole.encode(huge, row, 0));
+      assertNull(whole.encode("", row, 0));
+      assertArrayEquals(
+          new float[] {2, 0, 0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0}, row, "[CLS] only");
+    }
+  }
+
+  @Test
+  void oneEncoderGivesEveryTaskThreadTheSameIdsAsOneThreadDoes() throws Exception {
+    int n = made.texts().size();
+    try (TextEncoder encoder =
+        TextEncoder.load(made.dir().resolve("tokenizer.json"), WITH_MASK, "m")) {
+      float[] alone = new float[n * WITH_MASK.width()];
+      for (int r = 0; r < n; r++) {
+        assertNull(encoder.encode(made.texts().get(r), alone, r * WITH_MASK.width()));
+      }
+      int threads = 8;
+      java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(threads);
+      java.util.concurrent.ExecutorService pool =
+          java.util.concurrent.Executors.newFixedThreadPool(threads);
+      try {
+        java.util.List<java.util.concurrent.Future<float[]>> results = new java.util.ArrayList<>();
+        for (int t = 0; t < threads; t++) {
+          results.add(
+              pool.submit(
+                  () -> {
+                    start.await();
+                    float[] rows = new float[n * WITH_MASK.width()];
+                    for (int round = 0; round < 50; round++) {
+                      for (int r = 0; r < n; r++) {
+                        assertNull(
+                            encoder.encode(made.texts().get(r), rows, r * WITH_MASK.width()));
+                      }
+                    }
+                    return rows;
+                  }));
+        }
+        for (java.util.concurrent.Future<float[]> f : results) {
+          assertArrayEquals(alone, f.get());
+        }
+      } finally {
+        pool.shutdownNow();
+      }
+    }
+  }
+
+  @Test
+  void oneModelWithOtherTextSettingsIsAnotherLoadedModelWithItsOwnTokenizer() {
+    Path model = made.dir().resolve("text_ids.pt");
+    TextInput strict = new TextInput("tokenizer.json", MAX_LENGTH, false, false);
+    try (LoadedModel cut = acquire(model, ModelEngine.PYTORCH, IDS_ONLY);
+        LoadedModel whole = acquire(model, ModelEngine.PYTORCH, strict);
+        ScoringSession a = cut.newSession();
+        ScoringSession b = whole.newSession()) {
+      String nine = "good good good good good good good good";
+      float[] row = new float[MAX_LENGTH];
+      assertNull(a.textEncoder().encode(nine, row, 0), "cut to 8 tokens");
+      assertTrue(b.textEncoder().encode(nine, row, 0).startsWith("text has 9 tokens"));
+      assertEquals(IDS_ONLY, a.textEncoder().input());
+      assertEquals(strict, b.textEncoder().input());
+    }
+  }
+
+  @Test
+  void aTokenizerNamedThroughAFolderItLeavesLoadsTheFileTheDigestCovers() throws IOException {
+    // 'sub/../tokenizer.json' is 'tokenizer.json' to the digest and the model cache (which
+    // copies it there); the load must read that copy, not look for a 'sub' folder in the cache.
+    Path folder = Files.createDirectories(dir.resolve("dotted"));
+    Path model = Files.copy(made.dir().resolve("text_ids.pt"), folder.resolve("m.pt"));
+    Files.copy(made.dir().resolve("tokenizer.json"), folder.resolve("tokenizer.json"));
+    Files.createDirectories(folder.resolve("sub"));
+    TextInput dotted = new TextInput("sub/../tokenizer.json", MAX_LENGTH, true, false);
+    assertEquals(
+        spec(model, ModelEngine.PYTORCH, IDS_ONLY).digest(),
+        spec(model, ModelEngine.PYTORCH, dotted).digest(),
+        "the same file");
+    try (ScoringSession session = acquire(model, ModelEngine.PYTORCH, dotted).newSession()) {
+      assertArrayEquals(new long[] {2, 3, 5, 20}, session.textEncoder().tokenIds("Good movie!"));
+    }
+  }
+
+  @Test
+  void aTokenizerNamedLikeTheCachedModelFileOrAbsoluteIsRefusedNamingIt() throws IOException {
+    Path folder = Files.createDirectories(dir.resolve("clash"));
+    Path model = Files.copy(made.dir().resolve("text_ids.pt"), folder.resolve("m.pt"));
+    Files.copy(made.dir().resolve("tokenizer.json"), folder.resolve("model.pt"));
+    TextInput clash = new TextInput("model.pt", MAX_LENGTH, true, false);
+    ModelLoadException e =
+        assertThrows(ModelLoadException.class, () -> acquire(model, ModelEngine.PYTORCH, clash));
+    assertTrue(
+        e.getMessage().contains("needs the file 'model.pt', a name shardscore's model cache uses"),
+        e.getMessage());
+    TextInput absolute =
+        new TextInput(folder.resolve("tokenizer.json").toString(), MAX_LENGTH, true, false);
+    e = assertThrows(ModelLoadException.class, () -> spec(model, ModelEngine.PYTORCH, absolute));
+    assertTrue(e.getMessage().contains("not a path inside the model's folder"), e.getMessage());
+  }
+
+  @Test
+  void anOnnxModelThatTakesTheMaskFirstIsRefusedNotFedIdsAsItsMask() {
+    // model.text feeds ids, then the mask, by position: a graph declaring attention_mask first
+    // would read the ids as its mask and the mask as its ids, and predict without an error.
+    ModelLoadException e =
+        assertThrows(
+            ModelLoadException.class,
+            () ->
+                acquire(
+                    made.dir().resolve("text_mask_first.onnx"),
+                    ModelEngine.ONNX_RUNTIME,
+                    WITH_MASK));
+    assertTrue(e.getMessage().contains("[attention_mask, input_ids]"), e.getMessage());
+  }
+
+  @Test
+  void aMaxLengthBelowTheTokenizersSpecialTokensIsRefusedAtLoad() throws IOException {
+    // Two special tokens before every text: at max-length 1 the tokenizer cannot cut a text to
+    // fit (it leaves it whole), so every row would go to _errors, even with truncation on, with
+    // a reason that says to turn truncation on.
+    Path folder = Files.createDirectories(dir.resolve("two-special"));
+    String json = Files.readString(made.dir().resolve("tokenizer.json"));
+    assertTrue(json.contains("\"single\": ["));
+    Files.writeString(
+        folder.resolve("tokenizer.json"),
+        json.replace(
+            "\"single\": [",
+            "\"single\": [{\"SpecialToken\": {\"id\": \"[CLS]\", \"type_id\": 0}},"));
+    for (boolean truncate : new boolean[] {true, false}) {
+      TextInput one = new TextInput("tokenizer.json", 1, truncate, false);
+      ModelLoadException e =
+          assertThrows(
+              ModelLoadException.class,
+              () -> TextEncoder.load(folder.resolve("tokenizer.json"), one, "m.pt"));
+      assertTrue(
+          e.getMessage()
+              .contains(
+                  "max-length is 1, but the tokenizer 'tokenizer.json' of model"
+                      + " m.pt adds 2 special tokens"),
+          e.getMessage());
+    }
+    TextInput two = new TextInput("tokenizer.json", 2, true, false);
+    try (TextEncoder encoder = TextEncoder.load(folder.resolve("tokenizer.json"), two, "m.pt")) {
+      float[] row = new float[2];
+      assertNull(encoder.encode("good movie", row, 0));
+      assertArrayEquals(new float[] {2, 2}, row, "the special tokens alone");
+    }
+  }
+
+  @Test
+  void paddingAndTruncationSavedInTheTokenizerDoNotChangeTheModelsLength() throws IOException {
+    // A tokenizer.json saved after enable_padding(pad_to_multiple_of=16) and
+    // enable_truncation(max_length=64, stride=16): model.text decides the length, not the file.
+    Path folder = Files.createDirectories(dir.resolve("saved-settings"));
+    String json = Files.readString(made.dir().resolve("tokenizer.json"));
+    assertTrue(json.contains("\"truncation\": null") && json.contains("\"padding\": null"));
+    Files.writeString(
+        folder.resolve("tokenizer.json"),
+        json.replace(
+                "\"truncation\": null",
+                "\"truncation\": {\"direction\": \"Right\", \"max_length\": 64, \"strategy\":"
+                    + " \"LongestFirst\", \"stride\": 16}")
+            .replace(
+                "\"padding\": null",
+                "\"padding\": {\"strategy\": \"BatchLongest\", \"direction\": \"Right\","
+                    + " \"pad_to_multiple_of\": 16, \"pad_id\": 0, \"pad_type_id\": 0,"
+                    + " \"pad_token\": \"[PAD]\"}"));
+    try (TextEncoder encoder =
+        TextEncoder.load(folder.resolve("tokenizer.json"), WITH_MASK, "m.pt")) {
+      float[] row = new float[WITH_MASK.width()];
+      assertNull(encoder.encode("bad plot", row, 0));
+      assertArrayEquals(new float[] {2, 4, 6, 0, 0, 0, 0, 0, 1, 1, 1, 0, 0, 0, 0, 0}, row);
+      assertNull(encoder.encode("good ".repeat(20), row, 0), "cut to 8");
+      assertArrayEquals(new float[] {2, 3, 3, 3, 3, 3, 3, 3}, java.util.Arrays.copyOf(row, 8));
+    }
+  }
+
+  @Test
   void treeEnginesTakeNoText() {
     ModelLoadException e =
         assertThrows(

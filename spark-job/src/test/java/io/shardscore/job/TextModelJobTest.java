@@ -211,6 +211,26 @@ class TextModelJobTest {
         "a new vocabulary is a new model: every shard is scored again");
   }
 
+  @Test
+  void aChangeOfOnlyTruncationOrMaxLengthRescoresEveryShard() throws IOException {
+    JobYaml yaml =
+        job(models.resolve("text_ids.pt"), "settings", "{column: review, max-length: 8}")
+            .set("output.mode", "incremental");
+    score(yaml);
+    assertEquals(List.of(), scoring(score(yaml)), "nothing changed: no shard is scored");
+    yaml.set("model.text", "{column: review, max-length: 8, truncation: false}");
+    assertEquals(
+        List.of("0-199", "200-399", "400-999", "unmatched", "null-key"),
+        scoring(score(yaml)),
+        "long texts now go to _errors: every shard is scored again");
+    assertEquals(List.of(), scoring(score(yaml)));
+    yaml.set("model.text", "{column: review, max-length: 16}");
+    assertEquals(
+        List.of("0-199", "200-399", "400-999", "unmatched", "null-key"),
+        scoring(score(yaml)),
+        "other ids per row: every shard is scored again");
+  }
+
   private static List<String> scoring(ScoreResult result) {
     return result.changes().stream()
         .filter(c -> c.status().scores())
