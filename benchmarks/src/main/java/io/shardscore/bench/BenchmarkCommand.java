@@ -59,6 +59,16 @@ public final class BenchmarkCommand implements Callable<Integer> {
   int rowGroupMb;
 
   @Option(
+      names = "--only-engines",
+      description =
+          "Run the engine comparison alone (the same job with ONNX Runtime, PyTorch, XGBoost and"
+              + " LightGBM; rows: --engine-rows, default 1,000,000; quick 30,000).")
+  boolean onlyEngines;
+
+  @Option(names = "--engine-rows", description = "Rows of the engine comparison.")
+  Long engineRows;
+
+  @Option(
       names = "--only-wide",
       description =
           "Run the wide32 case alone (32 floats, 16 files, keys shuffled; shardscore run against"
@@ -91,6 +101,16 @@ public final class BenchmarkCommand implements Callable<Integer> {
       new WideCase(out, rows, results).run(repetitions);
       String table = WideCase.markdown(results.all(), rows);
       Files.writeString(out.resolve("summary-wide.md"), table);
+      System.out.println(table);
+      return 0;
+    }
+    if (onlyEngines) {
+      long rows = engineRows != null ? engineRows : quick ? 30_000 : 1_000_000;
+      SparkSession spark = localSpark("shardscore-bench-engines");
+      new EngineCase(out, rows, batch, results).run(spark, repetitions);
+      spark.stop();
+      String table = EngineCase.markdown(results.all());
+      Files.writeString(out.resolve("summary-engines.md"), table);
       System.out.println(table);
       return 0;
     }
