@@ -16,20 +16,23 @@ import java.nio.FloatBuffer;
 final class FeatureBatchTranslator implements NoBatchifyTranslator<FeatureBatch, ModelOutput> {
   private final boolean refuseDicts;
   private final TextInput text;
+  private final java.util.List<ModelInput> inputs;
 
   /** For ONNX models: their outputs are named, in the order the graph declares them. */
   FeatureBatchTranslator() {
-    this(false, null);
+    this(false, null, java.util.List.of());
   }
 
   /**
    * @param refuseDicts true for TorchScript: DJL turns a dict output into tensors named by its keys
    *     in hash order, not the dict's, so its "first output" would be any one of them
    * @param text how a text model's rows carry ids and mask; null for numeric features
+   * @param inputs the named inputs a row feeds, in order; empty for one float32 input
    */
-  FeatureBatchTranslator(boolean refuseDicts, TextInput text) {
+  FeatureBatchTranslator(boolean refuseDicts, TextInput text, java.util.List<ModelInput> inputs) {
     this.refuseDicts = refuseDicts;
     this.text = text;
+    this.inputs = inputs;
   }
 
   @Override
@@ -37,12 +40,63 @@ final class FeatureBatchTranslator implements NoBatchifyTranslator<FeatureBatch,
     if (text != null) {
       return tokens(ctx, batch);
     }
+    if (!inputs.isEmpty()) {
+      return named(ctx, batch);
+    }
     NDArray x =
         ctx.getNDManager()
             .create(
                 FloatBuffer.wrap(batch.values(), 0, batch.rows() * batch.features()),
                 new Shape(batch.rows(), batch.features()));
     return new NDList(x);
+  }
+
+  /**
+   * One {@code [rows, width]} tensor per named input, of its type, from its columns of each row; in
+   * the inputs' order (the order the model declares, checked at load).
+   */
+  private NDList named(TranslatorContext ctx, FeatureBatch batch) {
+    int rows = batch.rows();
+    float[] values = batch.values();
+    int width = batch.features();
+    NDList list = new NDList(inputs.size());
+    int offset = 0;
+    for (ModelInput input : inputs) {
+      int w = input.width();
+      Shape shape = new Shape(rows, w);
+      NDArray array =
+          switch (input.type()) {
+            case FLOAT32 -> {
+              float[] part = new float[rows * w];
+              for (int r = 0; r < rows; r++) {
+                System.arraycopy(values, r * width + offset, part, r * w, w);
+              }
+              yield ctx.getNDManager().create(part, shape);
+            }
+            case INT32 -> {
+              int[] part = new int[rows * w];
+              for (int r = 0; r < rows; r++) {
+                for (int c = 0; c < w; c++) {
+                  part[r * w + c] = (int) values[r * width + offset + c];
+                }
+              }
+              yield ctx.getNDManager().create(part, shape);
+            }
+            case INT64 -> {
+              long[] part = new long[rows * w];
+              for (int r = 0; r < rows; r++) {
+                for (int c = 0; c < w; c++) {
+                  part[r * w + c] = (long) values[r * width + offset + c];
+                }
+              }
+              yield ctx.getNDManager().create(part, shape);
+            }
+          };
+      array.setName(input.name());
+      list.add(array);
+      offset += w;
+    }
+    return list;
   }
 
   /** The ids, then the mask if the model takes one, as int64 tensors of {@code [rows, length]}. */

@@ -235,8 +235,18 @@ public final class ModelRegistry {
         + (XgboostModel.readsUbj(spec) ? "-ubj" : "")
         + (spec.output() == OutputType.RAW ? "+raw" : "")
         + textKey(spec.text())
+        + inputsKey(spec.inputs())
         + "@"
         + device;
+  }
+
+  /** Named inputs are fed by a translator made for them: another layout is another instance. */
+  private static String inputsKey(List<ModelInput> inputs) {
+    StringBuilder b = new StringBuilder();
+    for (ModelInput i : inputs) {
+      b.append("+in:").append(i.name()).append('/').append(i.width()).append('/').append(i.type());
+    }
+    return b.toString();
   }
 
   /**

@@ -18,6 +18,8 @@ import java.io.Serializable;
  *     synset.txt}), relative to the model's folder; null for none
  * @param folderFiles for a model given as a folder (DJL's layout), every other file in it, relative
  *     to it: all part of the digest and copied with the model; empty for a model file
+ * @param inputs the named inputs a row's values feed, in order; empty for one float32 input of
+ *     {@code featureCount} values (the common case)
  */
 public record ModelSpec(
     String location,
@@ -27,11 +29,13 @@ public record ModelSpec(
     OutputType output,
     TextInput text,
     String labelsFile,
-    java.util.List<String> folderFiles)
+    java.util.List<String> folderFiles,
+    java.util.List<ModelInput> inputs)
     implements Serializable {
 
   public ModelSpec {
     folderFiles = folderFiles == null ? java.util.List.of() : java.util.List.copyOf(folderFiles);
+    inputs = inputs == null ? java.util.List.of() : java.util.List.copyOf(inputs);
     if (digest == null || digest.length() != 64) {
       throw new IllegalArgumentException("digest must be a SHA-256 hex string: " + digest);
     }
@@ -63,6 +67,25 @@ public record ModelSpec(
               + ", which takes numeric features; text through a tokenizer is for ONNX and"
               + " TorchScript models. Drop model.text, or list the model's features.");
     }
+    if (!inputs.isEmpty()) {
+      if (text != null || !engine.throughDjl()) {
+        throw new ModelLoadException(
+            "Model "
+                + location
+                + (text != null
+                    ? " takes text; named inputs are for models of numeric features."
+                    : " runs on "
+                        + engine.djlName()
+                        + ", which takes one matrix of features; named inputs are for ONNX and"
+                        + " TorchScript models. List the features in model.features instead.")
+                + "");
+      }
+      int sum = inputs.stream().mapToInt(ModelInput::width).sum();
+      if (sum != featureCount) {
+        throw new IllegalArgumentException(
+            "the inputs take " + sum + " values per row, the spec feeds " + featureCount);
+      }
+    }
     if (text != null && featureCount != text.width()) {
       throw new IllegalArgumentException(
           "a text model's spec feeds it "
@@ -75,7 +98,7 @@ public record ModelSpec(
   /** A spec for a model of numeric features. */
   public ModelSpec(
       String location, ModelEngine engine, String digest, int featureCount, OutputType output) {
-    this(location, engine, digest, featureCount, output, null, null, null);
+    this(location, engine, digest, featureCount, output, null, null, null, null);
   }
 
   /** A spec without a labels file. */
@@ -86,7 +109,20 @@ public record ModelSpec(
       int featureCount,
       OutputType output,
       TextInput text) {
-    this(location, engine, digest, featureCount, output, text, null, null);
+    this(location, engine, digest, featureCount, output, text, null, null, null);
+  }
+
+  /** A spec of a model file or folder with one float32 input. */
+  public ModelSpec(
+      String location,
+      ModelEngine engine,
+      String digest,
+      int featureCount,
+      OutputType output,
+      TextInput text,
+      String labelsFile,
+      java.util.List<String> folderFiles) {
+    this(location, engine, digest, featureCount, output, text, labelsFile, folderFiles, null);
   }
 
   /** A spec for the model's default output (probabilities, or what an ONNX graph computes). */

@@ -106,7 +106,8 @@ final class SharedModel implements AutoCloseable {
             .optModelPath(file)
             .optEngine(spec.engine().djlName())
             .optTranslator(
-                new FeatureBatchTranslator(spec.engine() == ModelEngine.PYTORCH, spec.text()))
+                new FeatureBatchTranslator(
+                    spec.engine() == ModelEngine.PYTORCH, spec.text(), spec.inputs()))
             .optDevice(choice.onGpu() ? ai.djl.Device.gpu(choice.gpu()) : ai.djl.Device.cpu());
     if (spec.engine() == ModelEngine.PYTORCH) {
       TorchNatives.start(settings, spec.location());
@@ -167,6 +168,20 @@ final class SharedModel implements AutoCloseable {
     try (EnginePredictor predictor = model.newPredictor()) {
       out = predictor.predict(zeros);
     } catch (TranslateException | RuntimeException e) {
+      if (!spec.inputs().isEmpty()) {
+        throw new ModelLoadException(
+            "Model "
+                + spec.location()
+                + " ("
+                + spec.engine().djlName()
+                + ") fails on two rows of zeros as "
+                + describe(spec.inputs())
+                + ", the inputs model.inputs feeds it: "
+                + LoadFailure.reason(e)
+                + ". Make model.inputs match the model's inputs: the same order, widths (array"
+                + " columns count as their length) and model.input-types.",
+            e);
+      }
       if (spec.text() != null) {
         throw new ModelLoadException(
             "Model "
@@ -229,7 +244,10 @@ final class SharedModel implements AutoCloseable {
       return;
     }
     if (model instanceof DjlModel djl) {
-      if (spec.text() != null) {
+      if (!spec.inputs().isEmpty()) {
+        checkNamedInputs(spec, djl.describeInput());
+        probe(spec, model);
+      } else if (spec.text() != null) {
         checkTextInputs(spec, djl.describeInput());
         // ONNX Runtime does not report symbolic lengths: a forward pass checks them.
         probe(spec, model);
@@ -286,6 +304,32 @@ final class SharedModel implements AutoCloseable {
               + spec.featureCount()
               + " values per row. Make the features match the model's input width (array"
               + " features count as their length).");
+    }
+  }
+
+  /** The inputs as messages show them: {@code dense float32[4], ids int64[2]}. */
+  private static String describe(java.util.List<ModelInput> inputs) {
+    return inputs.stream()
+        .map(i -> i.name() + " " + i.type().label() + "[" + i.width() + "]")
+        .collect(java.util.stream.Collectors.joining(", "));
+  }
+
+  /**
+   * An ONNX model's declared inputs must be model.inputs' names in the same order: the tensors are
+   * fed in that order.
+   */
+  private static void checkNamedInputs(ModelSpec spec, PairList<String, Shape> declared) {
+    java.util.List<String> expected = declared == null ? java.util.List.of() : declared.keys();
+    java.util.List<String> given = spec.inputs().stream().map(ModelInput::name).toList();
+    if (!expected.equals(given)) {
+      throw new ModelLoadException(
+          "Model "
+              + spec.location()
+              + " takes the inputs "
+              + expected
+              + ", in this order; model.inputs gives "
+              + given
+              + ". List model.inputs with the model's input names, in its order.");
     }
   }
 
