@@ -37,6 +37,14 @@ public final class PythonModels {
     return run("text/make_text_model.py", "python3-torch", out);
   }
 
+  /**
+   * {@code two_inputs.pt} and {@code two_inputs.onnx} (inputs dense float32[4], ids int64[2]);
+   * {@code rows.csv}: id, d0..d3, region, plan; expected: id, then three class probabilities.
+   */
+  public static Path twoInputs(Path out) throws IOException, InterruptedException {
+    return run("torch/make_two_inputs.py", "python3-torch", out);
+  }
+
   private static Path run(String script, String debianPackage, Path out)
       throws IOException, InterruptedException {
     Path file =

@@ -1,5 +1,6 @@
 package io.shardscore.job.config;
 
+import io.shardscore.model.InputType;
 import io.shardscore.model.ModelEngine;
 import io.shardscore.model.ModelLoadException;
 import io.shardscore.model.OutputType;
@@ -9,6 +10,7 @@ import io.shardscore.sharding.StrayKeyPolicy;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 
 /**
@@ -43,7 +45,9 @@ public final class JobConfigValidator {
             .withInput(config.input() == null ? new InputConfig(null, null) : config.input())
             .withOutput(config.output() == null ? new OutputConfig(null, null) : config.output());
     boolean table = config.input() != null && config.input().isTable();
-    boolean text = config.model() != null && config.model().isText();
+    // A text model or one of named inputs takes no model.features.
+    boolean text =
+        config.model() != null && (config.model().isText() || !config.model().inputs().isEmpty());
     for (Setting<?> setting : Settings.all()) {
       if (!((inputGiven || table) && setting == Settings.INPUT_PATH)
           && !(text && setting == Settings.FEATURES)) {
@@ -293,6 +297,42 @@ public final class JobConfigValidator {
       problems.add(
           "model.text is set without model.text.column; name the string column the model's"
               + " text is read from.");
+    }
+    if (!m.inputs().isEmpty()) {
+      if (!m.features().isEmpty()) {
+        problems.add(
+            "model sets both features and inputs; a model of named inputs lists its columns under"
+                + " model.inputs only. Leave model.features out.");
+      }
+      if (m.isText()) {
+        problems.add(
+            "model sets both text and inputs; a text model takes only its text. Drop one.");
+      }
+      for (Map.Entry<String, List<String>> e : m.inputs().entrySet()) {
+        if (e.getValue().isEmpty()) {
+          problems.add("model.inputs." + e.getKey() + " lists no column; list its columns.");
+        }
+        for (String f : e.getValue()) {
+          try {
+            FeatureColumn.parse(f);
+          } catch (JobConfigException ex) {
+            problems.add(ex.getMessage());
+          }
+        }
+      }
+      for (Map.Entry<String, String> e : m.inputTypes().entrySet()) {
+        if (!m.inputs().containsKey(e.getKey())) {
+          problems.add(
+              "model.input-types names '"
+                  + e.getKey()
+                  + "', which is not one of model.inputs "
+                  + m.inputs().keySet()
+                  + ".");
+        }
+        check(problems, () -> InputType.parse(e.getValue(), "model.input-types." + e.getKey()));
+      }
+    } else if (!m.inputTypes().isEmpty()) {
+      problems.add("model.input-types is set without model.inputs; name the inputs first.");
     }
     if (m.isText() && !m.features().isEmpty()) {
       problems.add(

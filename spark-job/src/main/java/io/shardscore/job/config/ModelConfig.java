@@ -1,10 +1,15 @@
 package io.shardscore.job.config;
 
+import io.shardscore.model.InputType;
 import io.shardscore.model.ModelEngine;
+import io.shardscore.model.ModelInput;
 import io.shardscore.model.OutputType;
 import io.shardscore.model.TextInput;
 import java.io.Serializable;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * {@code model:} the model to score with and how rows feed it. Defaults and allowed values of each
@@ -17,6 +22,9 @@ import java.util.List;
  * @param outputType probabilities or raw scores (tree models)
  * @param text a text model's input instead of features; null for a model of numeric features
  * @param labels the class names file beside the model; null for none
+ * @param inputs a model of named inputs: each input's columns, in the model's order; empty for one
+ *     input of {@code features}
+ * @param inputTypes element type per named input ({@code float32} by default)
  */
 public record ModelConfig(
     String path,
@@ -25,10 +33,18 @@ public record ModelConfig(
     ModelOutputs outputs,
     String outputType,
     TextConfig text,
-    String labels)
+    String labels,
+    Map<String, List<String>> inputs,
+    Map<String, String> inputTypes)
     implements Serializable {
   public ModelConfig {
     features = features == null ? List.of() : List.copyOf(features);
+    // Insertion order is the model's input order.
+    inputs =
+        inputs == null
+            ? Map.of()
+            : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(inputs));
+    inputTypes = inputTypes == null ? Map.of() : Map.copyOf(inputTypes);
     outputs = outputs == null ? ModelOutputs.defaults() : outputs;
     outputType = Settings.MODEL_OUTPUT_TYPE.orDefault(outputType);
   }
@@ -36,17 +52,19 @@ public record ModelConfig(
   /** A model of numeric features. */
   public ModelConfig(
       String path, String engine, List<String> features, ModelOutputs outputs, String outputType) {
-    this(path, engine, features, outputs, outputType, null, null);
+    this(path, engine, features, outputs, outputType, null, null, null, null);
   }
 
   /** The same model with other prediction columns. */
   public ModelConfig withOutputs(ModelOutputs other) {
-    return new ModelConfig(path, engine, features, other, outputType, text, labels);
+    return new ModelConfig(
+        path, engine, features, other, outputType, text, labels, inputs, inputTypes);
   }
 
   /** The same model reading text as {@code other} says, instead of features. */
   public ModelConfig withText(TextConfig other) {
-    return new ModelConfig(path, engine, List.of(), outputs, outputType, other, labels);
+    return new ModelConfig(
+        path, engine, List.of(), outputs, outputType, other, labels, Map.of(), Map.of());
   }
 
   /** The labels file, or null when {@code model.labels} is not set. */
@@ -81,8 +99,49 @@ public record ModelConfig(
     return Choices.parse(Settings.MODEL_OUTPUT_TYPE, outputType, OutputType.class);
   }
 
+  /** The feature columns in the row's order: {@code model.features}, or every input's in turn. */
   public List<FeatureColumn> featureColumns() {
-    return features.stream().map(FeatureColumn::parse).toList();
+    List<String> all = features;
+    if (!inputs.isEmpty()) {
+      all = inputs.values().stream().flatMap(List::stream).toList();
+    }
+    return all.stream().map(FeatureColumn::parse).toList();
+  }
+
+  /** The named inputs as the model's spec takes them; empty for one float32 input. */
+  public List<ModelInput> modelInputs() {
+    List<ModelInput> out = new ArrayList<>();
+    for (Map.Entry<String, List<String>> e : inputs.entrySet()) {
+      int width =
+          e.getValue().stream().map(FeatureColumn::parse).mapToInt(FeatureColumn::length).sum();
+      String type = inputTypes.get(e.getKey());
+      out.add(
+          new ModelInput(
+              e.getKey(),
+              width,
+              type == null
+                  ? InputType.FLOAT32
+                  : InputType.parse(type, Settings.INPUT_TYPES.key() + "." + e.getKey())));
+    }
+    return out;
+  }
+
+  /** The type of each feature column, in {@link #featureColumns()} order: its input's type. */
+  public List<InputType> featureTypes() {
+    List<InputType> out = new ArrayList<>();
+    if (inputs.isEmpty()) {
+      features.forEach(f -> out.add(InputType.FLOAT32));
+      return out;
+    }
+    List<ModelInput> typed = modelInputs();
+    int i = 0;
+    for (List<String> columns : inputs.values()) {
+      for (int c = 0; c < columns.size(); c++) {
+        out.add(typed.get(i).type());
+      }
+      i++;
+    }
+    return out;
   }
 
   /**

@@ -172,6 +172,19 @@ public final class Settings {
               "input columns in tensor order; scalars count 1, `name[n]` arrays count n; not for"
                   + " a text model (`model.text`)")
           .build();
+  public static final Setting<Map<String, List<String>>> INPUTS =
+      Setting.of("model.inputs", ValueType.VALUES)
+          .doc(
+              "a model of several named inputs: input name to its columns, in the model's order"
+                  + " (`{dense: [age, spend[6]], ids: [region_id, plan_id]}`); instead of"
+                  + " `model.features` (see [Named inputs](#named-inputs))")
+          .build();
+  public static final Setting<Map<String, String>> INPUT_TYPES =
+      Setting.of("model.input-types", ValueType.MAP)
+          .doc(
+              "element type per named input: `float32` (default), `int32` or `int64` (whole"
+                  + " numbers up to 2^24 in magnitude)")
+          .build();
   public static final Setting<String> TEXT_COLUMN =
       Setting.of("model.text.column", ValueType.TEXT)
           .doc(
@@ -370,6 +383,8 @@ public final class Settings {
           MODEL_ENGINE,
           MODEL_OUTPUT_TYPE,
           FEATURES,
+          INPUTS,
+          INPUT_TYPES,
           TEXT_COLUMN,
           TEXT_TOKENIZER,
           TEXT_MAX_LENGTH,

@@ -63,7 +63,7 @@ public record RowLayouts(
     RowFeatures featureLayout =
         cfg.model().isText()
             ? TextColumn.bind(cfg.model().text().column(), cfg.model().textInput(), carried)
-            : FeatureLayout.bind(features, carried);
+            : FeatureLayout.bind(features, cfg.model().featureTypes(), carried);
     PredictionColumns predictions =
         PredictionColumns.resolve(cfg.model().outputs(), outputWidth, labels);
     requireNoNameClash(passthrough, carried, predictions);
@@ -86,7 +86,8 @@ public record RowLayouts(
                 + passthrough
                 + ";key="
                 + cfg.sharding().key()
-                + textSettings(cfg));
+                + textSettings(cfg)
+                + inputSettings(cfg));
     return new RowLayouts(
         passthrough, carried, featureLayout, predictions, output, columns, settings);
   }
@@ -110,6 +111,17 @@ public record RowLayouts(
         + t.truncation()
         + ",attention-mask="
         + t.attentionMask();
+  }
+
+  /**
+   * A model of named inputs: each input's columns and type; nothing for one float input, so those
+   * digests stay as they were.
+   */
+  private static String inputSettings(JobConfig cfg) {
+    if (cfg.model().inputs().isEmpty()) {
+      return "";
+    }
+    return ";inputs=" + cfg.model().inputs() + ",types=" + cfg.model().modelInputs();
   }
 
   /** The carried columns except the route column: what the census and the fingerprints read. */

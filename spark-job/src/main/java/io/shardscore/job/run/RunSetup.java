@@ -78,17 +78,12 @@ public final class RunSetup {
             m.path(), m.engine(), Settings.MODEL_ENGINE.key(), hadoop, "model.path");
     ModelSpec spec =
         ModelBinding.spec(
-            location.file(),
-            location.engine(),
-            m.modelOutputType(),
-            m.featureWidth(),
-            m.textInput(),
-            m.labelsFile() != null ? m.labelsFile() : location.folderLabels(),
-            location.folderFiles(),
-            hadoop,
-            "model.path");
+            location, m, m.labelsFile() != null ? m.labelsFile() : location.folderLabels(), hadoop);
     ModelBinding model =
-        ModelBinding.probe(spec, hadoop, m.isText() ? "model.text" : "model.features");
+        ModelBinding.probe(
+            spec,
+            hadoop,
+            m.isText() ? "model.text" : m.inputs().isEmpty() ? "model.features" : "model.inputs");
 
     // Columns: everything about the schema is checked before scoring starts. (Reading a Parquet
     // schema is itself one small Spark job.)

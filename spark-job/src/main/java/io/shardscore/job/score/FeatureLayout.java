@@ -3,6 +3,7 @@ package io.shardscore.job.score;
 import io.shardscore.job.config.FeatureColumn;
 import io.shardscore.job.config.JobConfigException;
 import io.shardscore.job.row.SqlKind;
+import io.shardscore.model.InputType;
 import java.io.IOException;
 import java.io.ObjectInputStream;
 import java.util.List;
@@ -34,6 +35,10 @@ public final class FeatureLayout implements RowFeatures {
 
   private final int[] lengths;
   private final boolean[] arrays;
+
+  /** Features of an integer input (see {@link InputType}): whole numbers up to 2^24 only. */
+  private final boolean[] integral;
+
   private final int width;
 
   /** Each feature's reader; null for a string feature, whose values are parsed. */
@@ -46,12 +51,18 @@ public final class FeatureLayout implements RowFeatures {
   }
 
   private FeatureLayout(
-      String[] names, int[] ordinals, DataType[] types, int[] lengths, boolean[] arrays) {
+      String[] names,
+      int[] ordinals,
+      DataType[] types,
+      int[] lengths,
+      boolean[] arrays,
+      boolean[] integral) {
     this.names = names;
     this.ordinals = ordinals;
     this.types = types;
     this.lengths = lengths;
     this.arrays = arrays;
+    this.integral = integral;
     int w = 0;
     for (int l : lengths) {
       w += l;
@@ -67,7 +78,17 @@ public final class FeatureLayout implements RowFeatures {
 
   /** Binds feature columns to a row schema; unsupported or mismatched types are config errors. */
   public static FeatureLayout bind(List<FeatureColumn> features, StructType schema) {
+    return bind(features, features.stream().map(f -> InputType.FLOAT32).toList(), schema);
+  }
+
+  /**
+   * The same for features of typed inputs ({@code inputTypes}, one per feature): a feature of an
+   * integer input takes whole numbers only.
+   */
+  public static FeatureLayout bind(
+      List<FeatureColumn> features, List<InputType> inputTypes, StructType schema) {
     int n = features.size();
+    boolean[] integral = new boolean[n];
     String[] names = new String[n];
     int[] ordinals = new int[n];
     DataType[] types = new DataType[n];
@@ -108,8 +129,9 @@ public final class FeatureLayout implements RowFeatures {
         types[i] = numeric(t, f);
       }
       lengths[i] = f.length();
+      integral[i] = inputTypes.get(i).integral();
     }
-    return new FeatureLayout(names, ordinals, types, lengths, arrays);
+    return new FeatureLayout(names, ordinals, types, lengths, arrays, integral);
   }
 
   private static int indexOf(StructType schema, String column) {
@@ -240,6 +262,12 @@ public final class FeatureLayout implements RowFeatures {
           + (Double.isNaN(v)
               ? " is NaN"
               : Double.isInfinite(v) ? " is infinite" : " value " + v + " is outside float range");
+    }
+    if (integral[f] && (x != Math.rint(x) || Math.abs(x) > InputType.MAX_EXACT_INTEGER)) {
+      return what(f, e)
+          + " value "
+          + v
+          + " is not a whole number up to 2^24 in magnitude, which its integer input takes";
     }
     out[pos] = x;
     return null;

@@ -1,9 +1,11 @@
 package io.shardscore.job.score;
 
+import io.shardscore.job.config.ModelConfig;
 import io.shardscore.job.error.Causes;
 import io.shardscore.job.store.HadoopConf;
 import io.shardscore.job.store.HadoopModelFiles;
 import io.shardscore.job.store.HadoopModelSource;
+import io.shardscore.job.store.ModelLocation;
 import io.shardscore.job.store.StoreErrors;
 import io.shardscore.job.store.StorePaths;
 import io.shardscore.model.EngineSettings;
@@ -13,6 +15,7 @@ import io.shardscore.model.InferenceException;
 import io.shardscore.model.LoadedModel;
 import io.shardscore.model.ModelDigest;
 import io.shardscore.model.ModelEngine;
+import io.shardscore.model.ModelInput;
 import io.shardscore.model.ModelLoadException;
 import io.shardscore.model.ModelRegistry;
 import io.shardscore.model.ModelSpec;
@@ -54,7 +57,26 @@ public record ModelBinding(
       int featureCount,
       Configuration hadoop,
       String key) {
-    return spec(path, engine, output, featureCount, null, null, List.of(), hadoop, key);
+    return spec(path, engine, output, featureCount, null, null, List.of(), List.of(), hadoop, key);
+  }
+
+  /**
+   * The spec of a job's model: {@code m}'s settings for the model file or folder at {@code
+   * location}, with {@code labelsFile} as its class names (or null).
+   */
+  public static ModelSpec spec(
+      ModelLocation location, ModelConfig m, String labelsFile, Configuration hadoop) {
+    return spec(
+        location.file(),
+        location.engine(),
+        m.modelOutputType(),
+        m.featureWidth(),
+        m.textInput(),
+        labelsFile,
+        location.folderFiles(),
+        m.modelInputs(),
+        hadoop,
+        "model.path");
   }
 
   /**
@@ -71,6 +93,7 @@ public record ModelBinding(
       TextInput text,
       String labelsFile,
       List<String> folderFiles,
+      List<ModelInput> inputs,
       Configuration hadoop,
       String key) {
     Path qualified = StorePaths.qualify(path, hadoop, key);
@@ -98,7 +121,8 @@ public record ModelBinding(
         output,
         text,
         labelsFile,
-        folderFiles);
+        folderFiles,
+        inputs);
   }
 
   /** Where executors fetch the model of {@code spec} from. */

@@ -51,6 +51,11 @@ public final class OnlineScoring {
           "model.text is set, but shardscore serve takes numeric features today; score text"
               + " models with shardscore run, or serve a model of numeric features.");
     }
+    if (job.model() != null && !job.model().inputs().isEmpty()) {
+      throw new JobConfigException(
+          "model.inputs is set, but shardscore serve takes one float input today; score models of"
+              + " named inputs with shardscore run.");
+    }
     if (job.model() != null && job.model().labelsFile() != null) {
       throw new JobConfigException(
           "model.labels is set, but shardscore serve does not write class names today; drop"
@@ -69,17 +74,7 @@ public final class OnlineScoring {
     ModelLocation location =
         ModelLocation.resolve(
             m.path(), m.engine(), Settings.MODEL_ENGINE.key(), hadoop, "model.path");
-    ModelSpec spec =
-        ModelBinding.spec(
-            location.file(),
-            location.engine(),
-            m.modelOutputType(),
-            m.featureWidth(),
-            null,
-            null,
-            location.folderFiles(),
-            hadoop,
-            "model.path");
+    ModelSpec spec = ModelBinding.spec(location, m, null, hadoop);
     // Loaded first with every core for the engine's intra-op threads; the probe (one zero row, as
     // a run makes it) then reuses the loaded model from the registry.
     int cores = Runtime.getRuntime().availableProcessors();
