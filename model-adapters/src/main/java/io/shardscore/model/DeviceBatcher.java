@@ -237,7 +237,7 @@ public final class DeviceBatcher implements AutoCloseable {
     for (Request r : group) {
       float[] mine = new float[r.rows() * out.width()];
       System.arraycopy(out.values(), row * out.width(), mine, 0, mine.length);
-      r.result().complete(new ModelOutput(mine, r.rows(), out.width()));
+      r.result().complete(new ModelOutput(mine, r.rows(), out.width(), out.segments()));
       row += r.rows();
     }
   }

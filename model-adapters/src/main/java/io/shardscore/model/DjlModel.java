@@ -42,6 +42,17 @@ final class DjlModel implements EngineModel {
     return model.getBlock().describeInput();
   }
 
+  /** The model's outputs, names and shapes, as the engine describes them (may be null). */
+  PairList<String, Shape> describeOutput() {
+    try {
+      return model.getBlock() instanceof ai.djl.nn.SymbolBlock symbols
+          ? symbols.describeOutput()
+          : null;
+    } catch (UnsupportedOperationException e) {
+      return null;
+    }
+  }
+
   @Override
   public void close() {
     model.close();

@@ -17,10 +17,11 @@ final class FeatureBatchTranslator implements NoBatchifyTranslator<FeatureBatch,
   private final boolean refuseDicts;
   private final TextInput text;
   private final java.util.List<ModelInput> inputs;
+  private final java.util.List<String> outputs;
 
   /** For ONNX models: their outputs are named, in the order the graph declares them. */
   FeatureBatchTranslator() {
-    this(false, null, java.util.List.of());
+    this(false, null, java.util.List.of(), java.util.List.of());
   }
 
   /**
@@ -28,11 +29,18 @@ final class FeatureBatchTranslator implements NoBatchifyTranslator<FeatureBatch,
    *     in hash order, not the dict's, so its "first output" would be any one of them
    * @param text how a text model's rows carry ids and mask; null for numeric features
    * @param inputs the named inputs a row feeds, in order; empty for one float32 input
+   * @param outputs the output tensors to return side by side (see {@link ModelSpec#outputs()});
+   *     empty for the first output alone
    */
-  FeatureBatchTranslator(boolean refuseDicts, TextInput text, java.util.List<ModelInput> inputs) {
+  FeatureBatchTranslator(
+      boolean refuseDicts,
+      TextInput text,
+      java.util.List<ModelInput> inputs,
+      java.util.List<String> outputs) {
     this.refuseDicts = refuseDicts;
     this.text = text;
     this.inputs = inputs;
+    this.outputs = outputs;
   }
 
   @Override
@@ -49,6 +57,71 @@ final class FeatureBatchTranslator implements NoBatchifyTranslator<FeatureBatch,
                 FloatBuffer.wrap(batch.values(), 0, batch.rows() * batch.features()),
                 new Shape(batch.rows(), batch.features()));
     return new NDList(x);
+  }
+
+  /** The selected output tensors side by side in each row, the primary one first. */
+  private ModelOutput selected(NDList list) {
+    int n = outputs.size();
+    float[][] parts = new float[n][];
+    int[] widths = new int[n];
+    int rows = -1;
+    for (int i = 0; i < n; i++) {
+      NDArray y = find(list, outputs.get(i));
+      Shape shape = y.getShape();
+      int r = shape.dimension() == 0 ? 1 : (int) shape.get(0);
+      if (rows >= 0 && r != rows) {
+        throw new IllegalArgumentException(
+            "output '" + outputs.get(i) + "' has " + r + " rows, the first selected one " + rows);
+      }
+      rows = r;
+      widths[i] = shape.dimension() <= 1 ? 1 : (int) (shape.size() / Math.max(1, r));
+      parts[i] = y.toType(ai.djl.ndarray.types.DataType.FLOAT32, false).toFloatArray();
+    }
+    int width = 0;
+    for (int w : widths) {
+      width += w;
+    }
+    float[] values = new float[rows * width];
+    for (int r = 0; r < rows; r++) {
+      int at = r * width;
+      for (int i = 0; i < n; i++) {
+        System.arraycopy(parts[i], r * widths[i], values, at, widths[i]);
+        at += widths[i];
+      }
+    }
+    return new ModelOutput(values, rows, width, widths);
+  }
+
+  /**
+   * The output called {@code name}: by its name (ONNX), by its position ({@code 0}, {@code 1}, ...
+   * of a TorchScript tuple), or the first for {@code ""}.
+   */
+  private static NDArray find(NDList list, String name) {
+    if (name.isEmpty()) {
+      return list.get(0);
+    }
+    java.util.List<String> names = new java.util.ArrayList<>();
+    for (NDArray a : list) {
+      if (name.equals(a.getName())) {
+        return a;
+      }
+      names.add(a.getName());
+    }
+    if (name.matches("\\d+")) {
+      int i = Integer.parseInt(name);
+      if (i < list.size() && names.stream().allMatch(java.util.Objects::isNull)) {
+        return list.get(i);
+      }
+    }
+    boolean named = names.stream().anyMatch(java.util.Objects::nonNull);
+    throw new IllegalArgumentException(
+        "the model has no output '"
+            + name
+            + "'; its outputs are "
+            + (named
+                ? names.toString()
+                : list.size() + " unnamed tensors, 0 to " + (list.size() - 1))
+            + "");
   }
 
   /**
@@ -128,6 +201,9 @@ final class FeatureBatchTranslator implements NoBatchifyTranslator<FeatureBatch,
 
   @Override
   public ModelOutput processOutput(TranslatorContext ctx, NDList list) {
+    if (!outputs.isEmpty()) {
+      return selected(list);
+    }
     if (refuseDicts && list.size() > 1 && list.get(0).getName() != null) {
       java.util.List<String> keys = new java.util.ArrayList<>();
       for (NDArray a : list) {

@@ -2,19 +2,53 @@ package io.shardscore.model;
 
 /**
  * The model's output for one batch: {@code rows} rows of {@code width} floats, row-major (e.g.
- * class probabilities).
+ * class probabilities). A model whose spec names several output tensors ({@link
+ * ModelSpec#outputs()}) has them side by side in each row, {@code segments} giving each tensor's
+ * width in order; the first one is the primary output (what probabilities, score and label are
+ * taken from).
+ *
+ * @param segments the width of each output tensor, summing to {@code width}; null for one tensor
  */
-public record ModelOutput(float[] values, int rows, int width) {
+public record ModelOutput(float[] values, int rows, int width, int[] segments) {
+
+  /** The output of a model with one output tensor. */
+  public ModelOutput(float[] values, int rows, int width) {
+    this(values, rows, width, null);
+  }
 
   public float get(int row, int column) {
     return values[row * width + column];
   }
 
-  /** Index of the largest value in a row; the first on ties. */
+  /** Values per row of the primary output tensor. */
+  public int primaryWidth() {
+    return segments == null ? width : segments[0];
+  }
+
+  /** Output tensors side by side in each row. */
+  public int segmentCount() {
+    return segments == null ? 1 : segments.length;
+  }
+
+  /** Values per row of output tensor {@code i}. */
+  public int segmentWidth(int i) {
+    return segments == null ? width : segments[i];
+  }
+
+  /** Where output tensor {@code i} starts in a row. */
+  public int segmentOffset(int i) {
+    int offset = 0;
+    for (int k = 0; k < i; k++) {
+      offset += segments[k];
+    }
+    return offset;
+  }
+
+  /** Index of the largest value of the primary output in a row; the first on ties. */
   public int argmax(int row) {
     int base = row * width;
     int best = 0;
-    for (int c = 1; c < width; c++) {
+    for (int c = 1; c < primaryWidth(); c++) {
       if (values[base + c] > values[base + best]) {
         best = c;
       }

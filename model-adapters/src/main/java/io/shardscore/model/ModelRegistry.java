@@ -236,6 +236,7 @@ public final class ModelRegistry {
         + (spec.output() == OutputType.RAW ? "+raw" : "")
         + textKey(spec.text())
         + inputsKey(spec.inputs())
+        + (spec.outputs().isEmpty() ? "" : "+out:" + String.join("/", spec.outputs()))
         + "@"
         + device;
   }

@@ -20,6 +20,9 @@ import java.io.Serializable;
  *     to it: all part of the digest and copied with the model; empty for a model file
  * @param inputs the named inputs a row's values feed, in order; empty for one float32 input of
  *     {@code featureCount} values (the common case)
+ * @param outputs the output tensors to return, by name (ONNX) or position ({@code 0}, {@code 1},
+ *     ... of a TorchScript tuple), the primary one first ({@code ""} for the model's first); empty
+ *     for the first output alone (the common case)
  */
 public record ModelSpec(
     String location,
@@ -30,12 +33,23 @@ public record ModelSpec(
     TextInput text,
     String labelsFile,
     java.util.List<String> folderFiles,
-    java.util.List<ModelInput> inputs)
+    java.util.List<ModelInput> inputs,
+    java.util.List<String> outputs)
     implements Serializable {
 
   public ModelSpec {
     folderFiles = folderFiles == null ? java.util.List.of() : java.util.List.copyOf(folderFiles);
     inputs = inputs == null ? java.util.List.of() : java.util.List.copyOf(inputs);
+    outputs = outputs == null ? java.util.List.of() : java.util.List.copyOf(outputs);
+    if (!outputs.isEmpty() && !engine.throughDjl()) {
+      throw new ModelLoadException(
+          "Model "
+              + location
+              + " runs on "
+              + engine.djlName()
+              + ", which returns one output; named output tensors are for ONNX and TorchScript"
+              + " models. Drop model.outputs.from and model.outputs.tensors.");
+    }
     if (digest == null || digest.length() != 64) {
       throw new IllegalArgumentException("digest must be a SHA-256 hex string: " + digest);
     }
@@ -98,7 +112,7 @@ public record ModelSpec(
   /** A spec for a model of numeric features. */
   public ModelSpec(
       String location, ModelEngine engine, String digest, int featureCount, OutputType output) {
-    this(location, engine, digest, featureCount, output, null, null, null, null);
+    this(location, engine, digest, featureCount, output, null, null, null, null, null);
   }
 
   /** A spec without a labels file. */
@@ -109,7 +123,7 @@ public record ModelSpec(
       int featureCount,
       OutputType output,
       TextInput text) {
-    this(location, engine, digest, featureCount, output, text, null, null, null);
+    this(location, engine, digest, featureCount, output, text, null, null, null, null);
   }
 
   /** A spec of a model file or folder with one float32 input. */
@@ -122,7 +136,7 @@ public record ModelSpec(
       TextInput text,
       String labelsFile,
       java.util.List<String> folderFiles) {
-    this(location, engine, digest, featureCount, output, text, labelsFile, folderFiles, null);
+    this(location, engine, digest, featureCount, output, text, labelsFile, folderFiles, null, null);
   }
 
   /** A spec for the model's default output (probabilities, or what an ONNX graph computes). */

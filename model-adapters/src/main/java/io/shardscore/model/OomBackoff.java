@@ -77,6 +77,7 @@ public final class OomBackoff {
         first.getMessage());
     float[] out = null;
     int width = -1;
+    int[] segments = null;
     int done = 0;
     while (done < rows) {
       int n = Math.min(chunk, rows - done);
@@ -99,11 +100,12 @@ public final class OomBackoff {
       }
       if (out == null) {
         width = o.width();
+        segments = o.segments();
         out = new float[rows * width];
       }
       System.arraycopy(o.values(), 0, out, done * width, n * width);
       done += n;
     }
-    return new ModelOutput(out, rows, width);
+    return new ModelOutput(out, rows, width, segments);
   }
 }

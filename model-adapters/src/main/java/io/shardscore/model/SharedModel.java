@@ -107,7 +107,10 @@ final class SharedModel implements AutoCloseable {
             .optEngine(spec.engine().djlName())
             .optTranslator(
                 new FeatureBatchTranslator(
-                    spec.engine() == ModelEngine.PYTORCH, spec.text(), spec.inputs()))
+                    spec.engine() == ModelEngine.PYTORCH,
+                    spec.text(),
+                    spec.inputs(),
+                    spec.outputs()))
             .optDevice(choice.onGpu() ? ai.djl.Device.gpu(choice.gpu()) : ai.djl.Device.cpu());
     if (spec.engine() == ModelEngine.PYTORCH) {
       TorchNatives.start(settings, spec.location());
@@ -168,6 +171,18 @@ final class SharedModel implements AutoCloseable {
     try (EnginePredictor predictor = model.newPredictor()) {
       out = predictor.predict(zeros);
     } catch (TranslateException | RuntimeException e) {
+      String reason = LoadFailure.reason(e);
+      if (!spec.outputs().isEmpty() && reason.contains("the model has no output")) {
+        throw new ModelLoadException(
+            "Model "
+                + spec.location()
+                + " ("
+                + spec.engine().djlName()
+                + "): "
+                + reason
+                + ". Name one of them in model.outputs.from or model.outputs.tensors.",
+            e);
+      }
       if (!spec.inputs().isEmpty()) {
         throw new ModelLoadException(
             "Model "
@@ -244,6 +259,9 @@ final class SharedModel implements AutoCloseable {
       return;
     }
     if (model instanceof DjlModel djl) {
+      if (!spec.outputs().isEmpty()) {
+        checkOutputNames(spec, djl.describeOutput());
+      }
       if (!spec.inputs().isEmpty()) {
         checkNamedInputs(spec, djl.describeInput());
         probe(spec, model);
@@ -253,6 +271,10 @@ final class SharedModel implements AutoCloseable {
         probe(spec, model);
       } else {
         checkInputShape(spec, djl.describeInput());
+        if (!spec.outputs().isEmpty()) {
+          // ONNX Runtime may not describe its outputs: a forward pass finds the named ones.
+          probe(spec, model);
+        }
       }
       return;
     }
@@ -304,6 +326,26 @@ final class SharedModel implements AutoCloseable {
               + spec.featureCount()
               + " values per row. Make the features match the model's input width (array"
               + " features count as their length).");
+    }
+  }
+
+  /** An ONNX model must declare every output tensor the spec names. */
+  private static void checkOutputNames(ModelSpec spec, PairList<String, Shape> declared) {
+    if (declared == null) {
+      return; // the first batch names a missing output instead
+    }
+    java.util.List<String> names = declared.keys();
+    for (String wanted : spec.outputs()) {
+      if (!wanted.isEmpty() && !names.contains(wanted)) {
+        throw new ModelLoadException(
+            "Model "
+                + spec.location()
+                + " has no output '"
+                + wanted
+                + "'; its outputs are "
+                + names
+                + ". Name one of them in model.outputs.from or model.outputs.tensors.");
+      }
     }
   }
 

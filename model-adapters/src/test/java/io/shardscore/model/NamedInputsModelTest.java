@@ -61,7 +61,8 @@ class NamedInputsModelTest {
             null,
             null,
             null,
-            inputs);
+            inputs,
+            null);
     return ModelRegistry.acquire(spec, () -> model, EngineSettings.forTaskCpus(1));
   }
 
@@ -157,7 +158,8 @@ class NamedInputsModelTest {
                     null,
                     null,
                     null,
-                    INPUTS));
+                    INPUTS,
+                    null));
     assertTrue(
         trees.getMessage().contains("named inputs are for ONNX and TorchScript"),
         trees.getMessage());
