@@ -45,6 +45,15 @@ public final class PythonModels {
     return run("torch/make_two_inputs.py", "python3-torch", out);
   }
 
+  /**
+   * {@code two_outputs.pt} (returns the tuple (embedding [8], probabilities [3])) and {@code
+   * two_outputs.onnx} (outputs named embedding, probabilities); {@code rows.csv}: id, f0..f5;
+   * expected: id, the three probabilities, the eight embedding values.
+   */
+  public static Path twoOutputs(Path out) throws IOException, InterruptedException {
+    return run("torch/make_two_outputs.py", "python3-torch", out);
+  }
+
   private static Path run(String script, String debianPackage, Path out)
       throws IOException, InterruptedException {
     Path file =

@@ -373,6 +373,7 @@ public final class JobConfigValidator {
         names.add(n);
       }
     }
+    names.addAll(o.tensors().values());
     if (m.labelsFile() != null) {
       String labelName = o.labelName() == null ? ModelOutputs.DEFAULT_LABEL_NAME : o.labelName();
       if (!labelName.isEmpty()) {

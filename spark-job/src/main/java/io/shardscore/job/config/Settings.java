@@ -275,6 +275,20 @@ public final class Settings {
           .doc("column for the top-k values (`array<float>`)")
           .build();
 
+  public static final Setting<String> OUTPUT_FROM =
+      Setting.of("model.outputs.from", ValueType.TEXT)
+          .defaultDoc("the model's first output")
+          .doc(
+              "the output tensor the columns above are taken from: an ONNX output's name, or a"
+                  + " TorchScript tuple's position (`0`, `1`, ...)")
+          .build();
+  public static final Setting<Map<String, String>> OUTPUT_TENSORS =
+      Setting.of("model.outputs.tensors", ValueType.MAP)
+          .doc(
+              "other output tensors written whole, one `array<float>` column each: tensor name"
+                  + " (or position) to column, e.g. `{embedding: customer_embedding}`")
+          .build();
+
   public static final Setting<Integer> BATCH_SIZE =
       Setting.of("scoring.batch-size", ValueType.INT)
           .defaultValue(1024)
@@ -399,6 +413,8 @@ public final class Settings {
           TOP_K,
           TOP_LABELS,
           TOP_SCORES,
+          OUTPUT_FROM,
+          OUTPUT_TENSORS,
           BATCH_SIZE,
           PASSTHROUGH,
           MAX_ERROR_FRACTION,

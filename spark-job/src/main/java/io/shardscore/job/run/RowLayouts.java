@@ -50,11 +50,19 @@ public record RowLayouts(
 
   /** Binds the configuration to the input's schema and the model's output width. */
   static RowLayouts bind(JobConfig cfg, Dataset<Row> input, int outputWidth) {
-    return bind(cfg, input, outputWidth, List.of());
+    return bind(cfg, input, outputWidth, List.of(), List.of());
   }
 
-  /** The same for a model with class names ({@code labels}, one per output value). */
-  static RowLayouts bind(JobConfig cfg, Dataset<Row> input, int outputWidth, List<String> labels) {
+  /**
+   * The same for a model with class names ({@code labels}, one per output value) and other output
+   * tensors of {@code tensorWidths} values per row.
+   */
+  static RowLayouts bind(
+      JobConfig cfg,
+      Dataset<Row> input,
+      int outputWidth,
+      List<String> labels,
+      List<Integer> tensorWidths) {
     ShardKey.type(cfg.sharding().key(), input);
     List<FeatureColumn> features = cfg.model().featureColumns();
     List<String> passthrough = passthroughColumns(cfg, input);
@@ -65,7 +73,7 @@ public record RowLayouts(
             ? TextColumn.bind(cfg.model().text().column(), cfg.model().textInput(), carried)
             : FeatureLayout.bind(features, cfg.model().featureTypes(), carried);
     PredictionColumns predictions =
-        PredictionColumns.resolve(cfg.model().outputs(), outputWidth, labels);
+        PredictionColumns.resolve(cfg.model().outputs(), outputWidth, labels, tensorWidths);
     requireNoNameClash(passthrough, carried, predictions);
     OutputLayout output = new OutputLayout(carried, passthrough.size(), predictions);
     String columns = fingerprintColumns(carried);
@@ -87,7 +95,10 @@ public record RowLayouts(
                 + ";key="
                 + cfg.sharding().key()
                 + textSettings(cfg)
-                + inputSettings(cfg));
+                + inputSettings(cfg)
+                + (cfg.model().outputs().from() == null
+                    ? ""
+                    : ";from=" + cfg.model().outputs().from()));
     return new RowLayouts(
         passthrough, carried, featureLayout, predictions, output, columns, settings);
   }

@@ -94,7 +94,9 @@ public final class RunSetup {
                 ? InputSource.table(spark, cfg.input(), cfg.sharding().key())
                 : InputSource.read(
                     spark, cfg.input(), cfg.sharding().key(), columnsRead(cfg), hadoop);
-    RowLayouts rows = RowLayouts.bind(cfg, input.frame(), model.outputWidth(), model.labels());
+    RowLayouts rows =
+        RowLayouts.bind(
+            cfg, input.frame(), model.outputWidth(), model.labels(), model.tensorWidths());
 
     long censusStarted = System.currentTimeMillis();
     ShardPlan plan;

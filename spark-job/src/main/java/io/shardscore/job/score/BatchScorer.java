@@ -112,8 +112,8 @@ public final class BatchScorer {
         for (int r = 0; r < n; r++) {
           int k = 0;
           if (!p.probabilities().isEmpty()) {
-            float[] probs = new float[out.width()];
-            System.arraycopy(out.values(), r * out.width(), probs, 0, out.width());
+            float[] probs = new float[out.primaryWidth()];
+            System.arraycopy(out.values(), r * out.width(), probs, 0, probs.length);
             extras.update(k++, UnsafeArrayData.fromPrimitiveArray(probs));
           }
           if (!p.score().isEmpty()) {
@@ -136,6 +136,11 @@ public final class BatchScorer {
             extras.update(k++, new GenericArrayData(names));
             extras.update(k++, UnsafeArrayData.fromPrimitiveArray(topValues));
           }
+          for (TensorColumn t : p.tensors()) {
+            float[] tensor = new float[t.width()];
+            System.arraycopy(out.values(), r * out.width() + t.offset(), tensor, 0, t.width());
+            extras.update(k++, UnsafeArrayData.fromPrimitiveArray(tensor));
+          }
           data.write(dataProjection.apply(joined.apply(batchRows[r], extras)));
           batchRows[r] = null;
         }
@@ -154,7 +159,7 @@ public final class BatchScorer {
    */
   private void topK(ModelOutput out, int r, int k) {
     int filled = 0;
-    for (int c = 0; c < out.width(); c++) {
+    for (int c = 0; c < out.primaryWidth(); c++) {
       float v = out.get(r, c);
       if (filled == k && v <= out.get(r, top[k - 1])) {
         continue;

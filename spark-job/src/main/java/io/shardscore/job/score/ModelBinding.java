@@ -17,6 +17,7 @@ import io.shardscore.model.ModelDigest;
 import io.shardscore.model.ModelEngine;
 import io.shardscore.model.ModelInput;
 import io.shardscore.model.ModelLoadException;
+import io.shardscore.model.ModelOutput;
 import io.shardscore.model.ModelRegistry;
 import io.shardscore.model.ModelSpec;
 import io.shardscore.model.OutputType;
@@ -36,9 +37,15 @@ import org.apache.hadoop.fs.Path;
  * @param source where executors copy the model from (any Hadoop file system)
  * @param outputWidth values per row the model returned for a test batch
  * @param labels the class names of the model's labels file, one per output value; empty without
+ * @param tensorWidths values per row of each other selected output tensor, in order; empty when the
+ *     first output alone is used
  */
 public record ModelBinding(
-    ModelSpec spec, HadoopModelSource source, int outputWidth, List<String> labels) {
+    ModelSpec spec,
+    HadoopModelSource source,
+    int outputWidth,
+    List<String> labels,
+    List<Integer> tensorWidths) {
 
   /**
    * The spec of the model at {@code path}: the one way the run and the executor plugin name a
@@ -57,7 +64,18 @@ public record ModelBinding(
       int featureCount,
       Configuration hadoop,
       String key) {
-    return spec(path, engine, output, featureCount, null, null, List.of(), List.of(), hadoop, key);
+    return spec(
+        path,
+        engine,
+        output,
+        featureCount,
+        null,
+        null,
+        List.of(),
+        List.of(),
+        List.of(),
+        hadoop,
+        key);
   }
 
   /**
@@ -75,6 +93,7 @@ public record ModelBinding(
         labelsFile,
         location.folderFiles(),
         m.modelInputs(),
+        m.outputs().selectedTensors(),
         hadoop,
         "model.path");
   }
@@ -94,6 +113,7 @@ public record ModelBinding(
       String labelsFile,
       List<String> folderFiles,
       List<ModelInput> inputs,
+      List<String> outputs,
       Configuration hadoop,
       String key) {
     Path qualified = StorePaths.qualify(path, hadoop, key);
@@ -122,7 +142,8 @@ public record ModelBinding(
         text,
         labelsFile,
         folderFiles,
-        inputs);
+        inputs,
+        outputs);
   }
 
   /** Where executors fetch the model of {@code spec} from. */
@@ -154,11 +175,14 @@ public record ModelBinding(
     // Read while this handle holds the model; the session below takes the hold over.
     List<String> labels = model.labels();
     int width;
+    List<Integer> tensorWidths = new java.util.ArrayList<>();
     try (ScoringSession session = model.newSession()) {
-      width =
-          session
-              .predict(new FeatureBatch(new float[spec.featureCount()], 1, spec.featureCount()))
-              .width();
+      ModelOutput out =
+          session.predict(new FeatureBatch(new float[spec.featureCount()], 1, spec.featureCount()));
+      width = out.primaryWidth();
+      for (int i = 1; i < out.segmentCount(); i++) {
+        tensorWidths.add(out.segmentWidth(i));
+      }
     } catch (ModelLoadException | InferenceException e) {
       throw new ModelLoadException(
           "Model "
@@ -184,6 +208,6 @@ public record ModelBinding(
               + width
               + " values per row. Write one class name per output value, in output order.");
     }
-    return new ModelBinding(spec, source, width, labels);
+    return new ModelBinding(spec, source, width, labels, tensorWidths);
   }
 }

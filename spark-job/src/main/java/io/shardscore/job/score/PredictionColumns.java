@@ -5,6 +5,7 @@ import io.shardscore.job.config.ModelOutputs;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 
@@ -16,6 +17,7 @@ import org.apache.spark.sql.types.StructField;
  *
  * @param labels the class names, one per output value; empty when the model has none
  * @param topK how many values the top-k columns hold; 0 for none
+ * @param tensors other output tensors written whole, in column order
  */
 public record PredictionColumns(
     String probabilities,
@@ -27,29 +29,35 @@ public record PredictionColumns(
     int topK,
     String topLabels,
     String topScores,
-    List<String> labels)
+    List<String> labels,
+    List<TensorColumn> tensors)
     implements Serializable {
 
   public PredictionColumns {
     labels = List.copyOf(labels);
+    tensors = tensors == null ? List.of() : List.copyOf(tensors);
   }
 
   /** The columns of a model without class names. */
   public PredictionColumns(
       String probabilities, String score, int scoreIndex, String label, int outputWidth) {
-    this(probabilities, score, scoreIndex, label, outputWidth, "", 0, "", "", List.of());
+    this(probabilities, score, scoreIndex, label, outputWidth, "", 0, "", "", List.of(), List.of());
   }
 
   /**
    * Resolves {@code model.outputs} for a model whose first output has {@code outputWidth} values.
    */
   public static PredictionColumns resolve(ModelOutputs outputs, int outputWidth) {
-    return resolve(outputs, outputWidth, List.of());
+    return resolve(outputs, outputWidth, List.of(), List.of());
   }
 
-  /** The same for a model with class names ({@code labels}, one per value; may be empty). */
+  /**
+   * The same for a model with class names ({@code labels}, one per value; may be empty) whose other
+   * selected output tensors ({@code outputs.tensors()}, in order) have {@code tensorWidths} values
+   * per row.
+   */
   public static PredictionColumns resolve(
-      ModelOutputs outputs, int outputWidth, List<String> labels) {
+      ModelOutputs outputs, int outputWidth, List<String> labels, List<Integer> tensorWidths) {
     int index = outputs.scoreIndex() == null ? outputWidth - 1 : outputs.scoreIndex();
     if (!outputs.score().isEmpty() && index >= outputWidth) {
       throw new JobConfigException(
@@ -83,6 +91,21 @@ public record PredictionColumns(
               + outputWidth
               + ".");
     }
+    if (tensorWidths.size() != outputs.tensors().size()) {
+      throw new IllegalStateException(
+          "model.outputs.tensors names "
+              + outputs.tensors().size()
+              + " tensors, the model returned "
+              + tensorWidths.size());
+    }
+    List<TensorColumn> tensors = new ArrayList<>();
+    int offset = outputWidth;
+    int i = 0;
+    for (Map.Entry<String, String> t : outputs.tensors().entrySet()) {
+      int width = tensorWidths.get(i++);
+      tensors.add(new TensorColumn(t.getKey(), t.getValue(), offset, width));
+      offset += width;
+    }
     return new PredictionColumns(
         outputs.probabilities(),
         outputs.score(),
@@ -93,7 +116,8 @@ public record PredictionColumns(
         topK,
         topK > 0 ? outputs.topLabels() : "",
         topK > 0 ? outputs.topScores() : "",
-        labels);
+        labels,
+        tensors);
   }
 
   /** The prediction fields, in output order. */
@@ -123,6 +147,11 @@ public record PredictionColumns(
           DataTypes.createStructField(
               topScores, DataTypes.createArrayType(DataTypes.FloatType, false), false));
     }
+    for (TensorColumn t : tensors) {
+      f.add(
+          DataTypes.createStructField(
+              t.column(), DataTypes.createArrayType(DataTypes.FloatType, false), false));
+    }
     return f;
   }
 
@@ -143,8 +172,9 @@ public record PredictionColumns(
             + ", outputWidth="
             + outputWidth
             + "]";
+    String tensorText = tensors.isEmpty() ? "" : "[tensors=" + tensors + "]";
     if (labels.isEmpty()) {
-      return base;
+      return base + tensorText;
     }
     // The class names themselves are in the model's digest (the labels file is one of its files).
     return base
@@ -156,6 +186,7 @@ public record PredictionColumns(
         + topLabels
         + ", topScores="
         + topScores
-        + "]";
+        + "]"
+        + tensorText;
   }
 }

@@ -51,6 +51,12 @@ public final class OnlineScoring {
           "model.text is set, but shardscore serve takes numeric features today; score text"
               + " models with shardscore run, or serve a model of numeric features.");
     }
+    if (job.model() != null && !job.model().outputs().selectedTensors().isEmpty()) {
+      throw new JobConfigException(
+          "model.outputs.from or model.outputs.tensors is set, but shardscore serve writes the"
+              + " model's first output only today; score models of several outputs with"
+              + " shardscore run.");
+    }
     if (job.model() != null && !job.model().inputs().isEmpty()) {
       throw new JobConfigException(
           "model.inputs is set, but shardscore serve takes one float input today; score models of"
