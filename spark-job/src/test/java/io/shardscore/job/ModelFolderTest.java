@@ -192,4 +192,29 @@ class ModelFolderTest {
         engine.getMessage());
     assertFalse(Files.exists(dir.resolve("foreign-out")), "nothing written");
   }
+
+  /** A folder of a three-class ONNX model (segments.onnx) with {@code synset} as its synset.txt. */
+  private static Path segmentsFolder(String name, String synset) throws IOException {
+    Path folder = Files.createDirectories(dir.resolve(name));
+    float[][] scaling = DemoData.featureScaling();
+    OnnxMlpWriter.write(
+        Mlp.seeded(9, DemoData.WIDTH, 8, 3).withInputScaling(scaling[0], scaling[1]),
+        folder.resolve("segments.onnx"));
+    Files.writeString(folder.resolve("synset.txt"), synset);
+    return folder;
+  }
+
+  @Test
+  void aByteOrderMarkAndCrlfLinesOfSynsetAreNotPartOfTheClassNames() throws IOException {
+    Path folder = segmentsFolder("bom", "\uFEFFlow\r\nmid\r\nhigh\r\n");
+    ScoreResult r = score(customerJob(folder, "bom-out").set("model.outputs", "{top-k: 3}"));
+    List<String> names =
+        r.dataset()
+            .selectExpr("explode(top_labels)")
+            .distinct()
+            .as(org.apache.spark.sql.Encoders.STRING())
+            .collectAsList();
+    assertEquals(
+        java.util.Set.of("low", "mid", "high"), java.util.Set.copyOf(names), "names: " + names);
+  }
 }
