@@ -217,4 +217,26 @@ class ModelFolderTest {
     assertEquals(
         java.util.Set.of("low", "mid", "high"), java.util.Set.copyOf(names), "names: " + names);
   }
+
+  @Test
+  void classNameColumnsOfAFolderThatClashWithOtherColumnsFailBeforeAnyTask() throws IOException {
+    Path folder = segmentsFolder("clash", "low\nmid\nhigh\n");
+    for (String outputs :
+        List.of(
+            "{label-name: shard}",
+            "{label-name: model_digest}",
+            "{label-name: score}",
+            "{probabilities: label_name}",
+            "{top-k: 2, top-scores: probabilities}")) {
+      String out = "clash-out-" + Math.abs(outputs.hashCode());
+      RuntimeException e =
+          assertThrows(
+              RuntimeException.class,
+              () -> score(customerJob(folder, out).set("model.outputs", outputs)),
+              outputs);
+      assertTrue(e instanceof io.shardscore.job.config.JobConfigException, outputs + ": " + e);
+      assertTrue(e.getMessage().contains("model.outputs"), outputs + ": " + e.getMessage());
+      assertFalse(Files.exists(dir.resolve(out)), outputs + ": nothing written");
+    }
+  }
 }
