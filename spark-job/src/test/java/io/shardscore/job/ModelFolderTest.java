@@ -239,4 +239,31 @@ class ModelFolderTest {
       assertFalse(Files.exists(dir.resolve(out)), outputs + ": nothing written");
     }
   }
+
+  @Test
+  void anOutputOrInputInsideTheModelFolderIsRefusedBeforeAnyTask() throws IOException {
+    // Its files would be part of the model: every incremental run a new model, every input file
+    // digested and copied to every executor.
+    Path folder = segmentsFolder("holds-output", "low\nmid\nhigh\n");
+    JobYaml inside =
+        JobYaml.demo(customers, folder, folder.resolve("scores"))
+            .set("sharding.ranges", JobYaml.quoted("0-999,1000-MAX"))
+            .set("output.mode", "incremental");
+    io.shardscore.job.config.JobConfigException e =
+        assertThrows(io.shardscore.job.config.JobConfigException.class, () -> score(inside));
+    assertTrue(e.getMessage().contains("model.path"), e.getMessage());
+    assertFalse(Files.exists(folder.resolve("scores")), "nothing written");
+
+    Path withInput = segmentsFolder("holds-input", "low\nmid\nhigh\n");
+    Path input = SparkTestSession.customers(withInput, 100);
+    e =
+        assertThrows(
+            io.shardscore.job.config.JobConfigException.class,
+            () ->
+                score(
+                    JobYaml.demo(input, withInput, dir.resolve("holds-input-out"))
+                        .set("sharding.ranges", JobYaml.quoted("0-999,1000-MAX"))));
+    assertTrue(e.getMessage().contains("model.path"), e.getMessage());
+    assertFalse(Files.exists(dir.resolve("holds-input-out")), "nothing written");
+  }
 }

@@ -28,9 +28,10 @@ import org.apache.hadoop.fs.RemoteIterator;
  * @param engine the engine that runs it
  * @param folderFiles for a folder, every file in it but the model file, relative to it; else empty
  * @param folderLabels {@code synset.txt} when the folder has one, else null
+ * @param folder the folder (a path or Hadoop URI) for a model given as one; null for a file
  */
 public record ModelLocation(
-    String file, ModelEngine engine, List<String> folderFiles, String folderLabels) {
+    String file, ModelEngine engine, List<String> folderFiles, String folderLabels, String folder) {
   static final String PROPERTIES = "serving.properties";
   static final String SYNSET = "synset.txt";
 
@@ -74,7 +75,8 @@ public record ModelLocation(
       throw new ModelLoadException(StoreErrors.explain(key, qualified, e, hadoop), e);
     }
     if (!folder) {
-      return new ModelLocation(path, ModelEngine.resolve(engine, engineKey, path), List.of(), null);
+      return new ModelLocation(
+          path, ModelEngine.resolve(engine, engineKey, path), List.of(), null, null);
     }
     try {
       return inFolder(fs, qualified, engine, engineKey, key);
@@ -136,7 +138,8 @@ public record ModelLocation(
         new Path(folder, model).toString(),
         resolved,
         others,
-        others.contains(SYNSET) ? SYNSET : null);
+        others.contains(SYNSET) ? SYNSET : null,
+        folder.toString());
   }
 
   /**
