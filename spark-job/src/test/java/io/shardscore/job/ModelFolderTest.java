@@ -266,4 +266,22 @@ class ModelFolderTest {
     assertTrue(e.getMessage().contains("model.path"), e.getMessage());
     assertFalse(Files.exists(dir.resolve("holds-input-out")), "nothing written");
   }
+
+  @Test
+  void aTreeModelFolderMayAskForRawScores() throws IOException {
+    // Its engine is the folder's (serving.properties), not what a path without extension implies.
+    Path folder = Files.createDirectories(dir.resolve("trees"));
+    Files.writeString(folder.resolve("serving.properties"), "engine=XGBoost\n");
+    io.shardscore.job.config.JobConfigValidator.validate(
+        JobConfigReader.parse(
+            customerJob(folder, "trees-out").set("model.output-type", "raw").text(), "trees"));
+    // An ONNX folder asking for raw scores is still refused, before any task.
+    Path onnx = segmentsFolder("onnx-raw", "low\nmid\nhigh\n");
+    ModelLoadException e =
+        assertThrows(
+            ModelLoadException.class,
+            () -> score(customerJob(onnx, "onnx-raw-out").set("model.output-type", "raw")));
+    assertTrue(e.getMessage().contains("raw output is for LightGBM"), e.getMessage());
+    assertFalse(Files.exists(dir.resolve("onnx-raw-out")), "nothing written");
+  }
 }
