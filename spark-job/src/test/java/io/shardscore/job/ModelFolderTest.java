@@ -284,4 +284,23 @@ class ModelFolderTest {
     assertTrue(e.getMessage().contains("raw output is for LightGBM"), e.getMessage());
     assertFalse(Files.exists(dir.resolve("onnx-raw-out")), "nothing written");
   }
+
+  @Test
+  void aSymbolicLinkToAFolderInAModelFolderIsRefusedBeforeAnyTask() throws IOException {
+    // The listing followed it: a link to the folder itself listed every file again at each level
+    // (segments.onnx 40 times, each digested and copied), and two such links branch every level.
+    Path folder = segmentsFolder("links", "low\nmid\nhigh\n");
+    Files.createDirectories(folder.resolve("empty/deeper"));
+    Files.writeString(dir.resolve("outside.txt"), "outside");
+    Files.createSymbolicLink(folder.resolve("side.txt"), dir.resolve("outside.txt"));
+    // A linked file is one file of the model, read through the link.
+    ScoreResult r = score(customerJob(folder, "links-file-out"));
+    assertTrue(r.rowsScored() > 1_500);
+    Files.createSymbolicLink(folder.resolve("empty/loop"), folder);
+    ModelLoadException e =
+        assertThrows(ModelLoadException.class, () -> score(customerJob(folder, "links-out")));
+    assertTrue(
+        e.getMessage().contains("holds a symbolic link to a folder, empty/loop"), e.getMessage());
+    assertFalse(Files.exists(dir.resolve("links-out")), "nothing written");
+  }
 }

@@ -148,6 +148,9 @@ public record ModelLocation(
   private static List<String> list(FileSystem fs, Path folder) throws IOException {
     String root = fs.makeQualified(folder).toUri().getPath();
     String prefix = root.endsWith("/") ? root : root + "/";
+    if ("file".equalsIgnoreCase(fs.getUri().getScheme())) {
+      refuseLinkedFolders(java.nio.file.Path.of(root), folder);
+    }
     Set<String> out = new TreeSet<>();
     RemoteIterator<LocatedFileStatus> it = fs.listFiles(folder, true);
     while (it.hasNext()) {
@@ -166,6 +169,33 @@ public record ModelLocation(
       }
     }
     return new ArrayList<>(out);
+  }
+
+  /**
+   * Refuses a symbolic link to a folder anywhere under a local model folder: the listing follows
+   * it, so a link to the folder itself (or above it) listed every file again at each level, up to
+   * the system's link limit, each copy digested and copied to every executor (and two such links
+   * branch at every level).
+   */
+  private static void refuseLinkedFolders(java.nio.file.Path root, Path folder) throws IOException {
+    try (java.util.stream.Stream<java.nio.file.Path> all = java.nio.file.Files.walk(root)) {
+      java.nio.file.Path linked =
+          all.filter(
+                  p -> java.nio.file.Files.isSymbolicLink(p) && java.nio.file.Files.isDirectory(p))
+              .findFirst()
+              .orElse(null);
+      if (linked != null) {
+        throw new ModelLoadException(
+            "model.path "
+                + folder
+                + " holds a symbolic link to a folder, "
+                + root.relativize(linked)
+                + " -> "
+                + java.nio.file.Files.readSymbolicLink(linked)
+                + "; every file of a model folder is part of the model, and a linked folder can"
+                + " repeat it without end. Copy the files in, or link each file instead.");
+      }
+    }
   }
 
   private static boolean isModelFile(String name, ModelEngine engine) {
