@@ -44,6 +44,11 @@ final class ClassLabels {
               + ". It must be UTF-8 text, one class name per line.",
           e);
     }
+    // A byte order mark (as Windows editors save UTF-8) is not part of the first class name.
+    if (!lines.isEmpty() && lines.get(0).startsWith("\uFEFF")) {
+      lines = new ArrayList<>(lines);
+      lines.set(0, lines.get(0).substring(1));
+    }
     int end = lines.size();
     while (end > 0 && lines.get(end - 1).isBlank()) {
       end--;

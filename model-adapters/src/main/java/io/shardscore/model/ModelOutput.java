@@ -44,15 +44,26 @@ public record ModelOutput(float[] values, int rows, int width, int[] segments) {
     return offset;
   }
 
-  /** Index of the largest value of the primary output in a row; the first on ties. */
+  /**
+   * Index of the largest value of the primary output in a row; the first on ties; a NaN below every
+   * number.
+   */
   public int argmax(int row) {
     int base = row * width;
     int best = 0;
     for (int c = 1; c < primaryWidth(); c++) {
-      if (values[base + c] > values[base + best]) {
+      if (above(values[base + c], values[base + best])) {
         best = c;
       }
     }
     return best;
+  }
+
+  /**
+   * True when {@code v} ranks above {@code w}: larger, or a number where {@code w} is NaN (a NaN at
+   * the first index no longer wins the argmax; neither does one displace a top-k value).
+   */
+  public static boolean above(float v, float w) {
+    return v > w || (Float.isNaN(w) && !Float.isNaN(v));
   }
 }

@@ -192,4 +192,115 @@ class ModelFolderTest {
         engine.getMessage());
     assertFalse(Files.exists(dir.resolve("foreign-out")), "nothing written");
   }
+
+  /** A folder of a three-class ONNX model (segments.onnx) with {@code synset} as its synset.txt. */
+  private static Path segmentsFolder(String name, String synset) throws IOException {
+    Path folder = Files.createDirectories(dir.resolve(name));
+    float[][] scaling = DemoData.featureScaling();
+    OnnxMlpWriter.write(
+        Mlp.seeded(9, DemoData.WIDTH, 8, 3).withInputScaling(scaling[0], scaling[1]),
+        folder.resolve("segments.onnx"));
+    Files.writeString(folder.resolve("synset.txt"), synset);
+    return folder;
+  }
+
+  @Test
+  void aByteOrderMarkAndCrlfLinesOfSynsetAreNotPartOfTheClassNames() throws IOException {
+    Path folder = segmentsFolder("bom", "\uFEFFlow\r\nmid\r\nhigh\r\n");
+    ScoreResult r = score(customerJob(folder, "bom-out").set("model.outputs", "{top-k: 3}"));
+    List<String> names =
+        r.dataset()
+            .selectExpr("explode(top_labels)")
+            .distinct()
+            .as(org.apache.spark.sql.Encoders.STRING())
+            .collectAsList();
+    assertEquals(
+        java.util.Set.of("low", "mid", "high"), java.util.Set.copyOf(names), "names: " + names);
+  }
+
+  @Test
+  void classNameColumnsOfAFolderThatClashWithOtherColumnsFailBeforeAnyTask() throws IOException {
+    Path folder = segmentsFolder("clash", "low\nmid\nhigh\n");
+    for (String outputs :
+        List.of(
+            "{label-name: shard}",
+            "{label-name: model_digest}",
+            "{label-name: score}",
+            "{probabilities: label_name}",
+            "{top-k: 2, top-scores: probabilities}")) {
+      String out = "clash-out-" + Math.abs(outputs.hashCode());
+      RuntimeException e =
+          assertThrows(
+              RuntimeException.class,
+              () -> score(customerJob(folder, out).set("model.outputs", outputs)),
+              outputs);
+      assertTrue(e instanceof io.shardscore.job.config.JobConfigException, outputs + ": " + e);
+      assertTrue(e.getMessage().contains("model.outputs"), outputs + ": " + e.getMessage());
+      assertFalse(Files.exists(dir.resolve(out)), outputs + ": nothing written");
+    }
+  }
+
+  @Test
+  void anOutputOrInputInsideTheModelFolderIsRefusedBeforeAnyTask() throws IOException {
+    // Its files would be part of the model: every incremental run a new model, every input file
+    // digested and copied to every executor.
+    Path folder = segmentsFolder("holds-output", "low\nmid\nhigh\n");
+    JobYaml inside =
+        JobYaml.demo(customers, folder, folder.resolve("scores"))
+            .set("sharding.ranges", JobYaml.quoted("0-999,1000-MAX"))
+            .set("output.mode", "incremental");
+    io.shardscore.job.config.JobConfigException e =
+        assertThrows(io.shardscore.job.config.JobConfigException.class, () -> score(inside));
+    assertTrue(e.getMessage().contains("model.path"), e.getMessage());
+    assertFalse(Files.exists(folder.resolve("scores")), "nothing written");
+
+    Path withInput = segmentsFolder("holds-input", "low\nmid\nhigh\n");
+    Path input = SparkTestSession.customers(withInput, 100);
+    e =
+        assertThrows(
+            io.shardscore.job.config.JobConfigException.class,
+            () ->
+                score(
+                    JobYaml.demo(input, withInput, dir.resolve("holds-input-out"))
+                        .set("sharding.ranges", JobYaml.quoted("0-999,1000-MAX"))));
+    assertTrue(e.getMessage().contains("model.path"), e.getMessage());
+    assertFalse(Files.exists(dir.resolve("holds-input-out")), "nothing written");
+  }
+
+  @Test
+  void aTreeModelFolderMayAskForRawScores() throws IOException {
+    // Its engine is the folder's (serving.properties), not what a path without extension implies.
+    Path folder = Files.createDirectories(dir.resolve("trees"));
+    Files.writeString(folder.resolve("serving.properties"), "engine=XGBoost\n");
+    io.shardscore.job.config.JobConfigValidator.validate(
+        JobConfigReader.parse(
+            customerJob(folder, "trees-out").set("model.output-type", "raw").text(), "trees"));
+    // An ONNX folder asking for raw scores is still refused, before any task.
+    Path onnx = segmentsFolder("onnx-raw", "low\nmid\nhigh\n");
+    ModelLoadException e =
+        assertThrows(
+            ModelLoadException.class,
+            () -> score(customerJob(onnx, "onnx-raw-out").set("model.output-type", "raw")));
+    assertTrue(e.getMessage().contains("raw output is for LightGBM"), e.getMessage());
+    assertFalse(Files.exists(dir.resolve("onnx-raw-out")), "nothing written");
+  }
+
+  @Test
+  void aSymbolicLinkToAFolderInAModelFolderIsRefusedBeforeAnyTask() throws IOException {
+    // The listing followed it: a link to the folder itself listed every file again at each level
+    // (segments.onnx 40 times, each digested and copied), and two such links branch every level.
+    Path folder = segmentsFolder("links", "low\nmid\nhigh\n");
+    Files.createDirectories(folder.resolve("empty/deeper"));
+    Files.writeString(dir.resolve("outside.txt"), "outside");
+    Files.createSymbolicLink(folder.resolve("side.txt"), dir.resolve("outside.txt"));
+    // A linked file is one file of the model, read through the link.
+    ScoreResult r = score(customerJob(folder, "links-file-out"));
+    assertTrue(r.rowsScored() > 1_500);
+    Files.createSymbolicLink(folder.resolve("empty/loop"), folder);
+    ModelLoadException e =
+        assertThrows(ModelLoadException.class, () -> score(customerJob(folder, "links-out")));
+    assertTrue(
+        e.getMessage().contains("holds a symbolic link to a folder, empty/loop"), e.getMessage());
+    assertFalse(Files.exists(dir.resolve("links-out")), "nothing written");
+  }
 }

@@ -276,7 +276,11 @@ public final class JobConfigValidator {
       problems.add("model is missing; set model.path and model.features.");
       return;
     }
-    if (m.path() != null) {
+    // A folder names its engine in its serving.properties or by its model file: checked when the
+    // run binds the model instead.
+    boolean file =
+        m.path() != null && m.path().matches("(?i).*\\.(onnx|pt|torchscript|json|ubj|txt)$");
+    if (m.path() != null && (file || !blank(m.engine()))) {
       // The engine (named, or from the file name) and whether it gives raw scores.
       check(
           problems,
@@ -356,8 +360,6 @@ public final class JobConfigValidator {
     }
     ModelOutputs o = m.outputs();
     // A folder may bring its own synset.txt: checked when the run binds the model instead.
-    boolean file =
-        m.path() != null && m.path().matches("(?i).*\\.(onnx|pt|torchscript|json|ubj|txt)$");
     if (file
         && m.labelsFile() == null
         && (o.topK() != null || (o.labelName() != null && !o.labelName().isEmpty()))) {

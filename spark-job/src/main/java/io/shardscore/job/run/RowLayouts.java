@@ -214,7 +214,30 @@ public record RowLayouts(
     reserved.add(JobConfigValidator.ERROR_REASON_COLUMN);
     reserved.add("shard");
     List<String> added = new ArrayList<>();
-    predictions.fields().forEach(f -> added.add(f.name()));
+    // The validator checks these names for a model file; a folder's synset.txt adds class name
+    // columns only now, so they are checked here too (as there, ignoring case).
+    for (StructField f : predictions.fields()) {
+      String n = f.name();
+      String clash =
+          java.util.stream.Stream.concat(added.stream(), reserved.stream())
+              .filter(n::equalsIgnoreCase)
+              .findFirst()
+              .orElse(null);
+      if (clash != null) {
+        throw new JobConfigException(
+            "model.outputs column '"
+                + n
+                + "' collides with the column '"
+                + clash
+                + "' shardscore writes too (with the model's class names it writes "
+                + predictions.fields().stream().map(StructField::name).toList()
+                + "; "
+                + String.join(", ", reserved)
+                + " are reserved; names that differ only in case collide); give each its own"
+                + " name under model.outputs.");
+      }
+      added.add(n);
+    }
     added.addAll(reserved);
     StructField[] fields = carried.fields();
     for (int i = 0; i < fields.length - 1; i++) { // the last is the route column itself

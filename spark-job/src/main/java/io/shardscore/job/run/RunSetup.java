@@ -30,6 +30,7 @@ import java.util.UUID;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.internal.SQLConf;
 
@@ -65,17 +66,27 @@ public final class RunSetup {
           StorePaths.qualify(cfg.input().path(), hadoop, "input.path"),
           StorePaths.qualify(cfg.output().path(), hadoop, "output.path"));
     }
+    ModelConfig m = cfg.model();
+    // A model file, or a folder in DJL's layout (serving.properties, synset.txt, other files).
+    ModelLocation location =
+        ModelLocation.resolve(
+            m.path(), m.engine(), Settings.MODEL_ENGINE.key(), hadoop, "model.path");
+    if (location.folder() != null) {
+      // Before the output is opened: none of the run's files may become files of the model.
+      Path folder = StorePaths.qualify(location.folder(), hadoop, "model.path");
+      PathOverlap.requireOutsideModelFolder(
+          folder, StorePaths.qualify(cfg.output().path(), hadoop, "output.path"), "output.path");
+      if (!frameInput && !cfg.input().isTable()) {
+        PathOverlap.requireOutsideModelFolder(
+            folder, StorePaths.qualify(cfg.input().path(), hadoop, "input.path"), "input.path");
+      }
+    }
     OutputMode mode = forExecution ? cfg.output().outputMode() : OutputMode.INCREMENTAL;
     OutputLocation output = OutputLocation.open(cfg.output().path(), mode, hadoop);
     OutputTables.requireRegistrable(spark, cfg, output);
 
     // The model is loaded once on the driver, before any input is read, to check its input width
     // (from model.features) and learn its output width.
-    ModelConfig m = cfg.model();
-    // A model file, or a folder in DJL's layout (serving.properties, synset.txt, other files).
-    ModelLocation location =
-        ModelLocation.resolve(
-            m.path(), m.engine(), Settings.MODEL_ENGINE.key(), hadoop, "model.path");
     ModelSpec spec =
         ModelBinding.spec(
             location, m, m.labelsFile() != null ? m.labelsFile() : location.folderLabels(), hadoop);

@@ -126,7 +126,7 @@ public final class BatchScorer {
             extras.update(k++, classNames[out.argmax(r)]);
           }
           if (p.topK() > 0) {
-            topK(out, r, p.topK());
+            topK(out, r, p.topK(), top);
             Object[] names = new Object[p.topK()];
             float[] topValues = new float[p.topK()];
             for (int i = 0; i < p.topK(); i++) {
@@ -154,18 +154,19 @@ public final class BatchScorer {
   }
 
   /**
-   * Puts the indexes of row {@code r}'s {@code k} largest values into {@link #top}, largest first,
-   * the lower index first among equal values: one pass, k comparisons per value.
+   * Puts the indexes of row {@code r}'s {@code k} largest values into {@code top}, largest first,
+   * the lower index first among equal values, a NaN below every number (as {@link
+   * ModelOutput#argmax}): one pass, k comparisons per value.
    */
-  private void topK(ModelOutput out, int r, int k) {
+  static void topK(ModelOutput out, int r, int k, int[] top) {
     int filled = 0;
     for (int c = 0; c < out.primaryWidth(); c++) {
       float v = out.get(r, c);
-      if (filled == k && v <= out.get(r, top[k - 1])) {
+      if (filled == k && !ModelOutput.above(v, out.get(r, top[k - 1]))) {
         continue;
       }
       int i = filled == k ? k - 1 : filled++;
-      while (i > 0 && v > out.get(r, top[i - 1])) {
+      while (i > 0 && ModelOutput.above(v, out.get(r, top[i - 1]))) {
         top[i] = top[i - 1];
         i--;
       }

@@ -28,9 +28,10 @@ import org.apache.hadoop.fs.RemoteIterator;
  * @param engine the engine that runs it
  * @param folderFiles for a folder, every file in it but the model file, relative to it; else empty
  * @param folderLabels {@code synset.txt} when the folder has one, else null
+ * @param folder the folder (a path or Hadoop URI) for a model given as one; null for a file
  */
 public record ModelLocation(
-    String file, ModelEngine engine, List<String> folderFiles, String folderLabels) {
+    String file, ModelEngine engine, List<String> folderFiles, String folderLabels, String folder) {
   static final String PROPERTIES = "serving.properties";
   static final String SYNSET = "synset.txt";
 
@@ -74,7 +75,8 @@ public record ModelLocation(
       throw new ModelLoadException(StoreErrors.explain(key, qualified, e, hadoop), e);
     }
     if (!folder) {
-      return new ModelLocation(path, ModelEngine.resolve(engine, engineKey, path), List.of(), null);
+      return new ModelLocation(
+          path, ModelEngine.resolve(engine, engineKey, path), List.of(), null, null);
     }
     try {
       return inFolder(fs, qualified, engine, engineKey, key);
@@ -136,7 +138,8 @@ public record ModelLocation(
         new Path(folder, model).toString(),
         resolved,
         others,
-        others.contains(SYNSET) ? SYNSET : null);
+        others.contains(SYNSET) ? SYNSET : null,
+        folder.toString());
   }
 
   /**
@@ -145,6 +148,9 @@ public record ModelLocation(
   private static List<String> list(FileSystem fs, Path folder) throws IOException {
     String root = fs.makeQualified(folder).toUri().getPath();
     String prefix = root.endsWith("/") ? root : root + "/";
+    if ("file".equalsIgnoreCase(fs.getUri().getScheme())) {
+      refuseLinkedFolders(java.nio.file.Path.of(root), folder);
+    }
     Set<String> out = new TreeSet<>();
     RemoteIterator<LocatedFileStatus> it = fs.listFiles(folder, true);
     while (it.hasNext()) {
@@ -163,6 +169,33 @@ public record ModelLocation(
       }
     }
     return new ArrayList<>(out);
+  }
+
+  /**
+   * Refuses a symbolic link to a folder anywhere under a local model folder: the listing follows
+   * it, so a link to the folder itself (or above it) listed every file again at each level, up to
+   * the system's link limit, each copy digested and copied to every executor (and two such links
+   * branch at every level).
+   */
+  private static void refuseLinkedFolders(java.nio.file.Path root, Path folder) throws IOException {
+    try (java.util.stream.Stream<java.nio.file.Path> all = java.nio.file.Files.walk(root)) {
+      java.nio.file.Path linked =
+          all.filter(
+                  p -> java.nio.file.Files.isSymbolicLink(p) && java.nio.file.Files.isDirectory(p))
+              .findFirst()
+              .orElse(null);
+      if (linked != null) {
+        throw new ModelLoadException(
+            "model.path "
+                + folder
+                + " holds a symbolic link to a folder, "
+                + root.relativize(linked)
+                + " -> "
+                + java.nio.file.Files.readSymbolicLink(linked)
+                + "; every file of a model folder is part of the model, and a linked folder can"
+                + " repeat it without end. Copy the files in, or link each file instead.");
+      }
+    }
   }
 
   private static boolean isModelFile(String name, ModelEngine engine) {

@@ -58,6 +58,29 @@ public final class PathOverlap {
             + " fail on its results). Choose an output outside the input.");
   }
 
+  /**
+   * Throws when {@code path} (from setting {@code key}) is the model folder {@code folder} or lies
+   * in it once resolved: every file of a model folder is part of the model, so an output there
+   * would make each run's results a new model, and an input would be digested and copied to every
+   * executor with it.
+   */
+  public static void requireOutsideModelFolder(Path folder, Path path, String key) {
+    String f = resolved(folder);
+    String p = resolved(path);
+    if (p.equals(f) || within(p, f)) {
+      throw new JobConfigException(
+          key
+              + " "
+              + path
+              + " lies in the model folder "
+              + folder
+              + " (model.path). Every file of a model folder is part of the model: its digest and"
+              + " the copy on every executor. Choose a "
+              + key
+              + " outside the model folder.");
+    }
+  }
+
   private static String shown(boolean linked, String path) {
     return linked ? " " + path : "";
   }

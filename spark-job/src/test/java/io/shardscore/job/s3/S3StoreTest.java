@@ -112,6 +112,59 @@ class S3StoreTest {
   }
 
   @Test
+  void aModelFolderOnS3WithASubfolderIsDigestedCopiedAndRescoredLikeALocalOne() throws Exception {
+    String root = bucket("folder-model");
+    Path local = Files.createDirectories(dir.resolve("folder-model/sub"));
+    Files.copy(localModel, local.getParent().resolve("churn.onnx"));
+    Files.writeString(local.getParent().resolve("synset.txt"), "stays\nchurns\n");
+    Files.writeString(local.getParent().resolve("notes.txt"), "v1");
+    Files.writeString(local.resolve("extra.bin"), "one");
+    Configuration conf = io.shardscore.job.store.SessionHadoopConf.of(spark);
+    org.apache.hadoop.fs.Path folder = new org.apache.hadoop.fs.Path(root + "/model");
+    FileUtil.copy(local.getParent().toFile(), folder.getFileSystem(conf), folder, false, conf);
+    String output = dir.resolve("folder-model-out").toString();
+    io.shardscore.job.config.JobConfig job =
+        SparkTestSession.job(root + "/customers", root + "/model", output, RANGES, "");
+    ScoreResult first =
+        Shardscore.job(spark, job).mode(io.shardscore.job.config.OutputMode.INCREMENTAL).execute();
+    Manifest m = Shardscore.manifest(spark, output).orElseThrow();
+    assertEquals(
+        io.shardscore.model.ModelDigest.of(
+            io.shardscore.model.ModelEngine.ONNX_RUNTIME,
+            io.shardscore.model.ModelFiles.local(local.getParent().resolve("churn.onnx")),
+            List.of("notes.txt", "sub/extra.bin", "synset.txt")),
+        m.model().digest(),
+        "the folder on s3a has the digest of the same files on disk");
+    assertEquals(
+        java.util.Set.of("stays", "churns"),
+        java.util.Set.copyOf(
+            Shardscore.read(spark, output)
+                .select("label_name")
+                .distinct()
+                .as(org.apache.spark.sql.Encoders.STRING())
+                .collectAsList()));
+    assertTrue(first.rowsScored() > 0);
+    ScoreResult again =
+        Shardscore.job(spark, job).mode(io.shardscore.job.config.OutputMode.INCREMENTAL).execute();
+    assertEquals(0, again.changes().stream().filter(c -> c.status().scores()).count());
+    // A file in the subfolder changes on the store: a new model, every shard rescored.
+    Files.writeString(local.resolve("extra.bin"), "two");
+    folder
+        .getFileSystem(conf)
+        .copyFromLocalFile(
+            false,
+            true,
+            new org.apache.hadoop.fs.Path(local.resolve("extra.bin").toUri()),
+            new org.apache.hadoop.fs.Path(folder, "sub/extra.bin"));
+    ScoreResult changed =
+        Shardscore.job(spark, job).mode(io.shardscore.job.config.OutputMode.INCREMENTAL).execute();
+    assertEquals(
+        changed.changes().size(),
+        changed.changes().stream().filter(c -> c.status().scores()).count());
+    assertEveryRowOnce(output);
+  }
+
+  @Test
   void scoresFromS3ToS3AndSyncsBetweenTheStoreAndDisk() throws Exception {
     String root = bucket("lake");
     ScoreResult r = score(root, root + "/scores", "overwrite");
