@@ -166,8 +166,9 @@ public final class Settings {
   public static final Setting<List<String>> FEATURES =
       Setting.of("model.features", ValueType.LIST)
           .required(
-              "list the input columns in the model's order, e.g. [age, spend[6]], or set"
-                  + " model.text.column for a text model")
+              "list the input columns in the model's order, e.g. [age, spend[6]] (or set"
+                  + " model.inputs for a model of named inputs, model.text.column for a text"
+                  + " model)")
           .doc(
               "input columns in tensor order; scalars count 1, `name[n]` arrays count n; not for"
                   + " a text model (`model.text`)")

@@ -146,7 +146,8 @@ class SettingsTest {
             "sharding.key is missing; name the key column, e.g. 'customer_id'.",
             "model.path is missing; set it to the model file, e.g. 'models/churn.onnx'.",
             "model.features is empty; list the input columns in the model's order, e.g. [age,"
-                + " spend[6]]."),
+                + " spend[6]] (or set model.inputs for a model of named inputs, model.text.column"
+                + " for a text model)."),
         problems(
             VALID
                 .with(Settings.INPUT_PATH, null)
