@@ -6,6 +6,10 @@ import ai.djl.ndarray.types.Shape;
 import ai.djl.translate.NoBatchifyTranslator;
 import ai.djl.translate.TranslatorContext;
 import java.nio.FloatBuffer;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Objects;
 
 /**
  * Turns a {@link FeatureBatch} into the model's input, a single {@code [rows, features]} float
@@ -16,12 +20,12 @@ import java.nio.FloatBuffer;
 final class FeatureBatchTranslator implements NoBatchifyTranslator<FeatureBatch, ModelOutput> {
   private final boolean refuseDicts;
   private final TextInput text;
-  private final java.util.List<ModelInput> inputs;
-  private final java.util.List<String> outputs;
+  private final List<ModelInput> inputs;
+  private final List<String> outputs;
 
   /** For ONNX models: their outputs are named, in the order the graph declares them. */
   FeatureBatchTranslator() {
-    this(false, null, java.util.List.of(), java.util.List.of());
+    this(false, null, List.of(), List.of());
   }
 
   /**
@@ -33,10 +37,7 @@ final class FeatureBatchTranslator implements NoBatchifyTranslator<FeatureBatch,
    *     empty for the first output alone
    */
   FeatureBatchTranslator(
-      boolean refuseDicts,
-      TextInput text,
-      java.util.List<ModelInput> inputs,
-      java.util.List<String> outputs) {
+      boolean refuseDicts, TextInput text, List<ModelInput> inputs, List<String> outputs) {
     this.refuseDicts = refuseDicts;
     this.text = text;
     this.inputs = inputs;
@@ -100,7 +101,7 @@ final class FeatureBatchTranslator implements NoBatchifyTranslator<FeatureBatch,
     if (name.isEmpty()) {
       return list.get(0);
     }
-    java.util.List<String> names = new java.util.ArrayList<>();
+    List<String> names = new ArrayList<>();
     for (NDArray a : list) {
       if (name.equals(a.getName())) {
         return a;
@@ -109,11 +110,11 @@ final class FeatureBatchTranslator implements NoBatchifyTranslator<FeatureBatch,
     }
     if (name.matches("\\d+")) {
       int i = Integer.parseInt(name);
-      if (i < list.size() && names.stream().allMatch(java.util.Objects::isNull)) {
+      if (i < list.size() && names.stream().allMatch(Objects::isNull)) {
         return list.get(i);
       }
     }
-    boolean named = names.stream().anyMatch(java.util.Objects::nonNull);
+    boolean named = names.stream().anyMatch(Objects::nonNull);
     throw new IllegalArgumentException(
         "the model has no output '"
             + name
@@ -205,11 +206,11 @@ final class FeatureBatchTranslator implements NoBatchifyTranslator<FeatureBatch,
       return selected(list);
     }
     if (refuseDicts && list.size() > 1 && list.get(0).getName() != null) {
-      java.util.List<String> keys = new java.util.ArrayList<>();
+      List<String> keys = new ArrayList<>();
       for (NDArray a : list) {
         keys.add(a.getName());
       }
-      java.util.Collections.sort(keys);
+      Collections.sort(keys);
       throw new IllegalArgumentException(
           "the model returns a dict of "
               + list.size()

@@ -1,6 +1,9 @@
 package io.shardscore.model;
 
 import java.io.Serializable;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * An immutable description of a model to score with: where its file is, which engine runs it, the
@@ -32,15 +35,15 @@ public record ModelSpec(
     OutputType output,
     TextInput text,
     String labelsFile,
-    java.util.List<String> folderFiles,
-    java.util.List<ModelInput> inputs,
-    java.util.List<String> outputs)
+    List<String> folderFiles,
+    List<ModelInput> inputs,
+    List<String> outputs)
     implements Serializable {
 
   public ModelSpec {
-    folderFiles = folderFiles == null ? java.util.List.of() : java.util.List.copyOf(folderFiles);
-    inputs = inputs == null ? java.util.List.of() : java.util.List.copyOf(inputs);
-    outputs = outputs == null ? java.util.List.of() : java.util.List.copyOf(outputs);
+    folderFiles = folderFiles == null ? List.of() : List.copyOf(folderFiles);
+    inputs = inputs == null ? List.of() : List.copyOf(inputs);
+    outputs = outputs == null ? List.of() : List.copyOf(outputs);
     if (!outputs.isEmpty() && !engine.throughDjl()) {
       throw new ModelLoadException(
           "Model "
@@ -135,7 +138,7 @@ public record ModelSpec(
       OutputType output,
       TextInput text,
       String labelsFile,
-      java.util.List<String> folderFiles) {
+      List<String> folderFiles) {
     this(location, engine, digest, featureCount, output, text, labelsFile, folderFiles, null, null);
   }
 
@@ -148,7 +151,7 @@ public record ModelSpec(
    * The files beside the model that the model needs and its digest covers, apart from an ONNX
    * model's external data (which the model file names): a text model's tokenizer, the labels.
    */
-  public java.util.List<String> declaredFiles() {
+  public List<String> declaredFiles() {
     return declaredFiles(text, labelsFile, folderFiles);
   }
 
@@ -156,16 +159,16 @@ public record ModelSpec(
    * The files a model with {@code text} and {@code labelsFile} (each may be null) and {@code
    * folderFiles} declares, each once, sorted.
    */
-  public static java.util.List<String> declaredFiles(
-      TextInput text, String labelsFile, java.util.List<String> folderFiles) {
-    java.util.Set<String> files = new java.util.TreeSet<>(folderFiles);
+  public static List<String> declaredFiles(
+      TextInput text, String labelsFile, List<String> folderFiles) {
+    Set<String> files = new TreeSet<>(folderFiles);
     if (text != null) {
       files.add(text.tokenizerFile());
     }
     if (labelsFile != null) {
       files.add(labelsFile);
     }
-    return java.util.List.copyOf(files);
+    return List.copyOf(files);
   }
 
   /** The first 12 hex digits of the digest, for logs. */

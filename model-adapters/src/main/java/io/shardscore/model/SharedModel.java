@@ -22,7 +22,7 @@ final class SharedModel implements AutoCloseable {
   private final long loadMillis;
   private final String device;
   private final TextEncoder text;
-  private final java.util.List<String> labels;
+  private final List<String> labels;
   private volatile DeviceBatcher batcher;
   private int queueSessions;
   private volatile boolean engineClosed;
@@ -46,7 +46,7 @@ final class SharedModel implements AutoCloseable {
       ModelSpec spec,
       EngineModel model,
       TextEncoder text,
-      java.util.List<String> labels,
+      List<String> labels,
       long loadMillis,
       String device) {
     this.spec = spec;
@@ -67,7 +67,7 @@ final class SharedModel implements AutoCloseable {
           case ONNX_RUNTIME, PYTORCH -> loadWithDjl(spec, file, settings, choice);
         };
     TextEncoder text = null;
-    java.util.List<String> labels;
+    List<String> labels;
     try {
       Path folder = file.toAbsolutePath().getParent();
       labels =
@@ -334,7 +334,7 @@ final class SharedModel implements AutoCloseable {
     if (declared == null) {
       return; // the first batch names a missing output instead
     }
-    java.util.List<String> names = declared.keys();
+    List<String> names = declared.keys();
     for (String wanted : spec.outputs()) {
       if (!wanted.isEmpty() && !names.contains(wanted)) {
         throw new ModelLoadException(
@@ -350,7 +350,7 @@ final class SharedModel implements AutoCloseable {
   }
 
   /** The inputs as messages show them: {@code dense float32[4], ids int64[2]}. */
-  private static String describe(java.util.List<ModelInput> inputs) {
+  private static String describe(List<ModelInput> inputs) {
     return inputs.stream()
         .map(i -> i.name() + " " + i.type().label() + "[" + i.width() + "]")
         .collect(java.util.stream.Collectors.joining(", "));
@@ -361,8 +361,8 @@ final class SharedModel implements AutoCloseable {
    * fed in that order.
    */
   private static void checkNamedInputs(ModelSpec spec, PairList<String, Shape> declared) {
-    java.util.List<String> expected = declared == null ? java.util.List.of() : declared.keys();
-    java.util.List<String> given = spec.inputs().stream().map(ModelInput::name).toList();
+    List<String> expected = declared == null ? java.util.List.of() : declared.keys();
+    List<String> given = spec.inputs().stream().map(ModelInput::name).toList();
     if (!expected.equals(given)) {
       throw new ModelLoadException(
           "Model "
@@ -438,7 +438,7 @@ final class SharedModel implements AutoCloseable {
   }
 
   /** The class names from the spec's labels file, in output order; empty without one. */
-  java.util.List<String> labels() {
+  List<String> labels() {
     return labels;
   }
 
