@@ -60,6 +60,27 @@ public record ModelOutput(float[] values, int rows, int width, int[] segments) {
   }
 
   /**
+   * Puts the indexes of row {@code row}'s {@code k} largest primary values into {@code top},
+   * largest first, the lower index first among equal values, a NaN below every number (as {@link
+   * #argmax}): one pass, k comparisons per value. The batch job's and the server's top-k.
+   */
+  public void topK(int row, int k, int[] top) {
+    int filled = 0;
+    for (int c = 0; c < primaryWidth(); c++) {
+      float v = get(row, c);
+      if (filled == k && !above(v, get(row, top[k - 1]))) {
+        continue;
+      }
+      int i = filled == k ? k - 1 : filled++;
+      while (i > 0 && above(v, get(row, top[i - 1]))) {
+        top[i] = top[i - 1];
+        i--;
+      }
+      top[i] = c;
+    }
+  }
+
+  /**
    * True when {@code v} ranks above {@code w}: larger, or a number where {@code w} is NaN (a NaN at
    * the first index no longer wins the argmax; neither does one displace a top-k value).
    */

@@ -126,7 +126,7 @@ public final class BatchScorer {
             extras.update(k++, classNames[out.argmax(r)]);
           }
           if (p.topK() > 0) {
-            topK(out, r, p.topK(), top);
+            out.topK(r, p.topK(), top);
             Object[] names = new Object[p.topK()];
             float[] topValues = new float[p.topK()];
             for (int i = 0; i < p.topK(); i++) {
@@ -150,27 +150,6 @@ public final class BatchScorer {
         reportRejected();
         return rowsIn;
       }
-    }
-  }
-
-  /**
-   * Puts the indexes of row {@code r}'s {@code k} largest values into {@code top}, largest first,
-   * the lower index first among equal values, a NaN below every number (as {@link
-   * ModelOutput#argmax}): one pass, k comparisons per value.
-   */
-  static void topK(ModelOutput out, int r, int k, int[] top) {
-    int filled = 0;
-    for (int c = 0; c < out.primaryWidth(); c++) {
-      float v = out.get(r, c);
-      if (filled == k && !ModelOutput.above(v, out.get(r, top[k - 1]))) {
-        continue;
-      }
-      int i = filled == k ? k - 1 : filled++;
-      while (i > 0 && ModelOutput.above(v, out.get(r, top[i - 1]))) {
-        top[i] = top[i - 1];
-        i--;
-      }
-      top[i] = c;
     }
   }
 

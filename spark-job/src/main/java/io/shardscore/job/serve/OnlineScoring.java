@@ -51,21 +51,10 @@ public final class OnlineScoring {
           "model.text is set, but shardscore serve takes numeric features today; score text"
               + " models with shardscore run, or serve a model of numeric features.");
     }
-    if (job.model() != null && !job.model().outputs().selectedTensors().isEmpty()) {
-      throw new JobConfigException(
-          "model.outputs.from or model.outputs.tensors is set, but shardscore serve writes the"
-              + " model's first output only today; score models of several outputs with"
-              + " shardscore run.");
-    }
     if (job.model() != null && !job.model().inputs().isEmpty()) {
       throw new JobConfigException(
           "model.inputs is set, but shardscore serve takes one float input today; score models of"
               + " named inputs with shardscore run.");
-    }
-    if (job.model() != null && job.model().labelsFile() != null) {
-      throw new JobConfigException(
-          "model.labels is set, but shardscore serve does not write class names today; drop"
-              + " model.labels (and label-name, top-k) for serving, or score with shardscore run.");
     }
     JobConfig cfg = JobConfigValidator.validateModelAndScoring(job);
     if (cfg.scoring().devicePolicy() == DevicePolicy.GPU) {
@@ -75,12 +64,14 @@ public final class OnlineScoring {
     }
     Configuration hadoop = hadoopConf(cfg.spark());
     ModelConfig m = cfg.model();
-    // A model file or a DJL folder, named the same way as for a run (its files in the digest; its
-    // synset.txt is not used: serve writes no class names).
+    // A model file or a DJL folder, named the same way as for a run (its files in the digest, its
+    // synset.txt the class names unless model.labels names them).
     ModelLocation location =
         ModelLocation.resolve(
             m.path(), m.engine(), Settings.MODEL_ENGINE.key(), hadoop, "model.path");
-    ModelSpec spec = ModelBinding.spec(location, m, null, hadoop);
+    ModelSpec spec =
+        ModelBinding.spec(
+            location, m, m.labelsFile() != null ? m.labelsFile() : location.folderLabels(), hadoop);
     // Loaded first with every core for the engine's intra-op threads; the probe (one zero row, as
     // a run makes it) then reuses the loaded model from the registry.
     int cores = Runtime.getRuntime().availableProcessors();
@@ -90,7 +81,9 @@ public final class OnlineScoring {
     RowScorer scorer = null;
     try {
       ModelBinding model = ModelBinding.probe(spec, hadoop, "model.features");
-      PredictionColumns p = PredictionColumns.resolve(m.outputs(), model.outputWidth());
+      PredictionColumns p =
+          PredictionColumns.resolve(
+              m.outputs(), model.outputWidth(), model.labels(), model.tensorWidths());
       List<FeatureInput> features =
           m.featureColumns().stream()
               .map((FeatureColumn f) -> new FeatureInput(f.column(), f.length(), f.array()))
@@ -102,11 +95,7 @@ public final class OnlineScoring {
                   : new SessionPool(loaded, cores),
               loaded::close);
       return ScoringServer.start(
-          settings,
-          new RowDecoder(features),
-          new PredictionOutputs(p.probabilities(), p.score(), p.scoreIndex(), p.label()),
-          spec.digest(),
-          scorer);
+          settings, new RowDecoder(features), outputs(p), spec.digest(), scorer);
     } catch (IOException e) {
       release(scorer, loaded);
       throw new ShardscoreException(
@@ -124,6 +113,23 @@ public final class OnlineScoring {
       release(scorer, loaded);
       throw e;
     }
+  }
+
+  /** The response fields of the job's prediction columns, named as the run names its columns. */
+  private static PredictionOutputs outputs(PredictionColumns p) {
+    return new PredictionOutputs(
+        p.probabilities(),
+        p.score(),
+        p.scoreIndex(),
+        p.label(),
+        p.labelName(),
+        p.topK(),
+        p.topLabels(),
+        p.topScores(),
+        p.labels(),
+        p.tensors().stream()
+            .map(t -> new PredictionOutputs.Tensor(t.column(), t.offset(), t.width()))
+            .toList());
   }
 
   /**

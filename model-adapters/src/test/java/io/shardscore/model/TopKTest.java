@@ -1,9 +1,8 @@
-package io.shardscore.job.score;
+package io.shardscore.model;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.shardscore.model.ModelOutput;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -13,7 +12,7 @@ import org.junit.jupiter.api.Test;
 class TopKTest {
   private static int[] top(float[] row, int k) {
     int[] top = new int[k];
-    BatchScorer.topK(new ModelOutput(row, 1, row.length), 0, k, top);
+    new ModelOutput(row, 1, row.length).topK(0, k, top);
     return top;
   }
 
