@@ -15,6 +15,21 @@ public enum InputType {
   /** Largest magnitude an integer input carries exactly. */
   public static final double MAX_EXACT_INTEGER = 1 << 24;
 
+  /**
+   * Why {@code v} (read as {@code x} in float32) cannot feed an integer input, as the end of a
+   * row's reason ({@code " value 2.5 is not a whole number ..."}); null when it can. The batch job
+   * and the server give the same reason.
+   */
+  public static String notAnInteger(double v, float x) {
+    if (x == Math.rint(x) && Math.abs(x) <= MAX_EXACT_INTEGER) {
+      return null;
+    }
+    return " value "
+        + v
+        + " is not a whole number up to 2^24 in magnitude, which its integer input"
+        + " takes";
+  }
+
   /** True for the integer types, whose values must be whole numbers. */
   public boolean integral() {
     return this != FLOAT32;

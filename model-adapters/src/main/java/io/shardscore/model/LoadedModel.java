@@ -90,6 +90,14 @@ public final class LoadedModel implements AutoCloseable {
   }
 
   /**
+   * The tokenizer of a text model (valid while this handle or a session holds the model); null for
+   * a model of numeric features.
+   */
+  public TextEncoder textEncoder() {
+    return ModelRegistry.current(this).textEncoder();
+  }
+
+  /**
    * The class names of the spec's labels file (read from the verified copy), in output order; empty
    * without one.
    */

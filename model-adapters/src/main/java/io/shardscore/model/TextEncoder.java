@@ -129,6 +129,18 @@ public final class TextEncoder implements AutoCloseable {
     return null;
   }
 
+  /**
+   * The same for the text of {@code column} (null for a null text): the reason names the column, as
+   * the batch job and the server give it.
+   */
+  public String encode(String column, String text, float[] out, int offset) {
+    if (text == null) {
+      return "text '" + column + "' is null";
+    }
+    String reason = encode(text, out, offset);
+    return reason == null ? null : "column '" + column + "': " + reason;
+  }
+
   /** The ids of {@code text}, unpadded: for plans, tests and messages. */
   public long[] tokenIds(String text) {
     Encoding encoding = tokenizer.encode(text);

@@ -7,8 +7,14 @@ package io.shardscore.serving;
  * @param column the row's field, named as in the job file
  * @param length values it feeds: 1 for a scalar
  * @param array whether the field holds a JSON array
+ * @param integral whether it feeds an integer input (whole numbers up to 2^24 only)
  */
-public record FeatureInput(String column, int length, boolean array) {
+public record FeatureInput(String column, int length, boolean array, boolean integral) {
+  /** A feature of a float32 input. */
+  public FeatureInput(String column, int length, boolean array) {
+    this(column, length, array, false);
+  }
+
   public FeatureInput {
     if (column == null || column.isBlank() || length < 1 || (!array && length != 1)) {
       throw new IllegalArgumentException(

@@ -1,6 +1,8 @@
 package io.shardscore.serving;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.shardscore.model.InputType;
+import io.shardscore.model.TextEncoder;
 import java.util.List;
 
 /**
@@ -15,12 +17,30 @@ public final class RowDecoder {
   private final List<FeatureInput> features;
   private final int width;
 
+  /** A text model's field and tokenizer; null for numeric features. */
+  private final String textField;
+
+  private final TextEncoder encoder;
+
   public RowDecoder(List<FeatureInput> features) {
     if (features.isEmpty()) {
       throw new IllegalArgumentException("a model needs at least one feature");
     }
     this.features = List.copyOf(features);
     this.width = features.stream().mapToInt(FeatureInput::length).sum();
+    this.textField = null;
+    this.encoder = null;
+  }
+
+  /**
+   * The rows of a text model: each row's {@code field}, a string, tokenized by the model's {@code
+   * encoder} as the batch job tokenizes its text column.
+   */
+  public RowDecoder(String field, TextEncoder encoder) {
+    this.features = List.of();
+    this.width = encoder.input().width();
+    this.textField = field;
+    this.encoder = encoder;
   }
 
   /** Floats per row. */
@@ -46,6 +66,9 @@ public final class RowDecoder {
               + "] is "
               + kind(row)
               + ", not an object; send each row as {\"feature\": value, ...}.");
+    }
+    if (encoder != null) {
+      return text(row.get(textField), index, out, offset);
     }
     int pos = offset;
     String reason = null;
@@ -115,6 +138,30 @@ public final class RowDecoder {
     return reason;
   }
 
+  private String text(JsonNode value, int index, float[] out, int offset) {
+    if (value == null) {
+      throw new BadRequest(
+          400,
+          "rows["
+              + index
+              + "] has no field '"
+              + textField
+              + "'; every row needs the text (send null for a missing one).");
+    }
+    if (!value.isNull() && !value.isTextual()) {
+      throw new BadRequest(
+          400,
+          "rows["
+              + index
+              + "]."
+              + textField
+              + " is "
+              + kind(value)
+              + "; the text model takes a string.");
+    }
+    return encoder.encode(textField, value.isNull() ? null : value.asText(), out, offset);
+  }
+
   private static void requireScalar(JsonNode value, int index, FeatureInput f) {
     if (!value.isNumber() && !value.isTextual()) {
       throw new BadRequest(
@@ -151,6 +198,10 @@ public final class RowDecoder {
           + (Double.isNaN(v)
               ? " is NaN"
               : Double.isInfinite(v) ? " is infinite" : " value " + v + " is outside float range");
+    }
+    String notInteger = f.integral() ? InputType.notAnInteger(v, x) : null;
+    if (notInteger != null) {
+      return what(f, e) + notInteger;
     }
     out[pos] = x;
     return null;

@@ -132,6 +132,73 @@ class NamedInputsJobTest {
   }
 
   @Test
+  void serveAnswersAsTheRunWritesWithTheSameReasons() throws Exception {
+    JobYaml yaml = job("two_inputs.onnx", "serve-run", INPUTS);
+    ScoreResult r = score(yaml);
+    Map<Long, List<Float>> batch = new HashMap<>();
+    for (Row row : r.dataset().select("customer_id", "probabilities").collectAsList()) {
+      batch.put(row.getLong(0), row.getList(1));
+    }
+    String reason = r.errors().select("error_reason").first().getString(0);
+    List<Row> rows = SparkTestSession.get().read().parquet(input.toString()).collectAsList();
+    com.fasterxml.jackson.databind.ObjectMapper json =
+        new com.fasterxml.jackson.databind.ObjectMapper()
+            .enable(
+                com.fasterxml.jackson.databind.DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
+    com.fasterxml.jackson.databind.node.ObjectNode body = json.createObjectNode();
+    com.fasterxml.jackson.databind.node.ArrayNode requestRows = body.putArray("rows");
+    for (Row row : rows) {
+      com.fasterxml.jackson.databind.node.ObjectNode o = requestRows.addObject();
+      for (String c : List.of("d0", "d1", "d2", "d3", "region")) {
+        o.put(c, row.getDouble(row.fieldIndex(c)));
+      }
+      o.put("plan", row.getLong(row.fieldIndex("plan")));
+    }
+    io.shardscore.serving.ScoringServer server =
+        io.shardscore.job.serve.OnlineScoring.start(
+            yaml.parse("serve"),
+            io.shardscore.serving.ServerSettings.onPort(0),
+            io.shardscore.job.serve.OnlineScoring.Batching.QUEUE);
+    try {
+      java.net.http.HttpResponse<String> reply =
+          java.net.http.HttpClient.newBuilder()
+              .version(java.net.http.HttpClient.Version.HTTP_1_1)
+              .build()
+              .send(
+                  java.net.http.HttpRequest.newBuilder(
+                          java.net.URI.create("http://127.0.0.1:" + server.port() + "/v1/score"))
+                      .POST(
+                          java.net.http.HttpRequest.BodyPublishers.ofString(
+                              json.writeValueAsString(body)))
+                      .build(),
+                  java.net.http.HttpResponse.BodyHandlers.ofString());
+      assertEquals(200, reply.statusCode(), reply.body());
+      com.fasterxml.jackson.databind.JsonNode results = json.readTree(reply.body()).get("results");
+      int compared = 0;
+      for (int k = 0; k < rows.size(); k++) {
+        long key = rows.get(k).getLong(0);
+        com.fasterxml.jackson.databind.JsonNode online = results.get(k);
+        if (key == FRACTIONAL_ID) {
+          assertEquals(reason, online.get("error").asText(), "the same reason online");
+          continue;
+        }
+        List<Float> p = batch.get(key);
+        for (int c = 0; c < 3; c++) {
+          assertEquals(
+              Float.floatToIntBits(p.get(c)),
+              Float.floatToIntBits(
+                  Float.parseFloat(online.get("probabilities").get(c).decimalValue().toString())),
+              "customer " + key);
+        }
+        compared++;
+      }
+      assertEquals(torch.size(), compared);
+    } finally {
+      server.stop();
+    }
+  }
+
+  @Test
   void aWrongColumnOrderFailsTheComparison() {
     ScoreResult r =
         score(job("two_inputs.pt", "swapped", "{dense: [d1, d0, d2, d3], ids: [region, plan]}"));

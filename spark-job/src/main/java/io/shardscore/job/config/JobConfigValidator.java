@@ -121,8 +121,11 @@ public final class JobConfigValidator {
    */
   public static JobConfig validateModelAndScoring(JobConfig config) {
     List<String> problems = new ArrayList<>();
+    boolean noFeatures =
+        config.model() != null && (config.model().isText() || !config.model().inputs().isEmpty());
     for (Setting<?> setting : Settings.all()) {
-      if (setting.key().startsWith("model.") || setting.key().startsWith("scoring.")) {
+      if ((setting.key().startsWith("model.") || setting.key().startsWith("scoring."))
+          && !(noFeatures && setting == Settings.FEATURES)) {
         problems.addAll(setting.problems(config));
       }
     }

@@ -263,11 +263,9 @@ public final class FeatureLayout implements RowFeatures {
               ? " is NaN"
               : Double.isInfinite(v) ? " is infinite" : " value " + v + " is outside float range");
     }
-    if (integral[f] && (x != Math.rint(x) || Math.abs(x) > InputType.MAX_EXACT_INTEGER)) {
-      return what(f, e)
-          + " value "
-          + v
-          + " is not a whole number up to 2^24 in magnitude, which its integer input takes";
+    String notInteger = integral[f] ? InputType.notAnInteger(v, x) : null;
+    if (notInteger != null) {
+      return what(f, e) + notInteger;
     }
     out[pos] = x;
     return null;

@@ -77,10 +77,7 @@ public final class TextColumn implements RowFeatures {
     if (encoder == null) {
       throw new IllegalStateException("text column '" + name + "' has no tokenizer yet");
     }
-    if (row.isNullAt(ordinal)) {
-      return "text '" + name + "' is null";
-    }
-    String reason = encoder.encode(row.getUTF8String(ordinal).toString(), out, offset);
-    return reason == null ? null : "column '" + name + "': " + reason;
+    String text = row.isNullAt(ordinal) ? null : row.getUTF8String(ordinal).toString();
+    return encoder.encode(name, text, out, offset);
   }
 }

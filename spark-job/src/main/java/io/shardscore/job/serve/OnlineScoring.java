@@ -46,16 +46,6 @@ public final class OnlineScoring {
 
   /** Starts serving {@code job}'s model; the caller stops the server. */
   public static ScoringServer start(JobConfig job, ServerSettings settings, Batching batching) {
-    if (job.model() != null && job.model().isText()) {
-      throw new JobConfigException(
-          "model.text is set, but shardscore serve takes numeric features today; score text"
-              + " models with shardscore run, or serve a model of numeric features.");
-    }
-    if (job.model() != null && !job.model().inputs().isEmpty()) {
-      throw new JobConfigException(
-          "model.inputs is set, but shardscore serve takes one float input today; score models of"
-              + " named inputs with shardscore run.");
-    }
     JobConfig cfg = JobConfigValidator.validateModelAndScoring(job);
     if (cfg.scoring().devicePolicy() == DevicePolicy.GPU) {
       throw new JobConfigException(
@@ -80,14 +70,19 @@ public final class OnlineScoring {
             spec, ModelBinding.source(spec, hadoop), EngineSettings.forTaskCpus(cores));
     RowScorer scorer = null;
     try {
-      ModelBinding model = ModelBinding.probe(spec, hadoop, "model.features");
+      ModelBinding model =
+          ModelBinding.probe(spec, hadoop, m.isText() ? "model.text" : "model.features");
       PredictionColumns p =
           PredictionColumns.resolve(
               m.outputs(), model.outputWidth(), model.labels(), model.tensorWidths());
-      List<FeatureInput> features =
-          m.featureColumns().stream()
-              .map((FeatureColumn f) -> new FeatureInput(f.column(), f.length(), f.array()))
-              .toList();
+      // The batch job's columns and, for named inputs, which feed an integer input.
+      List<FeatureColumn> columns = m.featureColumns();
+      List<io.shardscore.model.InputType> types = m.featureTypes();
+      List<FeatureInput> features = new java.util.ArrayList<>();
+      for (int i = 0; i < columns.size(); i++) {
+        FeatureColumn f = columns.get(i);
+        features.add(new FeatureInput(f.column(), f.length(), f.array(), types.get(i).integral()));
+      }
       scorer =
           RowScorer.releasing(
               batching == Batching.QUEUE
@@ -95,7 +90,13 @@ public final class OnlineScoring {
                   : new SessionPool(loaded, cores),
               loaded::close);
       return ScoringServer.start(
-          settings, new RowDecoder(features), outputs(p), spec.digest(), scorer);
+          settings,
+          m.isText()
+              ? new RowDecoder(m.text().column(), loaded.textEncoder())
+              : new RowDecoder(features),
+          outputs(p),
+          spec.digest(),
+          scorer);
     } catch (IOException e) {
       release(scorer, loaded);
       throw new ShardscoreException(
