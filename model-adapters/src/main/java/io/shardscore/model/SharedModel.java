@@ -183,46 +183,40 @@ final class SharedModel implements AutoCloseable {
                 + ". Name one of them in model.outputs.from or model.outputs.tensors.",
             e);
       }
+      String fed;
+      String fix;
       if (!spec.inputs().isEmpty()) {
-        throw new ModelLoadException(
-            "Model "
-                + spec.location()
-                + " ("
-                + spec.engine().djlName()
-                + ") fails on two rows of zeros as "
-                + describe(spec.inputs())
-                + ", the inputs model.inputs feeds it: "
-                + LoadFailure.reason(e)
-                + ". Make model.inputs match the model's inputs: the same order, widths (array"
-                + " columns count as their length) and model.input-types.",
-            e);
-      }
-      if (spec.text() != null) {
-        throw new ModelLoadException(
-            "Model "
-                + spec.location()
-                + " ("
-                + spec.engine().djlName()
-                + ") fails on two rows of "
-                + spec.text().maxLength()
+        fed = "zeros as " + describe(spec.inputs()) + ", the inputs model.inputs feeds it";
+        fix =
+            "Make model.inputs match the model's inputs: the same order, widths (array columns"
+                + " count as their length) and model.input-types.";
+      } else if (spec.text() != null) {
+        fed =
+            spec.text().maxLength()
                 + " int64 token ids"
                 + (spec.text().attentionMask() ? " and their attention mask" : "")
-                + ", the input model.text feeds it: "
-                + LoadFailure.reason(e)
-                + ". Set model.text.max-length and model.text.attention-mask to the inputs the"
-                + " model was traced with; it must return a [batch, k] tensor first.",
-            e);
+                + ", the input model.text feeds it";
+        fix =
+            "Set model.text.max-length and model.text.attention-mask to the inputs the model was"
+                + " traced with; it must return a [batch, k] tensor first.";
+      } else {
+        fed = spec.featureCount() + " float32 features, the input its spec feeds it";
+        fix =
+            "Make model.features match the input the model was traced with, in the same order"
+                + " (array features count as their length); the model must take one [batch,"
+                + " features] float32 tensor and return a [batch, k] tensor first.";
       }
       throw new ModelLoadException(
           "Model "
               + spec.location()
-              + " (PyTorch) fails on two rows of "
-              + spec.featureCount()
-              + " float32 features, the input its spec feeds it: "
-              + LoadFailure.reason(e)
-              + ". Make model.features match the input the model was traced with, in the same"
-              + " order (array features count as their length); the model must take one"
-              + " [batch, features] float32 tensor and return a [batch, k] tensor first.",
+              + " ("
+              + spec.engine().djlName()
+              + ") fails on two rows of "
+              + fed
+              + ": "
+              + reason
+              + ". "
+              + fix,
           e);
     }
     if (out.rows() != rows) {

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.shardscore.job.change.ShardChange;
 import io.shardscore.job.config.JobConfigException;
 import io.shardscore.job.config.JobConfigReader;
 import io.shardscore.job.config.ModelOutputs;
@@ -99,10 +98,10 @@ class ClassLabelsJobTest {
     Path model = model("incremental", String.join("\n", NAMES));
     JobYaml yaml = job(model, "incremental-out").set("output.mode", "incremental");
     score(yaml);
-    assertEquals(List.of(), scoring(score(yaml)), "nothing changed");
+    assertEquals(List.of(), Rescored.shards(score(yaml)), "nothing changed");
     Files.writeString(model.resolveSibling("labels.txt"), "stays\nchurn\nupgrade\ndowngrade\n");
     ScoreResult changed = score(yaml);
-    assertEquals(List.of("0-1999", "2000-MAX", "unmatched", "null-key"), scoring(changed));
+    assertEquals(List.of("0-1999", "2000-MAX", "unmatched", "null-key"), Rescored.shards(changed));
     List<String> written =
         changed
             .dataset()
@@ -114,13 +113,6 @@ class ClassLabelsJobTest {
         Set.of("stays", "churn", "upgrade", "downgrade").containsAll(written),
         "every row has the new names: " + written);
     assertFalse(written.contains("stay"), "no row keeps the old name");
-  }
-
-  private static List<String> scoring(ScoreResult result) {
-    return result.changes().stream()
-        .filter(c -> c.status().scores())
-        .map(ShardChange::name)
-        .toList();
   }
 
   @Test

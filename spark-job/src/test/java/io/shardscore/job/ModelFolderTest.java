@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.shardscore.job.change.ShardChange;
 import io.shardscore.job.commit.Manifest;
 import io.shardscore.job.config.JobConfigReader;
 import io.shardscore.job.demo.DemoData;
@@ -126,20 +125,13 @@ class ModelFolderTest {
     Files.writeString(folder.resolve("notes.md"), "trained 2026-11-30");
     JobYaml yaml = textJob(folder, "changing-out").set("output.mode", "incremental");
     score(yaml);
-    assertEquals(List.of(), scoring(score(yaml)), "nothing changed");
+    assertEquals(List.of(), Rescored.shards(score(yaml)), "nothing changed");
     Files.writeString(folder.resolve("notes.md"), "trained 2026-12-01");
-    assertEquals(List.of("0-30", "31-MAX", "unmatched", "null-key"), scoring(score(yaml)));
+    assertEquals(List.of("0-30", "31-MAX", "unmatched", "null-key"), Rescored.shards(score(yaml)));
     // Hidden and underscore files are not the model's: editing one changes nothing.
     Files.writeString(folder.resolve(".DS_Store"), "x");
     Files.writeString(folder.resolve("_SUCCESS"), "");
-    assertEquals(List.of(), scoring(score(yaml)));
-  }
-
-  private static List<String> scoring(ScoreResult result) {
-    return result.changes().stream()
-        .filter(c -> c.status().scores())
-        .map(ShardChange::name)
-        .toList();
+    assertEquals(List.of(), Rescored.shards(score(yaml)));
   }
 
   @Test

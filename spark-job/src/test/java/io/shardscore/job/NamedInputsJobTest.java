@@ -141,10 +141,7 @@ class NamedInputsJobTest {
     }
     String reason = r.errors().select("error_reason").first().getString(0);
     List<Row> rows = SparkTestSession.get().read().parquet(input.toString()).collectAsList();
-    com.fasterxml.jackson.databind.ObjectMapper json =
-        new com.fasterxml.jackson.databind.ObjectMapper()
-            .enable(
-                com.fasterxml.jackson.databind.DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
+    com.fasterxml.jackson.databind.ObjectMapper json = io.shardscore.job.serve.ServeRequests.JSON;
     com.fasterxml.jackson.databind.node.ObjectNode body = json.createObjectNode();
     com.fasterxml.jackson.databind.node.ArrayNode requestRows = body.putArray("rows");
     for (Row row : rows) {
@@ -160,20 +157,8 @@ class NamedInputsJobTest {
             io.shardscore.serving.ServerSettings.onPort(0),
             io.shardscore.job.serve.OnlineScoring.Batching.QUEUE);
     try {
-      java.net.http.HttpResponse<String> reply =
-          java.net.http.HttpClient.newBuilder()
-              .version(java.net.http.HttpClient.Version.HTTP_1_1)
-              .build()
-              .send(
-                  java.net.http.HttpRequest.newBuilder(
-                          java.net.URI.create("http://127.0.0.1:" + server.port() + "/v1/score"))
-                      .POST(
-                          java.net.http.HttpRequest.BodyPublishers.ofString(
-                              json.writeValueAsString(body)))
-                      .build(),
-                  java.net.http.HttpResponse.BodyHandlers.ofString());
-      assertEquals(200, reply.statusCode(), reply.body());
-      com.fasterxml.jackson.databind.JsonNode results = json.readTree(reply.body()).get("results");
+      com.fasterxml.jackson.databind.JsonNode results =
+          io.shardscore.job.serve.ServeRequests.score(server, body).get("results");
       int compared = 0;
       for (int k = 0; k < rows.size(); k++) {
         long key = rows.get(k).getLong(0);
@@ -183,13 +168,8 @@ class NamedInputsJobTest {
           continue;
         }
         List<Float> p = batch.get(key);
-        for (int c = 0; c < 3; c++) {
-          assertEquals(
-              Float.floatToIntBits(p.get(c)),
-              Float.floatToIntBits(
-                  Float.parseFloat(online.get("probabilities").get(c).decimalValue().toString())),
-              "customer " + key);
-        }
+        io.shardscore.job.serve.ServeRequests.assertSameFloats(
+            p, online.get("probabilities"), "customer " + key);
         compared++;
       }
       assertEquals(torch.size(), compared);

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.shardscore.job.change.ShardChange;
 import io.shardscore.job.commit.Manifest;
 import io.shardscore.job.config.JobConfigException;
 import io.shardscore.job.config.JobConfigReader;
@@ -163,10 +162,7 @@ class TextModelJobTest {
     assertTrue(reasons.size() > 5, "long texts and the null one are errors: " + reasons.size());
     List<Long> keys = new ArrayList<>(texts.keySet());
     keys.add(NULL_TEXT);
-    com.fasterxml.jackson.databind.ObjectMapper json =
-        new com.fasterxml.jackson.databind.ObjectMapper()
-            .enable(
-                com.fasterxml.jackson.databind.DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
+    com.fasterxml.jackson.databind.ObjectMapper json = io.shardscore.job.serve.ServeRequests.JSON;
     com.fasterxml.jackson.databind.node.ObjectNode body = json.createObjectNode();
     com.fasterxml.jackson.databind.node.ArrayNode requestRows = body.putArray("rows");
     for (long key : keys) {
@@ -178,20 +174,8 @@ class TextModelJobTest {
             io.shardscore.serving.ServerSettings.onPort(0),
             io.shardscore.job.serve.OnlineScoring.Batching.PER_REQUEST);
     try {
-      java.net.http.HttpResponse<String> reply =
-          java.net.http.HttpClient.newBuilder()
-              .version(java.net.http.HttpClient.Version.HTTP_1_1)
-              .build()
-              .send(
-                  java.net.http.HttpRequest.newBuilder(
-                          java.net.URI.create("http://127.0.0.1:" + server.port() + "/v1/score"))
-                      .POST(
-                          java.net.http.HttpRequest.BodyPublishers.ofString(
-                              json.writeValueAsString(body)))
-                      .build(),
-                  java.net.http.HttpResponse.BodyHandlers.ofString());
-      assertEquals(200, reply.statusCode(), reply.body());
-      com.fasterxml.jackson.databind.JsonNode results = json.readTree(reply.body()).get("results");
+      com.fasterxml.jackson.databind.JsonNode results =
+          io.shardscore.job.serve.ServeRequests.score(server, body).get("results");
       for (int k = 0; k < keys.size(); k++) {
         long key = keys.get(k);
         com.fasterxml.jackson.databind.JsonNode online = results.get(k);
@@ -200,13 +184,8 @@ class TextModelJobTest {
           continue;
         }
         List<Float> p = batch.get(key);
-        for (int c = 0; c < 2; c++) {
-          assertEquals(
-              Float.floatToIntBits(p.get(c)),
-              Float.floatToIntBits(
-                  Float.parseFloat(online.get("probabilities").get(c).decimalValue().toString())),
-              "customer " + key);
-        }
+        io.shardscore.job.serve.ServeRequests.assertSameFloats(
+            p, online.get("probabilities"), "customer " + key);
       }
     } finally {
       server.stop();
@@ -270,7 +249,7 @@ class TextModelJobTest {
         job(model, "incremental", "{column: review, max-length: 8}")
             .set("output.mode", "incremental");
     score(yaml);
-    assertEquals(List.of(), scoring(score(yaml)), "nothing changed: no shard is scored");
+    assertEquals(List.of(), Rescored.shards(score(yaml)), "nothing changed: no shard is scored");
     // "plot" and "good" trade ids: the same model reads other words.
     Files.writeString(
         tokenizer,
@@ -280,7 +259,7 @@ class TextModelJobTest {
     ScoreResult changed = score(yaml);
     assertEquals(
         List.of("0-199", "200-399", "400-999", "unmatched", "null-key"),
-        scoring(changed),
+        Rescored.shards(changed),
         "a new vocabulary is a new model: every shard is scored again");
   }
 
@@ -290,25 +269,18 @@ class TextModelJobTest {
         job(models.resolve("text_ids.pt"), "settings", "{column: review, max-length: 8}")
             .set("output.mode", "incremental");
     score(yaml);
-    assertEquals(List.of(), scoring(score(yaml)), "nothing changed: no shard is scored");
+    assertEquals(List.of(), Rescored.shards(score(yaml)), "nothing changed: no shard is scored");
     yaml.set("model.text", "{column: review, max-length: 8, truncation: false}");
     assertEquals(
         List.of("0-199", "200-399", "400-999", "unmatched", "null-key"),
-        scoring(score(yaml)),
+        Rescored.shards(score(yaml)),
         "long texts now go to _errors: every shard is scored again");
-    assertEquals(List.of(), scoring(score(yaml)));
+    assertEquals(List.of(), Rescored.shards(score(yaml)));
     yaml.set("model.text", "{column: review, max-length: 16}");
     assertEquals(
         List.of("0-199", "200-399", "400-999", "unmatched", "null-key"),
-        scoring(score(yaml)),
+        Rescored.shards(score(yaml)),
         "other ids per row: every shard is scored again");
-  }
-
-  private static List<String> scoring(ScoreResult result) {
-    return result.changes().stream()
-        .filter(c -> c.status().scores())
-        .map(ShardChange::name)
-        .toList();
   }
 
   @Test

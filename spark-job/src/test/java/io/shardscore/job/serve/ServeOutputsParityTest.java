@@ -2,7 +2,6 @@ package io.shardscore.job.serve;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -15,10 +14,6 @@ import io.shardscore.job.config.JobConfig;
 import io.shardscore.job.config.JobConfigReader;
 import io.shardscore.serving.ScoringServer;
 import io.shardscore.serving.ServerSettings;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -41,8 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ServeOutputsParityTest {
   private static final List<String> FEATURES = List.of("f0", "f1", "f2", "f3", "f4", "f5");
-  private static final ObjectMapper JSON =
-      new ObjectMapper().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
+  private static final ObjectMapper JSON = ServeRequests.JSON;
 
   @TempDir Path dir;
 
@@ -109,44 +103,26 @@ class ServeOutputsParityTest {
           row.put(FEATURES.get(c), r.getDouble(c + 1));
         }
       }
-      HttpResponse<String> reply =
-          HttpClient.newBuilder()
-              .version(HttpClient.Version.HTTP_1_1)
-              .build()
-              .send(
-                  HttpRequest.newBuilder(
-                          URI.create("http://127.0.0.1:" + server.port() + "/v1/score"))
-                      .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)))
-                      .build(),
-                  HttpResponse.BodyHandlers.ofString());
-      assertEquals(200, reply.statusCode(), reply.body());
-      JsonNode results = JSON.readTree(reply.body()).get("results");
+      JsonNode results = ServeRequests.score(server, body).get("results");
       for (int k = 0; k < rows.size(); k++) {
         long key = rows.get(k).getLong(0);
         Row scored = batch.get(key);
         JsonNode online = results.get(k);
-        assertBits(scored.getList(1), online.get("probabilities"), key + " probabilities");
+        ServeRequests.assertSameFloats(
+            scored.getList(1), online.get("probabilities"), key + " probabilities");
         assertEquals(scored.getString(2), online.get("label_name").asText(), key + " label_name");
         List<String> names = scored.getList(3);
         assertEquals(names.size(), online.get("top_labels").size());
         for (int i = 0; i < names.size(); i++) {
           assertEquals(names.get(i), online.get("top_labels").get(i).asText(), key + " top");
         }
-        assertBits(scored.getList(4), online.get("top_scores"), key + " top_scores");
-        assertBits(scored.getList(5), online.get("customer_embedding"), key + " embedding");
+        ServeRequests.assertSameFloats(
+            scored.getList(4), online.get("top_scores"), key + " top_scores");
+        ServeRequests.assertSameFloats(
+            scored.getList(5), online.get("customer_embedding"), key + " embedding");
       }
     } finally {
       server.stop();
-    }
-  }
-
-  private static void assertBits(List<Float> batch, JsonNode online, String what) {
-    assertEquals(batch.size(), online.size(), what);
-    for (int i = 0; i < batch.size(); i++) {
-      assertEquals(
-          Float.floatToIntBits(batch.get(i)),
-          Float.floatToIntBits(Float.parseFloat(online.get(i).decimalValue().toString())),
-          what + "[" + i + "]");
     }
   }
 }

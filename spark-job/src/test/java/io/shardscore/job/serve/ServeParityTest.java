@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -17,10 +16,6 @@ import io.shardscore.job.config.JobConfig;
 import io.shardscore.job.demo.DemoData;
 import io.shardscore.serving.ScoringServer;
 import io.shardscore.serving.ServerSettings;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.List;
@@ -37,8 +32,7 @@ import org.junit.jupiter.api.io.TempDir;
  * reason, and the response's digest equal to the run's {@code model_digest}.
  */
 class ServeParityTest {
-  private static final ObjectMapper JSON =
-      new ObjectMapper().enable(DeserializationFeature.USE_BIG_DECIMAL_FOR_FLOATS);
+  private static final ObjectMapper JSON = ServeRequests.JSON;
 
   @TempDir Path dir;
 
@@ -80,7 +74,6 @@ class ServeParityTest {
     int compared = 0;
     int rejected = 0;
     try {
-      HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
       List<FeatureColumn> features = job.model().featureColumns();
       for (int from = 0; from < rows.size(); from += 500) {
         List<Row> chunk = rows.subList(from, Math.min(rows.size(), from + 500));
@@ -102,15 +95,7 @@ class ServeParityTest {
             }
           }
         }
-        HttpResponse<String> reply =
-            http.send(
-                HttpRequest.newBuilder(
-                        URI.create("http://127.0.0.1:" + server.port() + "/v1/score"))
-                    .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(body)))
-                    .build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertEquals(200, reply.statusCode(), reply.body());
-        JsonNode answer = JSON.readTree(reply.body());
+        JsonNode answer = ServeRequests.score(server, body);
         JsonNode results = answer.get("results");
         for (int k = 0; k < chunk.size(); k++) {
           Row in = chunk.get(k);
@@ -133,12 +118,12 @@ class ServeParityTest {
           for (int c = 0; c < probs.size(); c++) {
             assertEquals(
                 Float.floatToIntBits(probs.get(c)),
-                Float.floatToIntBits(floatOf(online.get("probabilities").get(c))),
+                Float.floatToIntBits(ServeRequests.floatOf(online.get("probabilities").get(c))),
                 "customer " + key + " probabilities[" + c + "]");
           }
           assertEquals(
               Float.floatToIntBits(scored.getFloat(2)),
-              Float.floatToIntBits(floatOf(online.get("score"))),
+              Float.floatToIntBits(ServeRequests.floatOf(online.get("score"))),
               "customer " + key + " score");
           assertEquals(scored.getInt(3), online.get("label").asInt(), "customer " + key);
           compared++;
@@ -150,9 +135,5 @@ class ServeParityTest {
     assertEquals(batch.size(), compared, "every row the batch run scored was compared");
     assertEquals(3, rejected);
     assertTrue(DemoData.FEATURES.size() > 1);
-  }
-
-  private static float floatOf(JsonNode n) {
-    return Float.parseFloat(n.decimalValue().toString());
   }
 }
