@@ -136,6 +136,11 @@ final class FeatureBatchTranslator implements NoBatchifyTranslator<FeatureBatch,
     NDList list = new NDList(inputs.size());
     int offset = 0;
     for (ModelInput input : inputs) {
+      if (input.sequence()) {
+        sequence(ctx, values, rows, width, offset, input, list);
+        offset += input.width();
+        continue;
+      }
       int w = input.width();
       Shape shape = new Shape(rows, w);
       NDArray array =
@@ -171,6 +176,95 @@ final class FeatureBatchTranslator implements NoBatchifyTranslator<FeatureBatch,
       offset += w;
     }
     return list;
+  }
+
+  /**
+   * A sequence input's tensor {@code [rows, longest]}, padded with zeros to the longest row of this
+   * batch (at least 1), then its mask of the same shape if the model takes one. A row carries its
+   * length, then its values padded with zeros to the input's maximum length.
+   */
+  private static void sequence(
+      TranslatorContext ctx,
+      float[] values,
+      int rows,
+      int width,
+      int offset,
+      ModelInput input,
+      NDList list) {
+    int longest = 1;
+    for (int r = 0; r < rows; r++) {
+      longest = Math.max(longest, (int) values[r * width + offset]);
+    }
+    Shape shape = new Shape(rows, longest);
+    int n = rows * longest;
+    NDArray array =
+        switch (input.type()) {
+          case FLOAT32 -> {
+            float[] part = new float[n];
+            for (int r = 0; r < rows; r++) {
+              System.arraycopy(values, r * width + offset + 1, part, r * longest, longest);
+            }
+            yield ctx.getNDManager().create(part, shape);
+          }
+          case INT32 -> {
+            int[] part = new int[n];
+            for (int r = 0; r < rows; r++) {
+              int base = r * width + offset + 1;
+              for (int c = 0; c < longest; c++) {
+                part[r * longest + c] = (int) values[base + c];
+              }
+            }
+            yield ctx.getNDManager().create(part, shape);
+          }
+          case INT64 -> {
+            long[] part = new long[n];
+            for (int r = 0; r < rows; r++) {
+              int base = r * width + offset + 1;
+              for (int c = 0; c < longest; c++) {
+                part[r * longest + c] = (long) values[base + c];
+              }
+            }
+            yield ctx.getNDManager().create(part, shape);
+          }
+        };
+    array.setName(input.name());
+    list.add(array);
+    if (input.mask() == null) {
+      return;
+    }
+    NDArray mask =
+        switch (input.maskType()) {
+          case FLOAT32 -> {
+            float[] m = new float[n];
+            for (int r = 0; r < rows; r++) {
+              java.util.Arrays.fill(
+                  m, r * longest, r * longest + length(values, r, width, offset), 1f);
+            }
+            yield ctx.getNDManager().create(m, shape);
+          }
+          case INT32 -> {
+            int[] m = new int[n];
+            for (int r = 0; r < rows; r++) {
+              java.util.Arrays.fill(
+                  m, r * longest, r * longest + length(values, r, width, offset), 1);
+            }
+            yield ctx.getNDManager().create(m, shape);
+          }
+          case INT64 -> {
+            long[] m = new long[n];
+            for (int r = 0; r < rows; r++) {
+              java.util.Arrays.fill(
+                  m, r * longest, r * longest + length(values, r, width, offset), 1L);
+            }
+            yield ctx.getNDManager().create(m, shape);
+          }
+        };
+    mask.setName(input.mask());
+    list.add(mask);
+  }
+
+  private static int length(float[] values, int row, int width, int offset) {
+    return (int) values[row * width + offset];
   }
 
   /** The ids, then the mask if the model takes one, as int64 tensors of {@code [rows, length]}. */

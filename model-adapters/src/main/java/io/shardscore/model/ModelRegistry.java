@@ -246,6 +246,12 @@ public final class ModelRegistry {
     StringBuilder b = new StringBuilder();
     for (ModelInput i : inputs) {
       b.append("+in:").append(i.name()).append('/').append(i.width()).append('/').append(i.type());
+      if (i.sequence()) {
+        b.append("/seq");
+        if (i.mask() != null) {
+          b.append("+mask:").append(i.mask()).append('/').append(i.maskType());
+        }
+      }
     }
     return b.toString();
   }

@@ -346,7 +346,7 @@ final class SharedModel implements AutoCloseable {
   /** The inputs as messages show them: {@code dense float32[4], ids int64[2]}. */
   private static String describe(List<ModelInput> inputs) {
     return inputs.stream()
-        .map(i -> i.name() + " " + i.type().label() + "[" + i.width() + "]")
+        .map(ModelInput::describe)
         .collect(java.util.stream.Collectors.joining(", "));
   }
 
@@ -356,7 +356,7 @@ final class SharedModel implements AutoCloseable {
    */
   private static void checkNamedInputs(ModelSpec spec, PairList<String, Shape> declared) {
     List<String> expected = declared == null ? java.util.List.of() : declared.keys();
-    List<String> given = spec.inputs().stream().map(ModelInput::name).toList();
+    List<String> given = spec.inputs().stream().flatMap(i -> i.tensorNames().stream()).toList();
     if (!expected.equals(given)) {
       throw new ModelLoadException(
           "Model "
@@ -365,7 +365,11 @@ final class SharedModel implements AutoCloseable {
               + expected
               + ", in this order; model.inputs gives "
               + given
-              + ". List model.inputs with the model's input names, in its order.");
+              + ". List model.inputs with the model's input names, in its order"
+              + (spec.inputs().stream().anyMatch(i -> i.mask() != null)
+                  ? " (a sequence's mask input, model.masks, is fed right after its sequence)"
+                  : "")
+              + ".");
     }
   }
 

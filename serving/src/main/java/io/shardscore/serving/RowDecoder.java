@@ -27,7 +27,7 @@ public final class RowDecoder {
       throw new IllegalArgumentException("a model needs at least one feature");
     }
     this.features = List.copyOf(features);
-    this.width = features.stream().mapToInt(FeatureInput::length).sum();
+    this.width = features.stream().mapToInt(FeatureInput::width).sum();
     this.textField = null;
     this.encoder = null;
   }
@@ -107,6 +107,7 @@ public final class RowDecoder {
                   + ", but feature '"
                   + f
                   + "' is an array of "
+                  + (f.variable() ? "up to " : "")
                   + f.length()
                   + " numbers.");
         }
@@ -114,6 +115,31 @@ public final class RowDecoder {
           if (!value.get(e).isNull()) {
             requireScalar(value.get(e), index, f);
           }
+        }
+        if (f.variable()) {
+          // As the batch job writes a sequence: its length, its values, zeros to its maximum.
+          int n = value.size();
+          if (n > f.length()) {
+            reason =
+                "feature '"
+                    + f.column()
+                    + "' has "
+                    + n
+                    + " elements, more than its maximum length "
+                    + f.length();
+            continue;
+          }
+          out[pos] = n;
+          for (int e = 0; e < n && reason == null; e++) {
+            JsonNode element = value.get(e);
+            reason =
+                element.isNull()
+                    ? "feature '" + f.column() + "' element " + e + " is null"
+                    : put(element, out, pos + 1 + e, f, e);
+          }
+          java.util.Arrays.fill(out, pos + 1 + n, pos + 1 + f.length(), 0f);
+          pos += f.width();
+          continue;
         }
         if (value.size() != f.length()) {
           reason =

@@ -54,6 +54,16 @@ public final class PythonModels {
     return run("torch/make_two_outputs.py", "python3-torch", out);
   }
 
+  /**
+   * {@code sequence.pt} (scripted) and {@code sequence.onnx}: inputs dense float32[2], events
+   * float32[batch, any length], events_mask int64 of the same shape; outputs the two class
+   * probabilities, then seen_length (the length it was fed). {@code rows.csv}: id, d0, d1, then 0
+   * to 12 visits; expected: id, then the two probabilities of the row alone.
+   */
+  public static Path sequence(Path out) throws IOException, InterruptedException {
+    return run("torch/make_sequence.py", "python3-torch", out);
+  }
+
   private static Path run(String script, String debianPackage, Path out)
       throws IOException, InterruptedException {
     Path file =

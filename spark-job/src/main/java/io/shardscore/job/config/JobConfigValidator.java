@@ -319,27 +319,73 @@ public final class JobConfigValidator {
         if (e.getValue().isEmpty()) {
           problems.add("model.inputs." + e.getKey() + " lists no column; list its columns.");
         }
+        List<FeatureColumn> parsed = new java.util.ArrayList<>();
         for (String f : e.getValue()) {
           try {
-            FeatureColumn.parse(f);
+            parsed.add(FeatureColumn.parse(f));
           } catch (JobConfigException ex) {
             problems.add(ex.getMessage());
           }
         }
+        boolean sequence = parsed.stream().anyMatch(FeatureColumn::variable);
+        if (sequence && parsed.size() > 1) {
+          problems.add(
+              "model.inputs."
+                  + e.getKey()
+                  + " lists "
+                  + parsed
+                  + "; a sequence column ("
+                  + parsed.stream().filter(FeatureColumn::variable).findFirst().orElseThrow()
+                  + ") is an input of its own. Give it its own entry in model.inputs.");
+        }
+        if (!sequence && m.masks().containsKey(e.getKey())) {
+          problems.add(
+              "model.masks names input '"
+                  + e.getKey()
+                  + "', which has a fixed width; a mask is for a sequence input, one"
+                  + " 'column[..max-length]'.");
+        }
+      }
+      for (Map.Entry<String, String> e : m.masks().entrySet()) {
+        if (!m.inputs().containsKey(e.getKey())) {
+          problems.add(
+              "model.masks names '"
+                  + e.getKey()
+                  + "', which is not one of model.inputs "
+                  + m.inputs().keySet()
+                  + ".");
+        }
+        if (e.getValue() == null || e.getValue().isBlank()) {
+          problems.add(
+              "model.masks." + e.getKey() + " is empty; name the model's mask input for it.");
+        } else if (m.inputs().containsKey(e.getValue())
+            || java.util.Collections.frequency(m.masks().values(), e.getValue()) > 1) {
+          problems.add(
+              "model.masks."
+                  + e.getKey()
+                  + " is '"
+                  + e.getValue()
+                  + "', a name already used by "
+                  + (m.inputs().containsKey(e.getValue()) ? "model.inputs" : "another mask")
+                  + "; each model input is fed once.");
+        }
       }
       for (Map.Entry<String, String> e : m.inputTypes().entrySet()) {
-        if (!m.inputs().containsKey(e.getKey())) {
+        if (!m.inputs().containsKey(e.getKey()) && !m.masks().containsValue(e.getKey())) {
           problems.add(
               "model.input-types names '"
                   + e.getKey()
                   + "', which is not one of model.inputs "
                   + m.inputs().keySet()
+                  + (m.masks().isEmpty() ? "" : " or model.masks " + m.masks().values())
                   + ".");
         }
         check(problems, () -> InputType.parse(e.getValue(), "model.input-types." + e.getKey()));
       }
     } else if (!m.inputTypes().isEmpty()) {
       problems.add("model.input-types is set without model.inputs; name the inputs first.");
+    } else if (!m.masks().isEmpty()) {
+      problems.add("model.masks is set without model.inputs; name the inputs first.");
     }
     if (m.isText() && !m.features().isEmpty()) {
       problems.add(
@@ -354,6 +400,17 @@ public final class JobConfigValidator {
     for (String f : m.features()) {
       try {
         FeatureColumn c = FeatureColumn.parse(f);
+        if (c.variable()) {
+          problems.add(
+              "model.features lists '"
+                  + c
+                  + "', an array of any length; such a column feeds a sequence input of its own."
+                  + " Name the model's inputs in model.inputs, e.g. {"
+                  + c.column()
+                  + ": ['"
+                  + c
+                  + "']}.");
+        }
         if (!seen.add(c.column())) {
           problems.add("model.features lists '" + c.column() + "' twice; list each column once.");
         }

@@ -24,7 +24,10 @@ import java.util.Map;
  * @param labels the class names file beside the model; null for none
  * @param inputs a model of named inputs: each input's columns, in the model's order; empty for one
  *     input of {@code features}
- * @param inputTypes element type per named input ({@code float32} by default)
+ * @param inputTypes element type per named input ({@code float32} by default), and per mask input
+ *     ({@code int64} by default)
+ * @param masks per sequence input (an input of one {@code column[..n]}), the name of the model's
+ *     mask input fed after it; empty when no sequence input takes a mask
  */
 public record ModelConfig(
     String path,
@@ -35,7 +38,8 @@ public record ModelConfig(
     TextConfig text,
     String labels,
     Map<String, List<String>> inputs,
-    Map<String, String> inputTypes)
+    Map<String, String> inputTypes,
+    Map<String, String> masks)
     implements Serializable {
   public ModelConfig {
     features = features == null ? List.of() : List.copyOf(features);
@@ -45,6 +49,7 @@ public record ModelConfig(
             ? Map.of()
             : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(inputs));
     inputTypes = inputTypes == null ? Map.of() : Map.copyOf(inputTypes);
+    masks = masks == null ? Map.of() : Map.copyOf(masks);
     outputs = outputs == null ? ModelOutputs.defaults() : outputs;
     outputType = Settings.MODEL_OUTPUT_TYPE.orDefault(outputType);
   }
@@ -52,19 +57,19 @@ public record ModelConfig(
   /** A model of numeric features. */
   public ModelConfig(
       String path, String engine, List<String> features, ModelOutputs outputs, String outputType) {
-    this(path, engine, features, outputs, outputType, null, null, null, null);
+    this(path, engine, features, outputs, outputType, null, null, null, null, null);
   }
 
   /** The same model with other prediction columns. */
   public ModelConfig withOutputs(ModelOutputs other) {
     return new ModelConfig(
-        path, engine, features, other, outputType, text, labels, inputs, inputTypes);
+        path, engine, features, other, outputType, text, labels, inputs, inputTypes, masks);
   }
 
   /** The same model reading text as {@code other} says, instead of features. */
   public ModelConfig withText(TextConfig other) {
     return new ModelConfig(
-        path, engine, List.of(), outputs, outputType, other, labels, Map.of(), Map.of());
+        path, engine, List.of(), outputs, outputType, other, labels, Map.of(), Map.of(), Map.of());
   }
 
   /** The labels file, or null when {@code model.labels} is not set. */
@@ -108,22 +113,37 @@ public record ModelConfig(
     return all.stream().map(FeatureColumn::parse).toList();
   }
 
-  /** The named inputs as the model's spec takes them; empty for one float32 input. */
+  /**
+   * The named inputs as the model's spec takes them; empty for one float32 input. An input of one
+   * {@code column[..n]} is a sequence input, with its mask from {@code model.masks}.
+   */
   public List<ModelInput> modelInputs() {
     List<ModelInput> out = new ArrayList<>();
     for (Map.Entry<String, List<String>> e : inputs.entrySet()) {
-      int width =
-          e.getValue().stream().map(FeatureColumn::parse).mapToInt(FeatureColumn::length).sum();
-      String type = inputTypes.get(e.getKey());
-      out.add(
-          new ModelInput(
-              e.getKey(),
-              width,
-              type == null
-                  ? InputType.FLOAT32
-                  : InputType.parse(type, Settings.INPUT_TYPES.key() + "." + e.getKey())));
+      List<FeatureColumn> columns = e.getValue().stream().map(FeatureColumn::parse).toList();
+      InputType type = inputType(e.getKey(), InputType.FLOAT32);
+      if (columns.size() == 1 && columns.get(0).variable()) {
+        String mask = masks.get(e.getKey());
+        out.add(
+            ModelInput.sequence(
+                e.getKey(),
+                columns.get(0).length(),
+                type,
+                mask,
+                mask == null ? null : inputType(mask, InputType.INT64)));
+      } else {
+        out.add(
+            new ModelInput(
+                e.getKey(), columns.stream().mapToInt(FeatureColumn::width).sum(), type));
+      }
     }
     return out;
+  }
+
+  /** The element type {@code model.input-types} gives input {@code name}, else {@code fallback}. */
+  private InputType inputType(String name, InputType fallback) {
+    String type = inputTypes.get(name);
+    return type == null ? fallback : InputType.parse(type, Settings.INPUT_TYPES.key() + "." + name);
   }
 
   /** The type of each feature column, in {@link #featureColumns()} order: its input's type. */
@@ -152,6 +172,6 @@ public record ModelConfig(
     if (isText()) {
       return text.input().width();
     }
-    return featureColumns().stream().mapToInt(FeatureColumn::length).sum();
+    return featureColumns().stream().mapToInt(FeatureColumn::width).sum();
   }
 }

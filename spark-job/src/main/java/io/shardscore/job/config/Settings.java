@@ -184,7 +184,15 @@ public final class Settings {
       Setting.of("model.input-types", ValueType.MAP)
           .doc(
               "element type per named input: `float32` (default), `int32` or `int64` (whole"
-                  + " numbers up to 2^24 in magnitude)")
+                  + " numbers up to 2^24 in magnitude); also per mask input of `model.masks`"
+                  + " (`int64` by default)")
+          .build();
+  public static final Setting<Map<String, String>> MASKS =
+      Setting.of("model.masks", ValueType.MAP)
+          .doc(
+              "per sequence input (an input of one `column[..n]` array of any length up to n),"
+                  + " the model's mask input fed right after it: 1 for values, 0 for padding"
+                  + " (`int64` unless `model.input-types` names another type)")
           .build();
   public static final Setting<String> TEXT_COLUMN =
       Setting.of("model.text.column", ValueType.TEXT)
@@ -400,6 +408,7 @@ public final class Settings {
           FEATURES,
           INPUTS,
           INPUT_TYPES,
+          MASKS,
           TEXT_COLUMN,
           TEXT_TOKENIZER,
           TEXT_MAX_LENGTH,

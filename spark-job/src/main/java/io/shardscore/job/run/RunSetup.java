@@ -5,7 +5,6 @@ import io.shardscore.job.config.JobConfigException;
 import io.shardscore.job.config.JobConfigValidator;
 import io.shardscore.job.config.ModelConfig;
 import io.shardscore.job.config.OutputMode;
-import io.shardscore.job.config.Settings;
 import io.shardscore.job.error.ShardscoreException;
 import io.shardscore.job.plan.ShardKey;
 import io.shardscore.job.plan.ShardPlanner;
@@ -68,9 +67,7 @@ public final class RunSetup {
     }
     ModelConfig m = cfg.model();
     // A model file, or a folder in DJL's layout (serving.properties, synset.txt, other files).
-    ModelLocation location =
-        ModelLocation.resolve(
-            m.path(), m.engine(), Settings.MODEL_ENGINE.key(), hadoop, "model.path");
+    ModelLocation location = ModelBinding.locate(m, hadoop);
     if (location.folder() != null) {
       // Before the output is opened: none of the run's files may become files of the model.
       Path folder = StorePaths.qualify(location.folder(), hadoop, "model.path");
@@ -87,14 +84,8 @@ public final class RunSetup {
 
     // The model is loaded once on the driver, before any input is read, to check its input width
     // (from model.features) and learn its output width.
-    ModelSpec spec =
-        ModelBinding.spec(
-            location, m, m.labelsFile() != null ? m.labelsFile() : location.folderLabels(), hadoop);
-    ModelBinding model =
-        ModelBinding.probe(
-            spec,
-            hadoop,
-            m.isText() ? "model.text" : m.inputs().isEmpty() ? "model.features" : "model.inputs");
+    ModelSpec spec = ModelBinding.spec(location, m, hadoop);
+    ModelBinding model = ModelBinding.probe(spec, hadoop, ModelBinding.inputsKey(m));
 
     // Columns: everything about the schema is checked before scoring starts. (Reading a Parquet
     // schema is itself one small Spark job.)

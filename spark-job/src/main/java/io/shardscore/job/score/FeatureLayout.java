@@ -25,7 +25,7 @@ import org.apache.spark.unsafe.types.UTF8String;
  * is chosen once, from their {@link SqlKind}, when the layout is bound to the schema.
  */
 public final class FeatureLayout implements RowFeatures {
-  private static final long serialVersionUID = 2L;
+  private static final long serialVersionUID = 3L;
 
   private final String[] names;
   private final int[] ordinals;
@@ -33,8 +33,13 @@ public final class FeatureLayout implements RowFeatures {
   /** The type of each feature's values: the column's type, or its element type for arrays. */
   private final DataType[] types;
 
+  /** Values per feature: 1, an array's length, or a sequence's maximum length. */
   private final int[] lengths;
+
   private final boolean[] arrays;
+
+  /** Sequences: arrays of any length up to theirs, written as length, values, zero padding. */
+  private final boolean[] variable;
 
   /** Features of an integer input (see {@link InputType}): whole numbers up to 2^24 only. */
   private final boolean[] integral;
@@ -56,16 +61,18 @@ public final class FeatureLayout implements RowFeatures {
       DataType[] types,
       int[] lengths,
       boolean[] arrays,
+      boolean[] variable,
       boolean[] integral) {
     this.names = names;
     this.ordinals = ordinals;
     this.types = types;
     this.lengths = lengths;
     this.arrays = arrays;
+    this.variable = variable;
     this.integral = integral;
     int w = 0;
-    for (int l : lengths) {
-      w += l;
+    for (int i = 0; i < lengths.length; i++) {
+      w += variable[i] ? lengths[i] + 1 : lengths[i];
     }
     this.width = w;
     this.numbers = readers(types);
@@ -94,9 +101,11 @@ public final class FeatureLayout implements RowFeatures {
     DataType[] types = new DataType[n];
     int[] lengths = new int[n];
     boolean[] arrays = new boolean[n];
+    boolean[] variable = new boolean[n];
     for (int i = 0; i < n; i++) {
       FeatureColumn f = features.get(i);
       arrays[i] = f.array();
+      variable[i] = f.variable();
       names[i] = f.column();
       int ordinal = indexOf(schema, f.column());
       ordinals[i] = ordinal;
@@ -131,7 +140,7 @@ public final class FeatureLayout implements RowFeatures {
       lengths[i] = f.length();
       integral[i] = inputTypes.get(i).integral();
     }
-    return new FeatureLayout(names, ordinals, types, lengths, arrays, integral);
+    return new FeatureLayout(names, ordinals, types, lengths, arrays, variable, integral);
   }
 
   private static int indexOf(StructType schema, String column) {
@@ -213,6 +222,30 @@ public final class FeatureLayout implements RowFeatures {
           return bad;
         }
         pos++;
+      } else if (variable[i]) {
+        ArrayData array = row.getArray(ordinal);
+        int n = array.numElements();
+        if (n > lengths[i]) {
+          return "feature '"
+              + names[i]
+              + "' has "
+              + n
+              + " elements, more than its maximum length "
+              + lengths[i];
+        }
+        out[pos++] = n;
+        for (int e = 0; e < n; e++) {
+          if (array.isNullAt(e)) {
+            return "feature '" + names[i] + "' element " + e + " is null";
+          }
+          String bad = put(array, e, out, pos + e, i, e);
+          if (bad != null) {
+            return bad;
+          }
+        }
+        // The batch array is reused: padding is written, not assumed.
+        java.util.Arrays.fill(out, pos + n, pos + lengths[i], 0f);
+        pos += lengths[i];
       } else {
         ArrayData array = row.getArray(ordinal);
         if (array.numElements() != lengths[i]) {

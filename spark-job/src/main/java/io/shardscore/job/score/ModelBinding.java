@@ -1,6 +1,7 @@
 package io.shardscore.job.score;
 
 import io.shardscore.job.config.ModelConfig;
+import io.shardscore.job.config.Settings;
 import io.shardscore.job.error.Causes;
 import io.shardscore.job.store.HadoopConf;
 import io.shardscore.job.store.HadoopModelFiles;
@@ -79,6 +80,25 @@ public record ModelBinding(
   }
 
   /**
+   * Where a job's model is: the file or DJL folder {@code model.path} names, with its engine. A
+   * run, {@code serve} and the executor warm-up all find it this way.
+   */
+  public static ModelLocation locate(ModelConfig m, Configuration hadoop) {
+    return ModelLocation.resolve(
+        m.path(), m.engine(), Settings.MODEL_ENGINE.key(), hadoop, "model.path");
+  }
+
+  /**
+   * The spec of a job's model at {@code location}, its class names from {@code model.labels} or
+   * else the folder's {@code synset.txt}: the one way a run, {@code serve} and the executor warm-up
+   * name it, so all of them find the same entry of an executor's model registry.
+   */
+  public static ModelSpec spec(ModelLocation location, ModelConfig m, Configuration hadoop) {
+    return spec(
+        location, m, m.labelsFile() != null ? m.labelsFile() : location.folderLabels(), hadoop);
+  }
+
+  /**
    * The spec of a job's model: {@code m}'s settings for the model file or folder at {@code
    * location}, with {@code labelsFile} as its class names (or null).
    */
@@ -144,6 +164,11 @@ public record ModelBinding(
         folderFiles,
         inputs,
         outputs);
+  }
+
+  /** The setting that says what a job's model is fed, named when the model refuses it. */
+  public static String inputsKey(ModelConfig m) {
+    return m.isText() ? "model.text" : m.inputs().isEmpty() ? "model.features" : "model.inputs";
   }
 
   /** Where executors fetch the model of {@code spec} from. */

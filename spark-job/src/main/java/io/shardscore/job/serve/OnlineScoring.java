@@ -5,12 +5,10 @@ import io.shardscore.job.config.JobConfig;
 import io.shardscore.job.config.JobConfigException;
 import io.shardscore.job.config.JobConfigValidator;
 import io.shardscore.job.config.ModelConfig;
-import io.shardscore.job.config.Settings;
 import io.shardscore.job.error.ErrorKind;
 import io.shardscore.job.error.ShardscoreException;
 import io.shardscore.job.score.ModelBinding;
 import io.shardscore.job.score.PredictionColumns;
-import io.shardscore.job.store.ModelLocation;
 import io.shardscore.model.DevicePolicy;
 import io.shardscore.model.EngineSettings;
 import io.shardscore.model.LoadedModel;
@@ -56,12 +54,7 @@ public final class OnlineScoring {
     ModelConfig m = cfg.model();
     // A model file or a DJL folder, named the same way as for a run (its files in the digest, its
     // synset.txt the class names unless model.labels names them).
-    ModelLocation location =
-        ModelLocation.resolve(
-            m.path(), m.engine(), Settings.MODEL_ENGINE.key(), hadoop, "model.path");
-    ModelSpec spec =
-        ModelBinding.spec(
-            location, m, m.labelsFile() != null ? m.labelsFile() : location.folderLabels(), hadoop);
+    ModelSpec spec = ModelBinding.spec(ModelBinding.locate(m, hadoop), m, hadoop);
     // Loaded first with every core for the engine's intra-op threads; the probe (one zero row, as
     // a run makes it) then reuses the loaded model from the registry.
     int cores = Runtime.getRuntime().availableProcessors();
@@ -70,8 +63,7 @@ public final class OnlineScoring {
             spec, ModelBinding.source(spec, hadoop), EngineSettings.forTaskCpus(cores));
     RowScorer scorer = null;
     try {
-      ModelBinding model =
-          ModelBinding.probe(spec, hadoop, m.isText() ? "model.text" : "model.features");
+      ModelBinding model = ModelBinding.probe(spec, hadoop, ModelBinding.inputsKey(m));
       PredictionColumns p =
           PredictionColumns.resolve(
               m.outputs(), model.outputWidth(), model.labels(), model.tensorWidths());
@@ -81,7 +73,9 @@ public final class OnlineScoring {
       List<FeatureInput> features = new java.util.ArrayList<>();
       for (int i = 0; i < columns.size(); i++) {
         FeatureColumn f = columns.get(i);
-        features.add(new FeatureInput(f.column(), f.length(), f.array(), types.get(i).integral()));
+        features.add(
+            new FeatureInput(
+                f.column(), f.length(), f.array(), types.get(i).integral(), f.variable()));
       }
       scorer =
           RowScorer.releasing(

@@ -410,8 +410,31 @@ class ClusterIT {
       texts.add(line.substring(line.indexOf(',') + 1).replace("\"", ""));
     }
     List<String> expected = Files.readAllLines(made.resolve("expected.csv"));
+    // The run's job file, read by every executor's plugin at start: the warm-up loads the model as
+    // the run names it (folder files, tokenizer, class names and text settings in one registry
+    // key).
+    Files.writeString(
+        dir.resolve("reviews-job.yaml"),
+        String.join(
+            "\n",
+            "input: {path: s3a://lake/reviews}",
+            "sharding: {key: customer_id, ranges: \"0-499,500-999,1000-1499,1500-1999\"}",
+            "model:",
+            "  path: s3a://lake/models/reviews",
+            "  text: {column: review, max-length: 8, attention-mask: true}",
+            "output: {path: s3a://lake/review-scores}",
+            ""));
+    FileUtil.copy(
+        new File(dir.resolve("reviews-job.yaml").toString()),
+        fs,
+        new org.apache.hadoop.fs.Path("s3a://lake/jobs/reviews.yaml"),
+        false,
+        conf);
+    Map<String, String> warmup = new LinkedHashMap<>();
+    warmup.put("spark.plugins", ShardscorePlugin.class.getName());
+    warmup.put(ShardscorePlugin.WARMUP_JOB, "s3a://lake/jobs/reviews.yaml");
     // An ONNX model: no libtorch, so the tokenizer's natives come from the application jar alone.
-    SparkSession spark = driver("shardscore-text", Map.of());
+    SparkSession spark = driver("shardscore-text", warmup);
     try {
       List<Row> rows = new ArrayList<>();
       int n = 2_000;
@@ -447,6 +470,17 @@ class ClusterIT {
       for (Map.Entry<String, Integer> e : executors.entrySet()) {
         assertEquals(1, e.getValue(), "one load per executor JVM: " + executors);
       }
+      // Each executor loaded the run's model (its digest) when it started; with one load each, the
+      // tasks found that same model in the registry instead of loading another.
+      String digest = r.dataset().select("model_digest").first().getString(0);
+      Map<String, String> logs = executorLogs(spark.sparkContext().applicationId());
+      assertEquals(2, logs.size(), "two executor logs: " + logs.keySet());
+      for (Map.Entry<String, String> log : logs.entrySet()) {
+        assertTrue(
+            log.getValue()
+                .contains("Warmed model s3a://lake/models/reviews/reviews.onnx (" + digest),
+            log.getKey() + " warmed the run's model " + digest + ":\n" + log.getValue());
+      }
       for (Row row :
           r.dataset().select("customer_id", "probabilities", "label_name").collectAsList()) {
         int id = (int) (row.getLong(0) % texts.size());
@@ -458,6 +492,21 @@ class ClusterIT {
     } finally {
       StandaloneCluster.stopSession(spark);
     }
+  }
+
+  /** The stderr files of the application's executors, by executor folder. */
+  private static Map<String, String> executorLogs(String application) throws java.io.IOException {
+    Map<String, String> logs = new java.util.TreeMap<>();
+    try (java.util.stream.Stream<Path> files = Files.walk(dir.resolve("cluster"))) {
+      for (Path f :
+          files
+              .filter(p -> p.getFileName().toString().equals("stderr"))
+              .filter(p -> p.getParent().getParent().getFileName().toString().equals(application))
+              .toList()) {
+        logs.put(f.getParent().getFileName().toString(), Files.readString(f));
+      }
+    }
+    return logs;
   }
 
   private static String text(Path p) {
