@@ -141,7 +141,7 @@ final class FeatureBatchTranslator implements NoBatchifyTranslator<FeatureBatch,
         offset += input.width();
         continue;
       }
-      int w = input.width();
+      int w = input.maxLength();
       Shape shape = new Shape(rows, w);
       NDArray array =
           switch (input.type()) {
@@ -149,6 +149,15 @@ final class FeatureBatchTranslator implements NoBatchifyTranslator<FeatureBatch,
               float[] part = new float[rows * w];
               for (int r = 0; r < rows; r++) {
                 System.arraycopy(values, r * width + offset, part, r * w, w);
+              }
+              yield ctx.getNDManager().create(part, shape);
+            }
+            case FLOAT64 -> {
+              double[] part = new double[rows * w];
+              for (int r = 0; r < rows; r++) {
+                for (int c = 0; c < w; c++) {
+                  part[r * w + c] = InputType.carried(values, r * width + offset + 3 * c);
+                }
               }
               yield ctx.getNDManager().create(part, shape);
             }
@@ -173,7 +182,7 @@ final class FeatureBatchTranslator implements NoBatchifyTranslator<FeatureBatch,
           };
       array.setName(input.name());
       list.add(array);
-      offset += w;
+      offset += input.width();
     }
     return list;
   }
@@ -206,6 +215,16 @@ final class FeatureBatchTranslator implements NoBatchifyTranslator<FeatureBatch,
             }
             yield ctx.getNDManager().create(part, shape);
           }
+          case FLOAT64 -> {
+            double[] part = new double[n];
+            for (int r = 0; r < rows; r++) {
+              int base = r * width + offset + 1;
+              for (int c = 0; c < longest; c++) {
+                part[r * longest + c] = InputType.carried(values, base + 3 * c);
+              }
+            }
+            yield ctx.getNDManager().create(part, shape);
+          }
           case INT32 -> {
             int[] part = new int[n];
             for (int r = 0; r < rows; r++) {
@@ -234,6 +253,14 @@ final class FeatureBatchTranslator implements NoBatchifyTranslator<FeatureBatch,
     }
     NDArray mask =
         switch (input.maskType()) {
+          case FLOAT64 -> {
+            double[] m = new double[n];
+            for (int r = 0; r < rows; r++) {
+              java.util.Arrays.fill(
+                  m, r * longest, r * longest + length(values, r, width, offset), 1d);
+            }
+            yield ctx.getNDManager().create(m, shape);
+          }
           case FLOAT32 -> {
             float[] m = new float[n];
             for (int r = 0; r < rows; r++) {

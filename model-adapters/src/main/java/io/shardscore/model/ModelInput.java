@@ -5,14 +5,15 @@ import java.util.List;
 
 /**
  * One named input of a model that takes several tensors (or one of another type than float32):
- * {@code width} values per row, in the row's order after the inputs before it, fed as a {@code
- * [batch, width]} tensor of {@code type}.
+ * {@code width} floats per batch row, in the row's order after the inputs before it, fed as a
+ * {@code [batch, values]} tensor of {@code type} ({@code values} is {@code width}, or a third of it
+ * for float64, whose values travel as three floats each, see {@link InputType#carry}).
  *
  * <p>A <em>sequence</em> input is fed from one array column of any length up to {@code maxLength}:
  * a row carries its length, then its values padded to {@code maxLength} (so {@code width} is {@code
- * maxLength + 1}), and each batch is fed as a {@code [batch, longest]} tensor padded with zeros to
- * the longest row of that batch, followed, when {@code mask} names one, by a {@code [batch,
- * longest]} tensor of {@code maskType} with 1 for every value and 0 for padding.
+ * 1 + maxLength * type.slots()}), and each batch is fed as a {@code [batch, longest]} tensor padded
+ * with zeros to the longest row of that batch, followed, when {@code mask} names one, by a {@code
+ * [batch, longest]} tensor of {@code maskType} with 1 for every value and 0 for padding.
  *
  * @param sequence true for an input fed from a variable-length array column
  * @param mask the model's name for the sequence's mask input; null when it takes none
@@ -41,15 +42,25 @@ public record ModelInput(
     this(name, width, type, false, null, null);
   }
 
+  /**
+   * An input of {@code values} values per row, each taking {@code type.slots()} floats of a batch
+   * row.
+   */
+  public static ModelInput of(String name, int values, InputType type) {
+    InputType t = type == null ? InputType.FLOAT32 : type;
+    return new ModelInput(name, values * t.slots(), t);
+  }
+
   /** A sequence input of up to {@code maxLength} values per row, with an optional mask input. */
   public static ModelInput sequence(
       String name, int maxLength, InputType type, String mask, InputType maskType) {
-    return new ModelInput(name, maxLength + 1, type, true, mask, maskType);
+    InputType t = type == null ? InputType.FLOAT32 : type;
+    return new ModelInput(name, 1 + maxLength * t.slots(), t, true, mask, maskType);
   }
 
-  /** Values a row may have: {@code width} for a fixed input, the longest for a sequence. */
+  /** Values a row may have: its width in values for a fixed input, the longest for a sequence. */
   public int maxLength() {
-    return sequence ? width - 1 : width;
+    return (sequence ? width - 1 : width) / type.slots();
   }
 
   /** The model's tensors this input feeds, in order: its own, then its mask if it has one. */
@@ -69,6 +80,6 @@ public record ModelInput(
             + maxLength()
             + "]"
             + (mask == null ? "" : " with mask " + mask + " " + maskType.label())
-        : name + " " + type.label() + "[" + width + "]";
+        : name + " " + type.label() + "[" + maxLength() + "]";
   }
 }

@@ -140,11 +140,14 @@ class NamedInputsModelTest {
   }
 
   @Test
-  void float64AndTreeEnginesAreRefusedWithTheReason() {
-    ModelLoadException f64 =
+  void unknownTypesAndTreeEnginesAreRefusedWithTheReason() {
+    assertEquals(InputType.FLOAT64, InputType.parse(" Double ", "model.input-types.x"));
+    ModelLoadException f16 =
         assertThrows(
-            ModelLoadException.class, () -> InputType.parse("float64", "model.input-types.x"));
-    assertTrue(f64.getMessage().contains("would silently get float32 precision"), f64.getMessage());
+            ModelLoadException.class, () -> InputType.parse("bfloat16", "model.input-types.x"));
+    assertTrue(
+        f16.getMessage().contains("'bfloat16'; use float32, float64, int32 or int64"),
+        f16.getMessage());
     ModelLoadException trees =
         assertThrows(
             ModelLoadException.class,

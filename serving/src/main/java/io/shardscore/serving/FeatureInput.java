@@ -1,5 +1,7 @@
 package io.shardscore.serving;
 
+import io.shardscore.model.InputType;
+
 /**
  * One entry of {@code model.features} as a request row carries it: a scalar field feeding one
  * value, or a fixed-length array field feeding {@code length} values, in tensor order.
@@ -7,20 +9,16 @@ package io.shardscore.serving;
  * @param column the row's field, named as in the job file
  * @param length values it feeds: 1 for a scalar
  * @param array whether the field holds a JSON array
- * @param integral whether it feeds an integer input (whole numbers up to 2^24 only)
+ * @param type the element type of the input it feeds: an integer input takes whole numbers up to
+ *     2^24 only, a float64 value takes three floats of a batch row (see {@link InputType#carry})
  * @param variable true for an array of any length up to {@code length} (a sequence input's), which
  *     a row carries as its length, its values, then zeros up to {@code length}
  */
 public record FeatureInput(
-    String column, int length, boolean array, boolean integral, boolean variable) {
+    String column, int length, boolean array, InputType type, boolean variable) {
   /** A feature of a float32 input. */
   public FeatureInput(String column, int length, boolean array) {
-    this(column, length, array, false, false);
-  }
-
-  /** A scalar or fixed-length array feature. */
-  public FeatureInput(String column, int length, boolean array, boolean integral) {
-    this(column, length, array, integral, false);
+    this(column, length, array, InputType.FLOAT32, false);
   }
 
   public FeatureInput {
@@ -28,15 +26,21 @@ public record FeatureInput(
         || column.isBlank()
         || length < 1
         || (!array && length != 1)
-        || (variable && !array)) {
+        || (variable && !array)
+        || type == null) {
       throw new IllegalArgumentException(
           "feature " + column + "[" + length + "] (array " + array + ") is not a feature");
     }
   }
 
+  /** Whether it feeds an integer input. */
+  public boolean integral() {
+    return type.integral();
+  }
+
   /** Floats the feature takes in a batch row. */
   public int width() {
-    return variable ? length + 1 : length;
+    return length * type.slots() + (variable ? 1 : 0);
   }
 
   @Override

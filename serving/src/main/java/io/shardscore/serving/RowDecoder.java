@@ -93,7 +93,7 @@ public final class RowDecoder {
       } else if (!f.array()) {
         requireScalar(value, index, f);
         reason = put(value, out, pos, f, -1);
-        pos++;
+        pos += f.type().slots();
       } else {
         if (!value.isArray()) {
           throw new BadRequest(
@@ -135,9 +135,10 @@ public final class RowDecoder {
             reason =
                 element.isNull()
                     ? "feature '" + f.column() + "' element " + e + " is null"
-                    : put(element, out, pos + 1 + e, f, e);
+                    : put(element, out, pos + 1 + e * f.type().slots(), f, e);
           }
-          java.util.Arrays.fill(out, pos + 1 + n, pos + 1 + f.length(), 0f);
+          java.util.Arrays.fill(
+              out, pos + 1 + n * f.type().slots(), pos + 1 + f.length() * f.type().slots(), 0f);
           pos += f.width();
           continue;
         }
@@ -157,7 +158,7 @@ public final class RowDecoder {
               element.isNull()
                   ? "feature '" + f.column() + "' element " + e + " is null"
                   : put(element, out, pos, f, e);
-          pos++;
+          pos += f.type().slots();
         }
       }
     }
@@ -217,6 +218,13 @@ public final class RowDecoder {
       } catch (NumberFormatException ex) {
         return what(f, e) + " value '" + value.asText() + "' is not a number";
       }
+    }
+    if (f.type() == InputType.FLOAT64) {
+      if (Double.isNaN(v) || Double.isInfinite(v)) {
+        return what(f, e) + (Double.isNaN(v) ? " is NaN" : " is infinite");
+      }
+      String bad = InputType.carry(v, out, pos);
+      return bad == null ? null : what(f, e) + bad;
     }
     float x = (float) v;
     if (Float.isNaN(x) || Float.isInfinite(x)) {

@@ -216,12 +216,13 @@ class NamedInputsJobTest {
 
   @Test
   void inputSettingsThatCannotWorkAreRefusedByValidation() {
-    JobYaml f64 = job("two_inputs.pt", "f64", INPUTS).set("model.input-types", "{ids: float64}");
+    JobYaml f16 = job("two_inputs.pt", "f16", INPUTS).set("model.input-types", "{ids: float16}");
     JobConfigException e =
         assertThrows(
             JobConfigException.class,
-            () -> JobConfigValidator.validate(JobConfigReader.parse(f64.text(), "inputs")));
-    assertTrue(e.getMessage().contains("float64 is not offered"), e.getMessage());
+            () -> JobConfigValidator.validate(JobConfigReader.parse(f16.text(), "inputs")));
+    assertTrue(
+        e.getMessage().contains("'float16'; use float32, float64, int32 or int64"), e.getMessage());
     JobYaml stray = job("two_inputs.pt", "stray", INPUTS).set("model.input-types", "{idz: int64}");
     e =
         assertThrows(

@@ -64,6 +64,15 @@ public final class PythonModels {
     return run("torch/make_sequence.py", "python3-torch", out);
   }
 
+  /**
+   * {@code float64.pt} (scripted) and {@code float64.onnx}: inputs amount float64[2] (an amount and
+   * a reference near 1e6, differing by multiples of 1e-7) and dense float32[1]; output two values.
+   * {@code rows.csv}: id, amount, reference, dense; expected: id, then PyTorch's two values.
+   */
+  public static Path float64(Path out) throws IOException, InterruptedException {
+    return run("torch/make_float64.py", "python3-torch", out);
+  }
+
   private static Path run(String script, String debianPackage, Path out)
       throws IOException, InterruptedException {
     Path file =

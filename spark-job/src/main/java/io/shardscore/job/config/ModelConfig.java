@@ -133,8 +133,7 @@ public record ModelConfig(
                 mask == null ? null : inputType(mask, InputType.INT64)));
       } else {
         out.add(
-            new ModelInput(
-                e.getKey(), columns.stream().mapToInt(FeatureColumn::width).sum(), type));
+            ModelInput.of(e.getKey(), columns.stream().mapToInt(FeatureColumn::width).sum(), type));
       }
     }
     return out;
@@ -165,12 +164,15 @@ public record ModelConfig(
   }
 
   /**
-   * Values one row feeds the model: scalars count 1, arrays their length; a text model's ids (and
-   * mask).
+   * Floats one row takes in a batch: scalars count 1, arrays their length (a float64 input's values
+   * 3 each, a sequence 1 more for its length); a text model's ids (and mask).
    */
   public int featureWidth() {
     if (isText()) {
       return text.input().width();
+    }
+    if (!inputs.isEmpty()) {
+      return modelInputs().stream().mapToInt(ModelInput::width).sum();
     }
     return featureColumns().stream().mapToInt(FeatureColumn::width).sum();
   }

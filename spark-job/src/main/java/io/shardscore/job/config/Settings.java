@@ -183,9 +183,9 @@ public final class Settings {
   public static final Setting<Map<String, String>> INPUT_TYPES =
       Setting.of("model.input-types", ValueType.MAP)
           .doc(
-              "element type per named input: `float32` (default), `int32` or `int64` (whole"
-                  + " numbers up to 2^24 in magnitude); also per mask input of `model.masks`"
-                  + " (`int64` by default)")
+              "element type per named input: `float32` (default), `float64` (carried exactly),"
+                  + " `int32` or `int64` (whole numbers up to 2^24 in magnitude); also per mask"
+                  + " input of `model.masks` (`int64` by default)")
           .build();
   public static final Setting<Map<String, String>> MASKS =
       Setting.of("model.masks", ValueType.MAP)

@@ -25,7 +25,7 @@ import org.apache.spark.unsafe.types.UTF8String;
  * is chosen once, from their {@link SqlKind}, when the layout is bound to the schema.
  */
 public final class FeatureLayout implements RowFeatures {
-  private static final long serialVersionUID = 3L;
+  private static final long serialVersionUID = 4L;
 
   private final String[] names;
   private final int[] ordinals;
@@ -43,6 +43,9 @@ public final class FeatureLayout implements RowFeatures {
 
   /** Features of an integer input (see {@link InputType}): whole numbers up to 2^24 only. */
   private final boolean[] integral;
+
+  /** Floats per value: 3 for a float64 input's features (see {@link InputType#carry}), else 1. */
+  private final int[] slots;
 
   private final int width;
 
@@ -62,7 +65,8 @@ public final class FeatureLayout implements RowFeatures {
       int[] lengths,
       boolean[] arrays,
       boolean[] variable,
-      boolean[] integral) {
+      boolean[] integral,
+      int[] slots) {
     this.names = names;
     this.ordinals = ordinals;
     this.types = types;
@@ -70,9 +74,10 @@ public final class FeatureLayout implements RowFeatures {
     this.arrays = arrays;
     this.variable = variable;
     this.integral = integral;
+    this.slots = slots;
     int w = 0;
     for (int i = 0; i < lengths.length; i++) {
-      w += variable[i] ? lengths[i] + 1 : lengths[i];
+      w += lengths[i] * slots[i] + (variable[i] ? 1 : 0);
     }
     this.width = w;
     this.numbers = readers(types);
@@ -96,6 +101,7 @@ public final class FeatureLayout implements RowFeatures {
       List<FeatureColumn> features, List<InputType> inputTypes, StructType schema) {
     int n = features.size();
     boolean[] integral = new boolean[n];
+    int[] slots = new int[n];
     String[] names = new String[n];
     int[] ordinals = new int[n];
     DataType[] types = new DataType[n];
@@ -139,8 +145,9 @@ public final class FeatureLayout implements RowFeatures {
       }
       lengths[i] = f.length();
       integral[i] = inputTypes.get(i).integral();
+      slots[i] = inputTypes.get(i).slots();
     }
-    return new FeatureLayout(names, ordinals, types, lengths, arrays, variable, integral);
+    return new FeatureLayout(names, ordinals, types, lengths, arrays, variable, integral, slots);
   }
 
   private static int indexOf(StructType schema, String column) {
@@ -221,7 +228,7 @@ public final class FeatureLayout implements RowFeatures {
         if (bad != null) {
           return bad;
         }
-        pos++;
+        pos += slots[i];
       } else if (variable[i]) {
         ArrayData array = row.getArray(ordinal);
         int n = array.numElements();
@@ -238,14 +245,14 @@ public final class FeatureLayout implements RowFeatures {
           if (array.isNullAt(e)) {
             return "feature '" + names[i] + "' element " + e + " is null";
           }
-          String bad = put(array, e, out, pos + e, i, e);
+          String bad = put(array, e, out, pos + e * slots[i], i, e);
           if (bad != null) {
             return bad;
           }
         }
         // The batch array is reused: padding is written, not assumed.
-        java.util.Arrays.fill(out, pos + n, pos + lengths[i], 0f);
-        pos += lengths[i];
+        java.util.Arrays.fill(out, pos + n * slots[i], pos + lengths[i] * slots[i], 0f);
+        pos += lengths[i] * slots[i];
       } else {
         ArrayData array = row.getArray(ordinal);
         if (array.numElements() != lengths[i]) {
@@ -264,7 +271,7 @@ public final class FeatureLayout implements RowFeatures {
           if (bad != null) {
             return bad;
           }
-          pos++;
+          pos += slots[i];
         }
       }
     }
@@ -289,6 +296,13 @@ public final class FeatureLayout implements RowFeatures {
   }
 
   private String store(double v, float[] out, int pos, int f, int e) {
+    if (slots[f] == 3) {
+      if (Double.isNaN(v) || Double.isInfinite(v)) {
+        return what(f, e) + (Double.isNaN(v) ? " is NaN" : " is infinite");
+      }
+      String bad = InputType.carry(v, out, pos);
+      return bad == null ? null : what(f, e) + bad;
+    }
     float x = (float) v;
     if (Float.isNaN(x) || Float.isInfinite(x)) {
       return what(f, e)

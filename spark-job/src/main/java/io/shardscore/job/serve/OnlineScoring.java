@@ -74,8 +74,7 @@ public final class OnlineScoring {
       for (int i = 0; i < columns.size(); i++) {
         FeatureColumn f = columns.get(i);
         features.add(
-            new FeatureInput(
-                f.column(), f.length(), f.array(), types.get(i).integral(), f.variable()));
+            new FeatureInput(f.column(), f.length(), f.array(), types.get(i), f.variable()));
       }
       scorer =
           RowScorer.releasing(
