@@ -15,6 +15,8 @@ Writes:
   this torch can export without the onnx package;
 - OUT_DIR/text_mask_first.onnx: the same ONNX model declaring its inputs the other way round
   (attention_mask, then input_ids);
+- OUT_DIR/text_length.pt (scripted) and OUT_DIR/text_length.onnx (length dynamic): the same
+  classifier, also returning seen_length [batch, 1], the length of the ids it was fed;
 - OUT_DIR/texts.csv: id, text of each row to score (seeded; some longer than 8 tokens, some with
   words outside the vocabulary, one empty);
 - OUT_DIR/expected.csv: id, tokens (the ids this script's own word-level tokenizer gives, truncated
@@ -129,6 +131,32 @@ try:
                       input_names=["attention_mask", "input_ids"], output_names=["probabilities"],
                       dynamic_axes={"input_ids": {0: "batch"}, "attention_mask": {0: "batch"},
                                     "probabilities": {0: "batch"}}, opset_version=13)
+except Exception as e:  # noqa: BLE001 - report and go on; the ONNX test then fails by name
+    print("no ONNX export: %s" % e, file=sys.stderr)
+
+class WithLength(torch.nn.Module):
+    """The classifier, also returning the length it was fed: a test sees how a batch was padded."""
+
+    def __init__(self, net):
+        super().__init__()
+        self.net = net
+
+    def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor):
+        p = self.net(input_ids, attention_mask)
+        seen = torch.ones(input_ids.shape[0], 1) * input_ids.shape[1]
+        return p, seen
+
+
+with_length = WithLength(net).eval()
+torch.jit.save(torch.jit.script(with_length), os.path.join(out, "text_length.pt"))
+try:
+    torch.onnx.export(with_length, (example_ids, example_mask), os.path.join(out, "text_length.onnx"),
+                      input_names=["input_ids", "attention_mask"],
+                      output_names=["probabilities", "seen_length"],
+                      dynamic_axes={"input_ids": {0: "batch", 1: "length"},
+                                    "attention_mask": {0: "batch", 1: "length"},
+                                    "probabilities": {0: "batch"}, "seen_length": {0: "batch"}},
+                      opset_version=13)
 except Exception as e:  # noqa: BLE001 - report and go on; the ONNX test then fails by name
     print("no ONNX export: %s" % e, file=sys.stderr)
 

@@ -297,9 +297,14 @@ final class FeatureBatchTranslator implements NoBatchifyTranslator<FeatureBatch,
   /** The ids, then the mask if the model takes one, as int64 tensors of {@code [rows, length]}. */
   private NDList tokens(TranslatorContext ctx, FeatureBatch batch) {
     int rows = batch.rows();
-    int length = text.maxLength();
+    int max = text.maxLength();
     float[] values = batch.values();
     int width = batch.features();
+    // Padded to the longest row of this batch (at least 1 token), or to the maximum.
+    int length = text.padLongest() ? 1 : max;
+    for (int r = 0; r < rows && text.padLongest(); r++) {
+      length = Math.max(length, (int) values[r * width + width - 1]);
+    }
     long[] ids = new long[rows * length];
     long[] mask = text.attentionMask() ? new long[rows * length] : null;
     for (int r = 0; r < rows; r++) {
@@ -309,7 +314,7 @@ final class FeatureBatchTranslator implements NoBatchifyTranslator<FeatureBatch,
       }
       if (mask != null) {
         for (int i = 0; i < length; i++) {
-          mask[r * length + i] = (long) values[base + length + i];
+          mask[r * length + i] = (long) values[base + max + i];
         }
       }
     }

@@ -63,6 +63,18 @@ public record ModelInput(
     return (sequence ? width - 1 : width) / type.slots();
   }
 
+  /**
+   * This input in a run's settings digest. A fixed input keeps the text its digest always had
+   * ({@code ModelInput[name=dense, width=4, type=FLOAT32]}), so existing outputs are not rescored;
+   * a sequence adds its mask and the mask's type.
+   */
+  public String settingsText() {
+    String fixed = "ModelInput[name=" + name + ", width=" + width + ", type=" + type;
+    return sequence
+        ? fixed + ", sequence, mask=" + mask + ", maskType=" + maskType + "]"
+        : fixed + "]";
+  }
+
   /** The model's tensors this input feeds, in order: its own, then its mask if it has one. */
   public List<String> tensorNames() {
     return mask == null ? List.of(name) : List.of(name, mask);

@@ -267,6 +267,7 @@ public final class ModelRegistry {
             + text.maxLength()
             + (text.attentionMask() ? "m" : "")
             + (text.truncate() ? "t" : "")
+            + (text.padLongest() ? "l" : "")
             + ":"
             + text.tokenizerFile();
   }

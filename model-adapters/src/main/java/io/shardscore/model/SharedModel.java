@@ -192,13 +192,17 @@ final class SharedModel implements AutoCloseable {
                 + " count as their length) and model.input-types.";
       } else if (spec.text() != null) {
         fed =
-            spec.text().maxLength()
+            (spec.text().padLongest() ? "1 (the longest row's length)" : spec.text().maxLength())
                 + " int64 token ids"
                 + (spec.text().attentionMask() ? " and their attention mask" : "")
                 + ", the input model.text feeds it";
         fix =
-            "Set model.text.max-length and model.text.attention-mask to the inputs the model was"
-                + " traced with; it must return a [batch, k] tensor first.";
+            spec.text().padLongest()
+                ? "model.text.padding is longest: each batch is fed its longest row's length, so"
+                    + " the model must take any length. Export it with a dynamic length, or set"
+                    + " model.text.padding: max-length."
+                : "Set model.text.max-length and model.text.attention-mask to the inputs the model"
+                    + " was traced with; it must return a [batch, k] tensor first.";
       } else {
         fed = spec.featureCount() + " float32 features, the input its spec feeds it";
         fix =
@@ -414,6 +418,19 @@ final class SharedModel implements AutoCloseable {
         continue;
       }
       long width = shape.dimension() == 2 ? shape.get(1) : -2;
+      if (text.padLongest() && width > 0) {
+        throw new ModelLoadException(
+            "Model "
+                + spec.location()
+                + " expects input '"
+                + inputs.get(i).getKey()
+                + "' of the fixed shape "
+                + shape
+                + ", but model.text.padding is longest: each batch is fed its longest row's"
+                + " length. Export the model with a dynamic length (dynamic_axes={'"
+                + inputs.get(i).getKey()
+                + "': {0: 'batch', 1: 'length'}}), or set model.text.padding: max-length.");
+      }
       if (width != -1 && width != text.maxLength()) {
         throw new ModelLoadException(
             "Model "

@@ -126,6 +126,13 @@ public final class TextEncoder implements AutoCloseable {
         out[offset + length + i] = i < mask.length ? mask[i] : 0;
       }
     }
+    if (input.padLongest()) {
+      int tokens = 0;
+      while (tokens < mask.length && tokens < length && mask[tokens] == 1) {
+        tokens++;
+      }
+      out[offset + input.width() - 1] = tokens;
+    }
     return null;
   }
 

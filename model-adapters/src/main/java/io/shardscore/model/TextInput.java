@@ -18,15 +18,27 @@ import java.io.Serializable;
  * @param truncate true to cut longer texts to {@code maxLength} tokens; false to make such a row
  *     unscorable with its length in the reason
  * @param attentionMask true to feed the mask as a second input
+ * @param padding {@link TextPadding#LONGEST} to feed each batch as {@code [batch, longest]}, its
+ *     longest row's tokens; a row then also carries its token count, after its ids and mask
  */
 public record TextInput(
-    String tokenizerFile, int maxLength, boolean truncate, boolean attentionMask)
+    String tokenizerFile,
+    int maxLength,
+    boolean truncate,
+    boolean attentionMask,
+    TextPadding padding)
     implements Serializable {
 
   /** The tokens of one row must stay below the largest id a float carries exactly. */
   public static final int MAX_LENGTH = 8192;
 
+  /** Padded to the maximum length. */
+  public TextInput(String tokenizerFile, int maxLength, boolean truncate, boolean attentionMask) {
+    this(tokenizerFile, maxLength, truncate, attentionMask, TextPadding.MAX_LENGTH);
+  }
+
   public TextInput {
+    padding = padding == null ? TextPadding.MAX_LENGTH : padding;
     if (tokenizerFile == null || tokenizerFile.isBlank()) {
       throw new ModelLoadException("A text model needs a tokenizer file beside the model.");
     }
@@ -40,8 +52,16 @@ public record TextInput(
     }
   }
 
-  /** Floats one row takes in a batch: its ids, then its mask if the model takes one. */
+  /**
+   * Floats one row takes in a batch: its ids, then its mask if the model takes one, then its token
+   * count when each batch is padded to its longest row.
+   */
   public int width() {
-    return attentionMask ? 2 * maxLength : maxLength;
+    return (attentionMask ? 2 * maxLength : maxLength) + (padLongest() ? 1 : 0);
+  }
+
+  /** True when each batch is cut to its longest row. */
+  public boolean padLongest() {
+    return padding == TextPadding.LONGEST;
   }
 }

@@ -140,6 +140,18 @@ class NamedInputsModelTest {
   }
 
   @Test
+  void aFixedInputKeepsTheSettingsTextItsRunsWereDigestedWith() {
+    // The text the record's own toString gave before sequences existed: runs of named inputs keep
+    // their settings digest, so an upgrade rescores nothing.
+    assertEquals(
+        "ModelInput[name=ids, width=2, type=INT64]",
+        new ModelInput("ids", 2, InputType.INT64).settingsText());
+    assertEquals(
+        "ModelInput[name=events, width=13, type=FLOAT32, sequence, mask=m, maskType=INT64]",
+        ModelInput.sequence("events", 12, InputType.FLOAT32, "m", null).settingsText());
+  }
+
+  @Test
   void unknownTypesAndTreeEnginesAreRefusedWithTheReason() {
     assertEquals(InputType.FLOAT64, InputType.parse(" Double ", "model.input-types.x"));
     ModelLoadException f16 =

@@ -333,4 +333,101 @@ class TextModelJobTest {
         bind.getMessage().contains("model.text.column 'customer_id' is bigint"), bind.getMessage());
     assertFalse(Files.exists(dir.resolve("not-text")), "nothing written");
   }
+
+  @Test
+  void paddingToTheLongestRowFeedsEachBatchItsLongestAndEqualsPyTorch() throws IOException {
+    // The script's texts again, and those of at most 3 tokens once more in a shard of their own.
+    Map<Long, Integer> tokens = new HashMap<>();
+    Map<Long, double[]> expected = new HashMap<>();
+    List<Row> rows = new ArrayList<>();
+    List<String> lines = Files.readAllLines(models.resolve("expected.csv"));
+    for (String line : lines.subList(1, lines.size())) {
+      String[] f = line.split(",");
+      long id = Long.parseLong(f[0]);
+      int n = f[1].isBlank() ? 0 : f[1].trim().split(" ").length;
+      double[] p = {Double.parseDouble(f[2]), Double.parseDouble(f[3])};
+      List<Long> keys = new ArrayList<>(List.of(id));
+      if (n <= 3) {
+        keys.add(5000 + id);
+      }
+      for (long key : keys) {
+        rows.add(RowFactory.create(key, texts.get(customer(id))));
+        tokens.put(key, n);
+        expected.put(key, p);
+      }
+    }
+    Path short_ = dir.resolve("short-input");
+    SparkTestSession.get()
+        .createDataFrame(
+            rows,
+            new StructType()
+                .add("customer_id", DataTypes.LongType, false)
+                .add("review", DataTypes.StringType))
+        .write()
+        .parquet(short_.toString());
+    for (String model : List.of("text_length.onnx", "text_length.pt")) {
+      JobYaml yaml =
+          job(
+                  models.resolve(model),
+                  "longest-" + model,
+                  "{column: review, max-length: 8, attention-mask: true, padding: longest}")
+              .set("input.path", short_.toString())
+              .set("sharding.ranges", JobYaml.quoted("0-999,5000-5999"))
+              .set(
+                  "model.outputs",
+                  model.endsWith(".onnx")
+                      ? "{from: probabilities, tensors: {seen_length: seen_length}}"
+                      : "{from: '0', tensors: {'1': seen_length}}");
+      ScoreResult r = score(yaml);
+      Map<Long, Integer> longestByShard = new java.util.TreeMap<>();
+      int compared = 0;
+      for (Row row :
+          r.dataset().select("customer_id", "probabilities", "seen_length").collectAsList()) {
+        long key = row.getLong(0);
+        List<Float> p = row.getList(1);
+        assertEquals(expected.get(key)[0], p.get(0), 1e-5, model + " customer " + key);
+        assertEquals(expected.get(key)[1], p.get(1), 1e-5, model + " customer " + key);
+        int seen = Math.round(row.<Float>getList(2).get(0));
+        assertTrue(
+            seen >= tokens.get(key) && seen <= 8,
+            model + ": " + tokens.get(key) + " tokens fed as " + seen);
+        longestByShard.merge(key / 5000, seen, Math::max);
+        compared++;
+      }
+      assertEquals(rows.size(), compared, model);
+      assertEquals(8, longestByShard.get(0L), model + " " + longestByShard);
+      assertTrue(longestByShard.get(1L) <= 3, model + " short shard: " + longestByShard);
+    }
+  }
+
+  @Test
+  void paddingToTheLongestRowIsRefusedForAModelOfFixedLengthAndForAnUnknownValue() {
+    ModelLoadException fixed =
+        assertThrows(
+            ModelLoadException.class,
+            () ->
+                score(
+                    job(
+                        models.resolve("text_mask.onnx"),
+                        "longest-fixed",
+                        "{column: review, max-length: 8, attention-mask: true, padding: longest}")));
+    assertTrue(
+        fixed.getMessage().contains("model.text.padding is longest")
+            && fixed.getMessage().contains("dynamic length"),
+        fixed.getMessage());
+    assertFalse(Files.exists(dir.resolve("longest-fixed")), "nothing written");
+    JobConfigException unknown =
+        assertThrows(
+            JobConfigException.class,
+            () ->
+                JobConfigValidator.validate(
+                    job(
+                            models.resolve("text_mask.pt"),
+                            "longer",
+                            "{column: review, max-length: 8, padding: longer}")
+                        .parse("longer")));
+    assertTrue(
+        unknown.getMessage().contains("model.text.padding is 'longer'; use max-length or longest"),
+        unknown.getMessage());
+  }
 }

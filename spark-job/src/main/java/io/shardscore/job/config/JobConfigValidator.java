@@ -305,6 +305,9 @@ public final class JobConfigValidator {
           "model.text is set without model.text.column; name the string column the model's"
               + " text is read from.");
     }
+    if (m.text() != null) {
+      check(problems, () -> m.text().textPadding());
+    }
     if (!m.inputs().isEmpty()) {
       if (!m.features().isEmpty()) {
         problems.add(

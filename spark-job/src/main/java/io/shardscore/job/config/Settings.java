@@ -231,6 +231,14 @@ public final class Settings {
               "`true` feeds the attention mask (1 per token, 0 per pad) as the model's second"
                   + " input, after the ids")
           .build();
+  public static final Setting<String> TEXT_PADDING =
+      Setting.choice("model.text.padding", io.shardscore.model.TextPadding.MAX_LENGTH)
+          .fix("use max-length or longest")
+          .doc(
+              "`max-length` pads every row to `max-length`; `longest` feeds each batch"
+                  + " `[batch, longest]`, its longest row's tokens (less work on short texts; the"
+                  + " model must take any length)")
+          .build();
   public static final Setting<String> MODEL_LABELS =
       Setting.of("model.labels", ValueType.TEXT)
           .doc(
@@ -414,6 +422,7 @@ public final class Settings {
           TEXT_MAX_LENGTH,
           TEXT_TRUNCATION,
           TEXT_ATTENTION_MASK,
+          TEXT_PADDING,
           MODEL_LABELS,
           PROBABILITIES,
           SCORE,

@@ -1,6 +1,7 @@
 package io.shardscore.job.run;
 
 import io.shardscore.job.change.RowHasher;
+import io.shardscore.job.config.Choices;
 import io.shardscore.job.config.FeatureColumn;
 import io.shardscore.job.config.JobConfig;
 import io.shardscore.job.config.JobConfigException;
@@ -12,6 +13,7 @@ import io.shardscore.job.score.OutputLayout;
 import io.shardscore.job.score.PredictionColumns;
 import io.shardscore.job.score.RowFeatures;
 import io.shardscore.job.score.TextColumn;
+import io.shardscore.model.ModelInput;
 import io.shardscore.model.OutputType;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
@@ -121,7 +123,11 @@ public record RowLayouts(
         + ",truncation="
         + t.truncation()
         + ",attention-mask="
-        + t.attentionMask();
+        + t.attentionMask()
+        // Only when set: runs padded to the maximum keep their digest.
+        + (t.textPadding() == io.shardscore.model.TextPadding.MAX_LENGTH
+            ? ""
+            : ",padding=" + Choices.configName(t.textPadding()));
   }
 
   /**
@@ -132,7 +138,12 @@ public record RowLayouts(
     if (cfg.model().inputs().isEmpty()) {
       return "";
     }
-    return ";inputs=" + cfg.model().inputs() + ",types=" + cfg.model().modelInputs();
+    return ";inputs="
+        + cfg.model().inputs()
+        + ",types="
+        + cfg.model().modelInputs().stream()
+            .map(ModelInput::settingsText)
+            .collect(java.util.stream.Collectors.joining(", ", "[", "]"));
   }
 
   /** The carried columns except the route column: what the census and the fingerprints read. */
