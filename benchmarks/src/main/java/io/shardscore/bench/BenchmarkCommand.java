@@ -108,8 +108,9 @@ public final class BenchmarkCommand implements Callable<Integer> {
       long rows = engineRows != null ? engineRows : quick ? 30_000 : 1_000_000;
       SparkSession spark = localSpark("shardscore-bench-engines");
       new EngineCase(out, rows, batch, results).run(spark, repetitions);
+      new TextCase(out, Math.max(1_000, rows / 20), batch, results).run(spark, repetitions);
       spark.stop();
-      String table = EngineCase.markdown(results.all());
+      String table = EngineCase.markdown(results.all()) + "\n" + TextCase.markdown(results.all());
       Files.writeString(out.resolve("summary-engines.md"), table);
       System.out.println(table);
       return 0;

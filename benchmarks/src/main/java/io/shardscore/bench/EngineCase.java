@@ -239,7 +239,7 @@ final class EngineCase {
     return b.toString();
   }
 
-  private static double median(List<Double> values) {
+  static double median(List<Double> values) {
     List<Double> s = new ArrayList<>(values);
     s.sort(Double::compare);
     int n = s.size();
