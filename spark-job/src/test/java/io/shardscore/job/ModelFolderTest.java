@@ -185,6 +185,45 @@ class ModelFolderTest {
     assertFalse(Files.exists(dir.resolve("foreign-out")), "nothing written");
   }
 
+  @Test
+  void translatorSettingsAndAnEngineThatContradictsTheFolderAreRefusedBeforeAnyTask()
+      throws IOException {
+    Path translated = textFolder("translated");
+    Files.writeString(
+        translated.resolve("serving.properties"),
+        "engine=PyTorch\noption.modelName=classifier\nmaxWorkers=2\n"
+            + "translatorFactory=ai.djl.modality.cv.translator.ImageClassificationTranslatorFactory"
+            + "\napplySoftmax=true\n");
+    ModelLoadException translator =
+        assertThrows(ModelLoadException.class, () -> score(textJob(translated, "translated-out")));
+    assertTrue(
+        translator
+            .getMessage()
+            .contains(
+                "sets applySoftmax=true, translatorFactory=ai.djl.modality.cv.translator."
+                    + "ImageClassificationTranslatorFactory: DJL translator settings"),
+        translator.getMessage());
+    assertFalse(Files.exists(dir.resolve("translated-out")), "nothing written");
+    // DJL Serving's worker settings and model loading options are not the translator's.
+    Files.writeString(
+        translated.resolve("serving.properties"),
+        "engine=PyTorch\noption.modelName=classifier\noption.mapLocation=true\nmaxWorkers=2\n");
+    assertTrue(score(textJob(translated, "workers-out")).rowsScored() > 0);
+
+    ModelLoadException contradicted =
+        assertThrows(
+            ModelLoadException.class,
+            () ->
+                score(textJob(translated, "contradicted-out").set("model.engine", "OnnxRuntime")));
+    assertTrue(
+        contradicted.getMessage().contains("model.engine is 'OnnxRuntime', but "),
+        contradicted.getMessage());
+    assertTrue(
+        contradicted.getMessage().contains("translated/serving.properties says engine=PyTorch"),
+        contradicted.getMessage());
+    assertFalse(Files.exists(dir.resolve("contradicted-out")), "nothing written");
+  }
+
   /** A folder of a three-class ONNX model (segments.onnx) with {@code synset} as its synset.txt. */
   private static Path segmentsFolder(String name, String synset) throws IOException {
     Path folder = Files.createDirectories(dir.resolve(name));

@@ -94,8 +94,27 @@ public record ModelLocation(
         properties.load(in);
       }
     }
+    refuseTranslatorSettings(properties, folder);
     String named = blankToNull(engine);
     String fromProperties = blankToNull(properties.getProperty("engine"));
+    if (named != null
+        && fromProperties != null
+        && ModelEngine.parse(named, engineKey)
+            != ModelEngine.parse(fromProperties, folder + "/" + PROPERTIES + " engine")) {
+      throw new ModelLoadException(
+          engineKey
+              + " is '"
+              + named
+              + "', but "
+              + folder
+              + "/"
+              + PROPERTIES
+              + " says engine="
+              + fromProperties
+              + ". Drop "
+              + engineKey
+              + " to use the folder's engine, or fix the folder.");
+    }
     ModelEngine chosen =
         named != null
             ? ModelEngine.parse(named, engineKey)
@@ -140,6 +159,61 @@ public record ModelLocation(
         others,
         others.contains(SYNSET) ? SYNSET : null,
         folder.toString());
+  }
+
+  /**
+   * DJL Serving's settings of workers, batching, queues and devices: shardscore's own scoring
+   * settings decide those, so they are ignored. Every other key but {@code engine} and {@code
+   * option.*} (model loading options) is an argument of a DJL translator.
+   */
+  private static final Set<String> SERVER_SETTINGS =
+      Set.of(
+          "minWorkers",
+          "maxWorkers",
+          "batchSize",
+          "batch_size",
+          "maxBatchDelay",
+          "max_batch_delay",
+          "maxIdleTime",
+          "max_idle_time",
+          "job_queue_size",
+          "load_on_devices",
+          "required_memory_mb",
+          "reserved_memory_mb",
+          "parallel_loading",
+          "log_request_metric",
+          "metrics_aggregation",
+          "gpu.minWorkers",
+          "gpu.maxWorkers",
+          "cpu.minWorkers",
+          "cpu.maxWorkers");
+
+  /**
+   * Refuses a folder whose {@code serving.properties} configures a DJL translator (its factory, its
+   * application, or translator arguments such as {@code applySoftmax}): shardscore feeds the model
+   * the tensors its columns make and writes what the model returns, so such a setting would be
+   * ignored and the predictions would differ from DJL Serving's without a word.
+   */
+  private static void refuseTranslatorSettings(Properties properties, Path folder) {
+    List<String> translator = new ArrayList<>();
+    for (String key : new TreeSet<>(properties.stringPropertyNames())) {
+      if (!key.equals("engine") && !key.startsWith("option.") && !SERVER_SETTINGS.contains(key)) {
+        translator.add(key + "=" + properties.getProperty(key));
+      }
+    }
+    if (!translator.isEmpty()) {
+      throw new ModelLoadException(
+          folder
+              + "/"
+              + PROPERTIES
+              + " sets "
+              + String.join(", ", translator)
+              + ": DJL translator settings, which shardscore does not apply (it feeds the model"
+              + " the tensors model.features, model.inputs or model.text make, and writes what the"
+              + " model returns as model.outputs says). Remove them, and move any transform they"
+              + " asked for (a softmax, say) into the model, so that its predictions here are the"
+              + " ones you expect.");
+    }
   }
 
   /**
