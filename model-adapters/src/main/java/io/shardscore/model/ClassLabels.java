@@ -11,7 +11,7 @@ import java.util.List;
 /**
  * A labels file: one class name per line, line {@code i} naming output {@code i} of the model (the
  * format of DJL's {@code synset.txt}). Trailing blank lines are ignored; a blank line between names
- * is an error, since it would shift every later name.
+ * is an error, since it would shift every later name, and so is a name given twice.
  */
 final class ClassLabels {
   private ClassLabels() {}
@@ -66,6 +66,22 @@ final class ClassLabels {
                 + (i + 1)
                 + " between class names; every line up to the last names the model's output of"
                 + " that index. Remove the line or name the class.");
+      }
+      int first = names.indexOf(name);
+      if (first >= 0) {
+        throw new ModelLoadException(
+            "The labels file '"
+                + spec.labelsFile()
+                + "' of model "
+                + spec.location()
+                + " names class '"
+                + name
+                + "' on lines "
+                + (first + 1)
+                + " and "
+                + (i + 1)
+                + "; label_name and top_labels could not tell those outputs apart. Give each"
+                + " class its own name.");
       }
       names.add(name);
     }

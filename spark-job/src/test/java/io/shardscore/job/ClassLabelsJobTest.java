@@ -132,6 +132,14 @@ class ClassLabelsJobTest {
         blank.getMessage().contains("has a blank line 2 between class names"), blank.getMessage());
     assertFalse(Files.exists(dir.resolve("blank-out")), "nothing written");
 
+    ModelLoadException twice =
+        assertThrows(
+            ModelLoadException.class,
+            () -> score(job(model("twice", "stay\nchurn\nupgrade\nchurn\n"), "twice-out")));
+    assertTrue(
+        twice.getMessage().contains("names class 'churn' on lines 2 and 4"), twice.getMessage());
+    assertFalse(Files.exists(dir.resolve("twice-out")), "nothing written");
+
     Path missing = model("missing", "x");
     Files.delete(missing.resolveSibling("labels.txt"));
     ModelLoadException none =
