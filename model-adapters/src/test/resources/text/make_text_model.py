@@ -17,6 +17,9 @@ Writes:
   (attention_mask, then input_ids);
 - OUT_DIR/text_length.pt (scripted) and OUT_DIR/text_length.onnx (length dynamic): the same
   classifier, also returning seen_length [batch, 1], the length of the ids it was fed;
+- OUT_DIR/text_dense.pt (traced) and OUT_DIR/text_dense.onnx (inputs input_ids, attention_mask,
+  dense): the classifier's pooled text plus a linear layer over two numeric features;
+  OUT_DIR/expected_dense.csv: id, d0, d1 (the features, seeded), then its two probabilities;
 - OUT_DIR/texts.csv: id, text of each row to score (seeded; some longer than 8 tokens, some with
   words outside the vocabulary, one empty);
 - OUT_DIR/expected.csv: id, tokens (the ids this script's own word-level tokenizer gives, truncated
@@ -183,3 +186,51 @@ with open(os.path.join(out, "expected.csv"), "w", newline="") as f:
         with torch.no_grad():
             p = net(torch.tensor([padded]), torch.tensor([mask]))[0]
         w.writerow([i, " ".join(str(t) for t in tokens), "%.9g" % p[0].item(), "%.9g" % p[1].item()])
+
+
+class TextAndDense(torch.nn.Module):
+    """The classifier's pooled text beside two numeric features (a review and its account)."""
+
+    def __init__(self, net):
+        super().__init__()
+        self.net = net
+        self.dense = torch.nn.Linear(2, 2)
+
+    def forward(self, input_ids, attention_mask, dense):
+        weights = attention_mask.float()
+        weights = weights / weights.sum(dim=1, keepdim=True).clamp(min=1.0)
+        pooled = self.net.bag(input_ids, per_sample_weights=weights)
+        return torch.softmax(self.net.out(pooled) + self.dense(dense), dim=1)
+
+
+torch.manual_seed(19)
+text_dense = TextAndDense(net).eval()
+with torch.no_grad():
+    text_dense.dense.weight.mul_(3.0)
+example_dense = torch.zeros(3, 2)
+torch.jit.save(torch.jit.trace(text_dense, (example_ids, example_mask, example_dense)),
+               os.path.join(out, "text_dense.pt"))
+try:
+    torch.onnx.export(text_dense, (example_ids, example_mask, example_dense),
+                      os.path.join(out, "text_dense.onnx"),
+                      input_names=["input_ids", "attention_mask", "dense"],
+                      output_names=["probabilities"],
+                      dynamic_axes={"input_ids": {0: "batch"}, "attention_mask": {0: "batch"},
+                                    "dense": {0: "batch"}, "probabilities": {0: "batch"}},
+                      opset_version=13)
+except Exception as e:  # noqa: BLE001 - report and go on; the ONNX test then fails by name
+    print("no ONNX export: %s" % e, file=sys.stderr)
+
+# Two numeric features per row (seeded), and the model's probabilities for text and features.
+dense_rng = random.Random(37)
+with open(os.path.join(out, "expected_dense.csv"), "w", newline="") as f:
+    w = csv.writer(f)
+    w.writerow(["id", "d0", "d1", "p0", "p1"])
+    for i, text in rows:
+        d = [round(dense_rng.uniform(-1, 1), 4), round(dense_rng.uniform(-1, 1), 4)]
+        tokens = tokenize(text)[:MAX_LENGTH]
+        padded = tokens + [0] * (MAX_LENGTH - len(tokens))
+        mask = [1] * len(tokens) + [0] * (MAX_LENGTH - len(tokens))
+        with torch.no_grad():
+            p = text_dense(torch.tensor([padded]), torch.tensor([mask]), torch.tensor([d]))[0]
+        w.writerow([i, d[0], d[1], "%.9g" % p[0].item(), "%.9g" % p[1].item()])

@@ -47,10 +47,15 @@ final class FeatureBatchTranslator implements NoBatchifyTranslator<FeatureBatch,
   @Override
   public NDList processInput(TranslatorContext ctx, FeatureBatch batch) {
     if (text != null) {
-      return tokens(ctx, batch);
+      NDList list = tokens(ctx, batch);
+      // A text model's named inputs follow its ids (and mask) in each row and in the model.
+      if (!inputs.isEmpty()) {
+        list.addAll(named(ctx, batch, text.width()));
+      }
+      return list;
     }
     if (!inputs.isEmpty()) {
-      return named(ctx, batch);
+      return named(ctx, batch, 0);
     }
     NDArray x =
         ctx.getNDManager()
@@ -126,15 +131,15 @@ final class FeatureBatchTranslator implements NoBatchifyTranslator<FeatureBatch,
   }
 
   /**
-   * One {@code [rows, width]} tensor per named input, of its type, from its columns of each row; in
-   * the inputs' order (the order the model declares, checked at load).
+   * One {@code [rows, width]} tensor per named input, of its type, from its columns of each row
+   * from {@code start}; in the inputs' order (the order the model declares, checked at load).
    */
-  private NDList named(TranslatorContext ctx, FeatureBatch batch) {
+  private NDList named(TranslatorContext ctx, FeatureBatch batch, int start) {
     int rows = batch.rows();
     float[] values = batch.values();
     int width = batch.features();
     NDList list = new NDList(inputs.size());
-    int offset = 0;
+    int offset = start;
     for (ModelInput input : inputs) {
       if (input.sequence()) {
         sequence(ctx, values, rows, width, offset, input, list);
@@ -303,7 +308,7 @@ final class FeatureBatchTranslator implements NoBatchifyTranslator<FeatureBatch,
     // Padded to the longest row of this batch (at least 1 token), or to the maximum.
     int length = text.padLongest() ? 1 : max;
     for (int r = 0; r < rows && text.padLongest(); r++) {
-      length = Math.max(length, (int) values[r * width + width - 1]);
+      length = Math.max(length, (int) values[r * width + text.width() - 1]);
     }
     long[] ids = new long[rows * length];
     long[] mask = text.attentionMask() ? new long[rows * length] : null;

@@ -84,29 +84,30 @@ public record ModelSpec(
               + ", which takes numeric features; text through a tokenizer is for ONNX and"
               + " TorchScript models. Drop model.text, or list the model's features.");
     }
+    int textWidth = text == null ? 0 : text.width();
     if (!inputs.isEmpty()) {
-      if (text != null || !engine.throughDjl()) {
+      if (!engine.throughDjl()) {
         throw new ModelLoadException(
             "Model "
                 + location
-                + (text != null
-                    ? " takes text; named inputs are for models of numeric features."
-                    : " runs on "
-                        + engine.djlName()
-                        + ", which takes one matrix of features; named inputs are for ONNX and"
-                        + " TorchScript models. List the features in model.features instead.")
-                + "");
+                + " runs on "
+                + engine.djlName()
+                + ", which takes one matrix of features; named inputs are for ONNX and"
+                + " TorchScript models. List the features in model.features instead.");
       }
+      // A text model's named inputs follow its ids (and mask) in each row.
       int sum = inputs.stream().mapToInt(ModelInput::width).sum();
-      if (sum != featureCount) {
+      if (textWidth + sum != featureCount) {
         throw new IllegalArgumentException(
-            "the inputs take " + sum + " values per row, the spec feeds " + featureCount);
+            "the inputs take "
+                + (textWidth + sum)
+                + " values per row, the spec feeds "
+                + featureCount);
       }
-    }
-    if (text != null && featureCount != text.width()) {
+    } else if (text != null && featureCount != textWidth) {
       throw new IllegalArgumentException(
           "a text model's spec feeds it "
-              + text.width()
+              + textWidth
               + " values per row (its ids and mask), not "
               + featureCount);
     }

@@ -185,7 +185,17 @@ final class SharedModel implements AutoCloseable {
       }
       String fed;
       String fix;
-      if (!spec.inputs().isEmpty()) {
+      if (spec.text() != null && !spec.inputs().isEmpty()) {
+        fed =
+            "padding as token ids"
+                + (spec.text().attentionMask() ? " and attention mask" : "")
+                + ", then zeros as "
+                + describe(spec.inputs())
+                + ", the inputs model.text and model.inputs feed it";
+        fix =
+            "Make model.text (length, mask) and model.inputs (order, widths, model.input-types)"
+                + " match the model's inputs: the text's first, then the named inputs.";
+      } else if (!spec.inputs().isEmpty()) {
         fed = "zeros as " + describe(spec.inputs()) + ", the inputs model.inputs feeds it";
         fix =
             "Make model.inputs match the model's inputs: the same order, widths (array columns"
@@ -260,12 +270,12 @@ final class SharedModel implements AutoCloseable {
       if (!spec.outputs().isEmpty()) {
         checkOutputNames(spec, djl.describeOutput());
       }
-      if (!spec.inputs().isEmpty()) {
-        checkNamedInputs(spec, djl.describeInput());
-        probe(spec, model);
-      } else if (spec.text() != null) {
+      if (spec.text() != null) {
         checkTextInputs(spec, djl.describeInput());
         // ONNX Runtime does not report symbolic lengths: a forward pass checks them.
+        probe(spec, model);
+      } else if (!spec.inputs().isEmpty()) {
+        checkNamedInputs(spec, djl.describeInput());
         probe(spec, model);
       } else {
         checkInputShape(spec, djl.describeInput());
@@ -377,10 +387,41 @@ final class SharedModel implements AutoCloseable {
     }
   }
 
-  /** An ONNX text model must take the ids (and the mask) as {@code [batch, length]} each. */
-  private static void checkTextInputs(ModelSpec spec, PairList<String, Shape> inputs) {
+  /**
+   * An ONNX text model must take the ids (and the mask) as {@code [batch, length]} each, then its
+   * named inputs, if any, by their names.
+   */
+  private static void checkTextInputs(ModelSpec spec, PairList<String, Shape> declared) {
     TextInput text = spec.text();
     int expected = text.attentionMask() ? 2 : 1;
+    List<String> named = spec.inputs().stream().flatMap(i -> i.tensorNames().stream()).toList();
+    if (!named.isEmpty()) {
+      int n = declared == null ? 0 : declared.size();
+      if (n != expected + named.size()) {
+        throw new ModelLoadException(
+            "Model "
+                + spec.location()
+                + " takes the inputs "
+                + (declared == null ? "[]" : declared.keys())
+                + ", but model.text feeds it "
+                + (expected == 2 ? "token ids and attention mask" : "token ids")
+                + ", then model.inputs "
+                + named
+                + ". Make them match: the text's inputs first, then model.inputs in the model's"
+                + " order.");
+      }
+      PairList<String, Shape> rest = new PairList<>();
+      for (int i = expected; i < n; i++) {
+        rest.add(declared.get(i));
+      }
+      checkNamedInputs(spec, rest);
+      PairList<String, Shape> first = new PairList<>();
+      for (int i = 0; i < expected; i++) {
+        first.add(declared.get(i));
+      }
+      declared = first;
+    }
+    PairList<String, Shape> inputs = declared;
     if (inputs == null || inputs.size() != expected) {
       throw new ModelLoadException(
           "Model "

@@ -37,8 +37,16 @@ public final class RowDecoder {
    * encoder} as the batch job tokenizes its text column.
    */
   public RowDecoder(String field, TextEncoder encoder) {
-    this.features = List.of();
-    this.width = encoder.input().width();
+    this(field, encoder, List.of());
+  }
+
+  /**
+   * The rows of a text model with numeric features beside its text: the text first, then {@code
+   * features}, as the batch job lays them out.
+   */
+  public RowDecoder(String field, TextEncoder encoder, List<FeatureInput> features) {
+    this.features = List.copyOf(features);
+    this.width = encoder.input().width() + features.stream().mapToInt(FeatureInput::width).sum();
     this.textField = field;
     this.encoder = encoder;
   }
@@ -67,11 +75,12 @@ public final class RowDecoder {
               + kind(row)
               + ", not an object; send each row as {\"feature\": value, ...}.");
     }
-    if (encoder != null) {
-      return text(row.get(textField), index, out, offset);
-    }
     int pos = offset;
     String reason = null;
+    if (encoder != null) {
+      reason = text(row.get(textField), index, out, offset);
+      pos += encoder.input().width();
+    }
     for (FeatureInput f : features) {
       JsonNode value = row.get(f.column());
       if (value == null) {

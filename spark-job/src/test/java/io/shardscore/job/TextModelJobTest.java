@@ -320,7 +320,10 @@ class TextModelJobTest {
         assertThrows(
             JobConfigException.class,
             () -> JobConfigValidator.validate(JobConfigReader.parse(both.text(), "text job")));
-    assertTrue(e.getMessage().contains("a text model takes only its text"), e.getMessage());
+    assertTrue(
+        e.getMessage()
+            .contains("a text model takes numeric columns as named inputs after its text"),
+        e.getMessage());
     JobYaml noColumn = job(models.resolve("text_ids.pt"), "no-column", "{max-length: 8}");
     e =
         assertThrows(
@@ -429,5 +432,137 @@ class TextModelJobTest {
     assertTrue(
         unknown.getMessage().contains("model.text.padding is 'longer'; use max-length or longest"),
         unknown.getMessage());
+  }
+
+  /** The script's texts with their two numeric features; customer 999 has a null feature. */
+  private static Path textAndDenseInput(Map<Long, double[]> expected) throws IOException {
+    Path data = dir.resolve("text-dense-input");
+    if (Files.exists(data)) {
+      return data;
+    }
+    List<Row> rows = new ArrayList<>();
+    List<String> lines = Files.readAllLines(models.resolve("expected_dense.csv"));
+    for (String line : lines.subList(1, lines.size())) {
+      String[] f = line.split(",");
+      long id = customer(Long.parseLong(f[0]));
+      rows.add(
+          RowFactory.create(id, texts.get(id), Double.parseDouble(f[1]), Double.parseDouble(f[2])));
+      expected.put(id, new double[] {Double.parseDouble(f[3]), Double.parseDouble(f[4])});
+    }
+    rows.add(RowFactory.create(NULL_TEXT, "good movie", 0.5, null));
+    SparkTestSession.get()
+        .createDataFrame(
+            rows,
+            new StructType()
+                .add("customer_id", DataTypes.LongType, false)
+                .add("review", DataTypes.StringType)
+                .add("d0", DataTypes.DoubleType)
+                .add("d1", DataTypes.DoubleType))
+        .write()
+        .parquet(data.toString());
+    return data;
+  }
+
+  private static JobYaml textAndDense(String model, String output, Path data) {
+    return job(models.resolve(model), output, TEXT)
+        .set("input.path", data.toString())
+        .set("model.inputs", "{dense: [d0, d1]}");
+  }
+
+  @Test
+  void aTextBesideNumericFeaturesEqualsPyTorchByKeyOnlineToo() throws Exception {
+    Map<Long, double[]> expected = new HashMap<>();
+    Path data = textAndDenseInput(expected);
+    for (String model : List.of("text_dense.onnx", "text_dense.pt")) {
+      ScoreResult r = score(textAndDense(model, "text-dense-" + model, data));
+      Map<Long, List<Float>> got = new HashMap<>();
+      for (Row row : r.dataset().select("customer_id", "probabilities").collectAsList()) {
+        got.put(row.getLong(0), row.getList(1));
+      }
+      assertEquals(expected.keySet(), got.keySet(), model + ": every scorable row once");
+      Set<Float> distinct = new HashSet<>();
+      for (Map.Entry<Long, List<Float>> e : got.entrySet()) {
+        assertEquals(expected.get(e.getKey())[0], e.getValue().get(0), 1e-5, model + " " + e);
+        assertEquals(expected.get(e.getKey())[1], e.getValue().get(1), 1e-5, model + " " + e);
+        distinct.add(e.getValue().get(0));
+      }
+      assertTrue(distinct.size() > 50, "predictions vary: " + distinct.size());
+      Row error = r.errors().select("customer_id", "error_reason").first();
+      assertEquals(NULL_TEXT, error.getLong(0));
+      assertEquals("feature 'd1' is null", error.getString(1));
+    }
+    // The features count: without them the text alone gives other probabilities.
+    long off = 0;
+    for (Map.Entry<Long, double[]> e : expected.entrySet()) {
+      off += Math.abs(e.getValue()[1] - torch.get(e.getKey())[1]) > 1e-3 ? 1 : 0;
+    }
+    assertTrue(off > expected.size() / 2, "the numeric features move most rows: " + off);
+
+    // Online: the same rows, the same probabilities, bit for bit.
+    JobYaml yaml = textAndDense("text_dense.onnx", "text-dense-serve", data);
+    Map<Long, List<Float>> batch = new HashMap<>();
+    for (Row row : score(yaml).dataset().select("customer_id", "probabilities").collectAsList()) {
+      batch.put(row.getLong(0), row.getList(1));
+    }
+    List<Row> rows = SparkTestSession.get().read().parquet(data.toString()).collectAsList();
+    com.fasterxml.jackson.databind.node.ObjectNode body =
+        io.shardscore.job.serve.ServeRequests.JSON.createObjectNode();
+    com.fasterxml.jackson.databind.node.ArrayNode requestRows = body.putArray("rows");
+    for (Row row : rows) {
+      com.fasterxml.jackson.databind.node.ObjectNode o = requestRows.addObject();
+      o.put("review", row.getString(1));
+      if (row.isNullAt(3)) {
+        o.put("d0", row.getDouble(2)).putNull("d1");
+      } else {
+        o.put("d0", row.getDouble(2)).put("d1", row.getDouble(3));
+      }
+    }
+    io.shardscore.serving.ScoringServer server =
+        io.shardscore.job.serve.OnlineScoring.start(
+            yaml.parse("serve"),
+            io.shardscore.serving.ServerSettings.onPort(0),
+            io.shardscore.job.serve.OnlineScoring.Batching.QUEUE);
+    try {
+      com.fasterxml.jackson.databind.JsonNode results =
+          io.shardscore.job.serve.ServeRequests.score(server, body).get("results");
+      for (int k = 0; k < rows.size(); k++) {
+        long key = rows.get(k).getLong(0);
+        if (key == NULL_TEXT) {
+          assertEquals("feature 'd1' is null", results.get(k).get("error").asText());
+          continue;
+        }
+        io.shardscore.job.serve.ServeRequests.assertSameFloats(
+            batch.get(key), results.get(k).get("probabilities"), "customer " + key);
+      }
+    } finally {
+      server.stop();
+    }
+  }
+
+  @Test
+  void namedInputsTheTextModelDoesNotTakeFailBeforeAnyTaskNamingBothLists() throws IOException {
+    Path data = textAndDenseInput(new HashMap<>());
+    ModelLoadException named =
+        assertThrows(
+            ModelLoadException.class,
+            () ->
+                score(
+                    textAndDense("text_dense.onnx", "text-dense-misnamed", data)
+                        .set("model.inputs", "{numbers: [d0, d1]}")));
+    assertTrue(
+        named.getMessage().contains("takes the inputs [dense]")
+            && named.getMessage().contains("model.inputs gives [numbers]"),
+        named.getMessage());
+    ModelLoadException missing =
+        assertThrows(
+            ModelLoadException.class,
+            () ->
+                score(
+                    textAndDense("text_dense.onnx", "text-dense-missing", data)
+                        .remove("model.inputs")));
+    assertTrue(
+        missing.getMessage().contains("[input_ids, attention_mask, dense]"), missing.getMessage());
+    assertFalse(Files.exists(dir.resolve("text-dense-misnamed")), "nothing written");
+    assertFalse(Files.exists(dir.resolve("text-dense-missing")), "nothing written");
   }
 }

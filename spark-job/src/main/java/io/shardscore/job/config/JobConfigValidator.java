@@ -314,10 +314,6 @@ public final class JobConfigValidator {
             "model sets both features and inputs; a model of named inputs lists its columns under"
                 + " model.inputs only. Leave model.features out.");
       }
-      if (m.isText()) {
-        problems.add(
-            "model sets both text and inputs; a text model takes only its text. Drop one.");
-      }
       for (Map.Entry<String, List<String>> e : m.inputs().entrySet()) {
         if (e.getValue().isEmpty()) {
           problems.add("model.inputs." + e.getKey() + " lists no column; list its columns.");
@@ -396,8 +392,10 @@ public final class JobConfigValidator {
               + m.features()
               + " and text.column '"
               + m.text().column()
-              + "'; a text model takes only its text. Leave model.features out, or drop"
-              + " model.text for a model of numeric features.");
+              + "'; a text model takes numeric columns as named inputs after its text. List them"
+              + " under model.inputs (e.g. {dense: "
+              + m.features()
+              + "}), or drop model.text for a model of numeric features.");
     }
     Set<String> seen = new HashSet<>();
     for (String f : m.features()) {

@@ -87,11 +87,17 @@ public record ModelConfig(
     return isText() ? text.input() : null;
   }
 
-  /** The input columns the model reads: the features' columns, or a text model's column. */
+  /**
+   * The input columns the model reads: a text model's column first, then the features' columns (a
+   * text model's are those of its named inputs, if any).
+   */
   public List<String> inputColumns() {
-    return isText()
-        ? List.of(text.column())
-        : featureColumns().stream().map(FeatureColumn::column).toList();
+    List<String> out = new ArrayList<>();
+    if (isText()) {
+      out.add(text.column());
+    }
+    featureColumns().forEach(f -> out.add(f.column()));
+    return out;
   }
 
   /** The engine {@code model.engine} names, or else the one the file name implies. */
@@ -168,11 +174,12 @@ public record ModelConfig(
    * 3 each, a sequence 1 more for its length); a text model's ids (and mask).
    */
   public int featureWidth() {
-    if (isText()) {
-      return text.input().width();
-    }
+    int textWidth = isText() ? text.input().width() : 0;
     if (!inputs.isEmpty()) {
-      return modelInputs().stream().mapToInt(ModelInput::width).sum();
+      return textWidth + modelInputs().stream().mapToInt(ModelInput::width).sum();
+    }
+    if (isText()) {
+      return textWidth;
     }
     return featureColumns().stream().mapToInt(FeatureColumn::width).sum();
   }

@@ -12,6 +12,7 @@ import io.shardscore.job.score.FeatureLayout;
 import io.shardscore.job.score.OutputLayout;
 import io.shardscore.job.score.PredictionColumns;
 import io.shardscore.job.score.RowFeatures;
+import io.shardscore.job.score.TextAndFeatures;
 import io.shardscore.job.score.TextColumn;
 import io.shardscore.model.ModelInput;
 import io.shardscore.model.OutputType;
@@ -70,10 +71,18 @@ public record RowLayouts(
     List<String> passthrough = passthroughColumns(cfg, input);
     StructType carried = carriedSchema(cfg, input, passthrough, features);
     requireHashable(carried);
-    RowFeatures featureLayout =
-        cfg.model().isText()
-            ? TextColumn.bind(cfg.model().text().column(), cfg.model().textInput(), carried)
-            : FeatureLayout.bind(features, cfg.model().featureTypes(), carried);
+    RowFeatures featureLayout;
+    if (!cfg.model().isText()) {
+      featureLayout = FeatureLayout.bind(features, cfg.model().featureTypes(), carried);
+    } else {
+      TextColumn text =
+          TextColumn.bind(cfg.model().text().column(), cfg.model().textInput(), carried);
+      featureLayout =
+          features.isEmpty()
+              ? text
+              : TextAndFeatures.of(
+                  text, FeatureLayout.bind(features, cfg.model().featureTypes(), carried));
+    }
     PredictionColumns predictions =
         PredictionColumns.resolve(cfg.model().outputs(), outputWidth, labels, tensorWidths);
     requireNoNameClash(passthrough, carried, predictions);

@@ -85,7 +85,7 @@ public final class OnlineScoring {
       return ScoringServer.start(
           settings,
           m.isText()
-              ? new RowDecoder(m.text().column(), loaded.textEncoder())
+              ? new RowDecoder(m.text().column(), loaded.textEncoder(), features)
               : new RowDecoder(features),
           outputs(p),
           spec.digest(),
