@@ -23,7 +23,8 @@ public enum InputType {
    * and the server give the same reason.
    */
   public static String notAnInteger(double v, float x) {
-    if (x == Math.rint(x) && Math.abs(x) <= MAX_EXACT_INTEGER) {
+    // The value as read, not its float: 16777217 rounds to the float 16777216, which would pass.
+    if (v == Math.rint(v) && Math.abs(v) <= MAX_EXACT_INTEGER) {
       return null;
     }
     return " value "

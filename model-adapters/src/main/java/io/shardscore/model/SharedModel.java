@@ -245,6 +245,73 @@ final class SharedModel implements AutoCloseable {
               + rows
               + " input rows; its first output must have the batch as first dimension.");
     }
+    checkOutputWidthsFixed(spec, model, out);
+  }
+
+  /**
+   * For a model of sequence inputs, runs two rows whose sequences are 2 long (the zero probe's are
+   * padded to 1): an output whose width follows the batch's longest row cannot be a column (each
+   * batch would write another width, and every output after it would be read at the probe's offset,
+   * another tensor's values), so it is refused here, before any task.
+   */
+  private static void checkOutputWidthsFixed(ModelSpec spec, EngineModel model, ModelOutput one) {
+    List<Integer> lengthSlots = new java.util.ArrayList<>();
+    // A text model's named inputs follow its ids (and mask) in each row.
+    int offset = spec.text() == null ? 0 : spec.text().width();
+    for (ModelInput input : spec.inputs()) {
+      if (input.sequence() && input.maxLength() >= 2) {
+        lengthSlots.add(offset);
+      }
+      offset += input.width();
+    }
+    if (lengthSlots.isEmpty()) {
+      return;
+    }
+    int rows = 2;
+    int width = spec.featureCount();
+    float[] values = new float[rows * width];
+    for (int r = 0; r < rows; r++) {
+      for (int slot : lengthSlots) {
+        values[r * width + slot] = 2;
+      }
+    }
+    ModelOutput two;
+    try (EnginePredictor predictor = model.newPredictor()) {
+      two = predictor.predict(new FeatureBatch(values, rows, width));
+    } catch (TranslateException | RuntimeException e) {
+      throw new ModelLoadException(
+          "Model "
+              + spec.location()
+              + " ("
+              + spec.engine().djlName()
+              + ") fails on two rows of sequences of length 2 (zeros): "
+              + LoadFailure.reason(e)
+              + ". A sequence input is fed padded to each batch's longest row: the model must take"
+              + " any length up to its maximum.",
+          e);
+    }
+    for (int i = 0; i < one.segmentCount(); i++) {
+      if (i >= two.segmentCount() || one.segmentWidth(i) != two.segmentWidth(i)) {
+        String name =
+            spec.outputs().isEmpty()
+                ? "its first output"
+                : "output '" + spec.outputs().get(i) + "'";
+        throw new ModelLoadException(
+            "Model "
+                + spec.location()
+                + " ("
+                + spec.engine().djlName()
+                + "): "
+                + name
+                + " has "
+                + one.segmentWidth(i)
+                + " values per row when its sequence input is 1 long and "
+                + (i < two.segmentCount() ? two.segmentWidth(i) : 0)
+                + " when it is 2 long: its width follows each batch's longest sequence, but an"
+                + " output is a column of one width. Return a fixed width per row (pool over the"
+                + " sequence), or leave that output out of model.outputs.");
+      }
+    }
   }
 
   /**

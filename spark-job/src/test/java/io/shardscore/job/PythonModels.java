@@ -73,6 +73,15 @@ public final class PythonModels {
     return run("torch/make_float64.py", "python3-torch", out);
   }
 
+  /**
+   * {@code sequence_types.pt}: inputs events and events_mask of any type, one [batch, 5] output
+   * (the two types, the length fed, the mask sum, the sum of values); {@code sequence_steps.pt}:
+   * outputs the masked events, [batch, length], then the length fed, [batch, 1].
+   */
+  public static Path sequenceTypes(Path out) throws IOException, InterruptedException {
+    return run("torch/make_sequence_types.py", "python3-torch", out);
+  }
+
   private static Path run(String script, String debianPackage, Path out)
       throws IOException, InterruptedException {
     Path file =

@@ -315,11 +315,13 @@ public final class JobConfigValidator {
                 + " model.inputs only. Leave model.features out.");
       }
       for (Map.Entry<String, List<String>> e : m.inputs().entrySet()) {
-        if (e.getValue().isEmpty()) {
+        // `events:` with nothing after it reads as null: as empty as an empty list.
+        List<String> columns = e.getValue() == null ? List.of() : e.getValue();
+        if (columns.isEmpty()) {
           problems.add("model.inputs." + e.getKey() + " lists no column; list its columns.");
         }
         List<FeatureColumn> parsed = new java.util.ArrayList<>();
-        for (String f : e.getValue()) {
+        for (String f : columns) {
           try {
             parsed.add(FeatureColumn.parse(f));
           } catch (JobConfigException ex) {

@@ -48,10 +48,16 @@ public record ModelConfig(
         inputs == null
             ? Map.of()
             : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(inputs));
-    inputTypes = inputTypes == null ? Map.of() : Map.copyOf(inputTypes);
-    masks = masks == null ? Map.of() : Map.copyOf(masks);
+    // Not Map.copyOf: an empty value (`events:` in YAML) is kept as null for the validator to
+    // name, where Map.copyOf threw a NullPointerException out of the reader.
+    inputTypes = copyKeepingNulls(inputTypes);
+    masks = copyKeepingNulls(masks);
     outputs = outputs == null ? ModelOutputs.defaults() : outputs;
     outputType = Settings.MODEL_OUTPUT_TYPE.orDefault(outputType);
+  }
+
+  private static Map<String, String> copyKeepingNulls(Map<String, String> map) {
+    return map == null ? Map.of() : java.util.Collections.unmodifiableMap(new LinkedHashMap<>(map));
   }
 
   /** A model of numeric features. */

@@ -143,7 +143,7 @@ public record RowLayouts(
    * A model of named inputs: each input's columns and type; nothing for one float input, so those
    * digests stay as they were.
    */
-  private static String inputSettings(JobConfig cfg) {
+  static String inputSettings(JobConfig cfg) {
     if (cfg.model().inputs().isEmpty()) {
       return "";
     }
