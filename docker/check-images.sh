@@ -24,7 +24,7 @@ if [ ! -d "$k8s_models/kubernetes-models" ] || [ ! -d "$k8s_models/yaml" ]; then
   exit 2
 fi
 NODE_PATH="$k8s_models" node docker/serving/k8s/validate.mjs docker/serving/k8s/*.yaml \
-  docker/k8s/executor-pod-template.yaml
+  docker/serving/k8s/queue-depth/*.yaml docker/k8s/executor-pod-template.yaml
 docker-compose -f docker/compose.yaml --profile airflow config -q
 missing=0
 while read -r src; do

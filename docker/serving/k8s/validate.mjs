@@ -16,6 +16,7 @@ const classes = {
   "apps/v1 Deployment": "kubernetes-models/apps/v1/Deployment.js",
   "v1 Service": "kubernetes-models/v1/Service.js",
   "v1 Pod": "kubernetes-models/v1/Pod.js",
+  "v1 ConfigMap": "kubernetes-models/v1/ConfigMap.js",
   "autoscaling/v2 HorizontalPodAutoscaler":
     "kubernetes-models/autoscaling/v2/HorizontalPodAutoscaler.js",
 };
@@ -46,6 +47,19 @@ for (const file of process.argv.slice(2)) {
     } catch (e) {
       console.error(`${file}: ${key} ${obj.metadata?.name ?? ""}: ${e.message}`);
       failed++;
+      continue;
+    }
+    // A ConfigMap that carries a configuration file (a *.yaml key) must carry valid YAML: the
+    // program that mounts it would otherwise fail only when it starts in the cluster.
+    for (const [name, text] of Object.entries(obj.data ?? {})) {
+      if (!name.endsWith(".yaml")) continue;
+      for (const inner of parseAllDocuments(text)) {
+        if (inner.errors.length > 0) {
+          const where = `${file}: ${key} ${obj.metadata?.name ?? ""}: data.${name}`;
+          console.error(`${where} is not YAML: ${inner.errors[0].message}`);
+          failed++;
+        }
+      }
     }
   }
 }

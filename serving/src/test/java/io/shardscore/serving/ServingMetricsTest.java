@@ -3,7 +3,13 @@ package io.shardscore.serving;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -53,5 +59,44 @@ class ServingMetricsTest {
       server.stop();
       model.close();
     }
+  }
+
+  /**
+   * The queue-depth autoscaler ({@code docker/serving/k8s/queue-depth/}) scales on a metric that
+   * prometheus-adapter's rule must find among the series a server exports: a renamed gauge would
+   * leave the autoscaler without a metric, which Kubernetes reports only as a condition on it.
+   */
+  @Test
+  void theQueueDepthAutoscalerScalesOnAGaugeTheServerExports() throws IOException {
+    Path manifests = Path.of("../docker/serving/k8s/queue-depth");
+    String hpa = Files.readString(manifests.resolve("hpa.yaml"));
+    String rules = Files.readString(manifests.resolve("prometheus-adapter-rules.yaml"));
+    List<String> scaledOn = all(Pattern.compile("metric:\\s+name: (\\S+)"), hpa);
+    assertEquals(List.of("shardscore_serving_queue_depth"), scaledOn, hpa);
+    List<String> series = all(Pattern.compile("seriesQuery: '(\\w+)\\{"), rules);
+    List<String> served = all(Pattern.compile("as: \"(\\w+)\""), rules);
+    assertEquals(scaledOn, served, "the adapter serves the metric the autoscaler reads: " + rules);
+    assertEquals(scaledOn, series, "the adapter reads the series of that name: " + rules);
+
+    TestModel model = new TestModel(dir);
+    ScoringServer server = model.serve(model.queue(64, 0), TestModel.anyPort());
+    try {
+      String m = new Http(server.port()).get("/metrics").body();
+      for (String name : series) {
+        assertTrue(m.contains("# TYPE " + name + " gauge\n"), name + " is a gauge in:\n" + m);
+      }
+    } finally {
+      server.stop();
+      model.close();
+    }
+  }
+
+  private static List<String> all(Pattern pattern, String text) {
+    List<String> found = new ArrayList<>();
+    Matcher m = pattern.matcher(text);
+    while (m.find()) {
+      found.add(m.group(1));
+    }
+    return found;
   }
 }

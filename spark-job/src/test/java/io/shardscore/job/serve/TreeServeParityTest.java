@@ -10,6 +10,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.shardscore.job.JobYaml;
+import io.shardscore.job.PythonModels;
 import io.shardscore.job.Shardscore;
 import io.shardscore.job.SparkTestSession;
 import io.shardscore.job.config.JobConfig;
@@ -41,10 +42,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * A LightGBM {@code model.txt} (trained here with lightgbmlib, as the tree-engine tests do) through
- * a batch run on local Spark and through {@code shardscore serve}'s server started from the same
- * job file, compared by key: every score bit-identical, for probabilities and for raw scores (the
- * same engine, the same floats in), rows with a null feature rejected with the same reason.
+ * A LightGBM {@code model.txt} (trained here with lightgbmlib, as the tree-engine tests do) and an
+ * XGBoost booster in JSON and UBJ (trained by Debian's python3-xgboost, {@code train_xgboost.py})
+ * through a batch run on local Spark and through {@code shardscore serve}'s server started from the
+ * same job file, compared by key: every score bit-identical, for probabilities and for raw scores
+ * (the same engine, the same floats in), rows with a null feature rejected with the same reason.
  */
 class TreeServeParityTest {
   private static final ObjectMapper JSON =
@@ -57,17 +59,31 @@ class TreeServeParityTest {
   @Test
   void lightGbmOnlineScoresEqualTheBatchRunsBitForBit() throws Exception {
     Path model = train(dir.resolve("lgbm/model.txt"));
-    Path input = input(dir.resolve("input"), 1200);
+    assertParityForBothOutputTypes(model, "lightgbm");
+  }
+
+  @Test
+  void xgboostOnlineScoresEqualTheBatchRunsBitForBit() throws Exception {
+    Path models = PythonModels.xgboost(dir.resolve("xgb"));
+    assertParityForBothOutputTypes(models.resolve("model.ubj"), "xgboost-ubj");
+    assertParityForBothOutputTypes(models.resolve("model.json"), "xgboost-json");
+  }
+
+  private void assertParityForBothOutputTypes(Path model, String name) throws Exception {
+    Path input = dir.resolve("input");
+    if (!Files.exists(input)) {
+      input(input, 1200);
+    }
     for (String outputType : List.of("probability", "raw")) {
       JobConfig job =
           JobConfigReader.parse(
-              JobYaml.demo(input, model, dir.resolve("out-" + outputType))
+              JobYaml.demo(input, model, dir.resolve("out-" + name + "-" + outputType))
                   .set("sharding.ranges", JobYaml.quoted("0-599,600-1199"))
                   .set("model.features", JobYaml.flow(FEATURES))
                   .set("model.output-type", outputType)
                   .text(),
               "tree serve job");
-      assertParity(job, input, outputType);
+      assertParity(job, input, name + " " + outputType);
     }
   }
 
