@@ -2,6 +2,8 @@ package io.shardscore.bench;
 
 import io.shardscore.job.demo.DemoData;
 import io.shardscore.job.demo.DemoModel;
+import io.shardscore.model.onnx.Mlp;
+import io.shardscore.model.onnx.OnnxMlpWriter;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -15,8 +17,6 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -61,13 +61,7 @@ public final class ServeScaling {
     String batching = opt.getOrDefault("batching", "queue");
     int cores = Runtime.getRuntime().availableProcessors();
     Path dir = Files.createTempDirectory("serve-scaling");
-    Path job = dir.resolve("job.yaml");
-    Files.writeString(
-        job,
-        "model:\n  path: "
-            + DemoModel.write(dir.resolve("churn.onnx"))
-            + "\n  features:\n"
-            + DemoData.FEATURES.stream().map(f -> "    - " + f + "\n").reduce("", String::concat));
+    Path job = writeDemoJob(dir);
     List<Run> results = new ArrayList<>();
     for (int r = 0; r < runs; r++) {
       for (int n : counts) {
@@ -212,10 +206,10 @@ public final class ServeScaling {
     }
   }
 
-  /** The closed loop: each client sends its next request when the last is answered. */
+  /** Waits for HAProxy and every instance, then runs the closed loop through HAProxy. */
   private static Run load(int port, int clients, int warmup, int seconds, int instances)
       throws Exception {
-    String body = row();
+    String body = demoRow();
     HttpClient http =
         HttpClient.newBuilder()
             .version(HttpClient.Version.HTTP_1_1)
@@ -242,78 +236,31 @@ public final class ServeScaling {
       Thread.sleep(100);
     }
     Thread.sleep(1500); // three health-check intervals: every instance is up in the backend
-    AtomicBoolean measuring = new AtomicBoolean();
-    AtomicBoolean stop = new AtomicBoolean();
-    AtomicLong failed = new AtomicLong();
-    List<long[]> samples = new ArrayList<>();
-    int[] counts = new int[clients];
-    Thread[] threads = new Thread[clients];
-    for (int c = 0; c < clients; c++) {
-      long[] mine = new long[2_000_000];
-      samples.add(mine);
-      int id = c;
-      threads[c] =
-          new Thread(
-              () -> {
-                while (!stop.get()) {
-                  long t0 = System.nanoTime();
-                  boolean ok;
-                  try {
-                    ok =
-                        http.send(request, HttpResponse.BodyHandlers.ofString()).statusCode()
-                            == 200;
-                  } catch (IOException e) {
-                    ok = false;
-                  } catch (InterruptedException e) {
-                    return;
-                  }
-                  if (measuring.get()) {
-                    if (!ok) {
-                      failed.incrementAndGet();
-                    } else if (counts[id] < mine.length) {
-                      mine[counts[id]++] = System.nanoTime() - t0;
-                    }
-                  }
-                }
-              });
-      threads[c].start();
-    }
-    Thread.sleep(TimeUnit.SECONDS.toMillis(warmup));
-    measuring.set(true);
-    long t0 = System.nanoTime();
-    Thread.sleep(TimeUnit.SECONDS.toMillis(seconds));
-    measuring.set(false);
-    double elapsed = (System.nanoTime() - t0) / 1e9;
-    stop.set(true);
-    for (Thread t : threads) {
-      t.join();
-    }
-    int total = Arrays.stream(counts).sum();
-    long[] all = new long[total];
-    int k = 0;
-    for (int c = 0; c < clients; c++) {
-      System.arraycopy(samples.get(c), 0, all, k, counts[c]);
-      k += counts[c];
-    }
-    Arrays.sort(all);
-    return new Run(
-        instances,
-        total / elapsed,
-        percentile(all, 0.50),
-        percentile(all, 0.95),
-        percentile(all, 0.99),
-        failed.get());
+    ClosedLoop.Result r = ClosedLoop.run(port, body, clients, warmup, seconds);
+    return new Run(instances, r.requestsPerSecond(), r.p50(), r.p95(), r.p99(), r.failed());
   }
 
-  private static double percentile(long[] sorted, double q) {
-    if (sorted.length == 0) {
-      return Double.NaN;
-    }
-    return sorted[(int) Math.min(sorted.length - 1, Math.ceil(q * sorted.length) - 1)] / 1e6;
+  /** A job file in {@code dir} that serves the demo model ({@code churn.onnx} beside it). */
+  static Path writeDemoJob(Path dir) throws IOException {
+    return writeJob(dir, DemoModel.mlp());
   }
 
-  /** One demo row with every feature set. */
-  private static String row() {
+  /** A job file in {@code dir} that serves {@code mlp} on the demo's features. */
+  static Path writeJob(Path dir, Mlp mlp) throws IOException {
+    Path job = dir.resolve("job.yaml");
+    Path model = dir.resolve("model.onnx");
+    OnnxMlpWriter.write(mlp, model);
+    Files.writeString(
+        job,
+        "model:\n  path: "
+            + model
+            + "\n  features:\n"
+            + DemoData.FEATURES.stream().map(f -> "    - " + f + "\n").reduce("", String::concat));
+    return job;
+  }
+
+  /** A request body of one demo row with every feature set. */
+  static String demoRow() {
     StringBuilder row = new StringBuilder("{\"rows\": [{");
     for (String f : DemoData.FEATURES) {
       row.append(row.charAt(row.length() - 1) == '{' ? "" : ", ");
