@@ -37,7 +37,7 @@ import java.util.regex.Pattern;
  */
 public final class ServeScaling {
   private static final Pattern LISTENING =
-      Pattern.compile("listening on http://127\\.0\\.0\\.1:(\\d+) \\(ready\\)");
+      Pattern.compile("listening on http://127\\.0\\.0\\.1:(\\d+)");
 
   private ServeScaling() {}
 
@@ -269,7 +269,8 @@ public final class ServeScaling {
     return row.append("}]}").toString();
   }
 
-  private static int awaitPort(Process serve, Path log) throws Exception {
+  /** The port a server started by this harness prints ({@code listening on http://...:N}). */
+  static int awaitPort(Process serve, Path log) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
     while (System.nanoTime() < deadline) {
       String out = Files.exists(log) ? Files.readString(log) : "";
@@ -278,11 +279,11 @@ public final class ServeScaling {
         return Integer.parseInt(m.group(1));
       }
       if (!serve.isAlive()) {
-        throw new IOException("serve exited with " + serve.exitValue() + ":\n" + out);
+        throw new IOException("the server exited with " + serve.exitValue() + ":\n" + out);
       }
       Thread.sleep(100);
     }
-    throw new IOException("serve did not get ready; see " + log);
+    throw new IOException("the server did not start listening; see " + log);
   }
 
   private static int freePort() throws IOException {

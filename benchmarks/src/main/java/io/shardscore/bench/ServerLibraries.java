@@ -45,8 +45,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.io.Content;
 import org.eclipse.jetty.server.Handler;
@@ -74,8 +72,6 @@ import org.eclipse.jetty.util.Callback;
  * mode).
  */
 public final class ServerLibraries {
-  private static final Pattern LISTENING =
-      Pattern.compile("listening on http://127\\.0\\.0\\.1:(\\d+)");
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final String DIGEST = "b72d95cc".repeat(8);
 
@@ -208,7 +204,7 @@ public final class ServerLibraries {
     Process p =
         new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
     try {
-      int port = awaitPort(p, log);
+      int port = ServeScaling.awaitPort(p, log);
       ClosedLoop.Result r = ClosedLoop.run(port, ServeScaling.demoRow(), clients, warmup, seconds);
       return new Run(server, r.requestsPerSecond(), r.p50(), r.p95(), r.p99(), r.failed());
     } finally {
@@ -217,22 +213,6 @@ public final class ServerLibraries {
         p.destroyForcibly();
       }
     }
-  }
-
-  private static int awaitPort(Process server, Path log) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
-    while (System.nanoTime() < deadline) {
-      String out = Files.exists(log) ? Files.readString(log) : "";
-      Matcher m = LISTENING.matcher(out);
-      if (m.find()) {
-        return Integer.parseInt(m.group(1));
-      }
-      if (!server.isAlive()) {
-        throw new IOException("the server exited with " + server.exitValue() + ":\n" + out);
-      }
-      Thread.sleep(100);
-    }
-    throw new IOException("the server did not start listening; see " + log);
   }
 
   // ---- the servers (each in a child JVM) ----
