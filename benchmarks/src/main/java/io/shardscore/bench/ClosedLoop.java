@@ -55,7 +55,7 @@ final class ClosedLoop {
     AtomicBoolean measuring = new AtomicBoolean();
     AtomicBoolean stop = new AtomicBoolean();
     AtomicLong failed = new AtomicLong();
-    long[][] samples = new long[clients][2_000_000];
+    long[][] samples = new long[clients][]; // each client's latencies, grown as it goes
     int[] counts = new int[clients];
     CountDownLatch connected = new CountDownLatch(clients);
     Thread[] threads = new Thread[clients];
@@ -64,11 +64,13 @@ final class ClosedLoop {
       threads[c] =
           new Thread(
               () -> {
+                long[] mine = new long[4096];
+                int n = 0;
                 Connection conn = null;
                 try {
                   conn = new Connection(port);
                 } catch (IOException e) {
-                  failed.incrementAndGet();
+                  // retried in the loop, and counted there if it fails while measuring
                 } finally {
                   connected.countDown();
                 }
@@ -82,20 +84,27 @@ final class ClosedLoop {
                     ok = conn.send(request) == 200;
                   } catch (IOException e) {
                     ok = false;
-                    conn.closeQuietly();
-                    conn = null;
+                    if (conn != null) {
+                      conn.closeQuietly();
+                      conn = null;
+                    }
                   }
                   if (measuring.get()) {
                     if (!ok) {
                       failed.incrementAndGet();
-                    } else if (counts[id] < samples[id].length) {
-                      samples[id][counts[id]++] = System.nanoTime() - t0;
+                    } else {
+                      if (n == mine.length) {
+                        mine = Arrays.copyOf(mine, n * 2);
+                      }
+                      mine[n++] = System.nanoTime() - t0;
                     }
                   }
                 }
                 if (conn != null) {
                   conn.closeQuietly();
                 }
+                samples[id] = mine;
+                counts[id] = n;
               });
       threads[c].start();
     }

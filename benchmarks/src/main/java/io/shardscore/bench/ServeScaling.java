@@ -143,26 +143,8 @@ public final class ServeScaling {
       List<Process> serving = new ArrayList<>();
       for (int i = 0; i < instances; i++) {
         Path log = dir.resolve("serve-" + i + ".log");
-        List<String> cmd =
-            new ArrayList<>(
-                List.of(
-                    "taskset",
-                    "-c",
-                    Integer.toString(i % cores),
-                    Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Xmx512m",
-                    "-Dai.djl.offline=true",
-                    "-Dai.djl.onnx.disable_alternative=true",
-                    "-cp",
-                    System.getProperty("java.class.path"),
-                    "io.shardscore.job.cli.ShardscoreCommand",
-                    "serve",
-                    "--config",
-                    job.toString(),
-                    "--port",
-                    "0",
-                    "--batching",
-                    batching));
+        List<String> cmd = pinnedJava(i % cores, List.of());
+        cmd.addAll(serveArgs(job, batching));
         Process p =
             new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
         processes.add(p);
@@ -267,6 +249,40 @@ public final class ServeScaling {
       row.append(f.contains("[") ? "\"spend_by_month\": [1, 2, 3, 4, 5, 6]" : "\"" + f + "\": 1");
     }
     return row.append("}]}").toString();
+  }
+
+  /**
+   * The command line of a JVM on this class path pinned to {@code core} with {@code taskset}, as
+   * the serving benchmarks start their servers: {@code options} go before the class path, the main
+   * class and its arguments are the caller's to add.
+   */
+  static List<String> pinnedJava(int core, List<String> options) {
+    List<String> cmd =
+        new ArrayList<>(
+            List.of(
+                "taskset",
+                "-c",
+                Integer.toString(core),
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-Xmx512m",
+                "-Dai.djl.offline=true",
+                "-Dai.djl.onnx.disable_alternative=true"));
+    cmd.addAll(options);
+    cmd.addAll(List.of("-cp", System.getProperty("java.class.path")));
+    return cmd;
+  }
+
+  /** {@code shardscore serve} of {@code job} on a free port, printed when it listens. */
+  static List<String> serveArgs(Path job, String batching) {
+    return List.of(
+        "io.shardscore.job.cli.ShardscoreCommand",
+        "serve",
+        "--config",
+        job.toString(),
+        "--port",
+        "0",
+        "--batching",
+        batching);
   }
 
   /** The port a server started by this harness prints ({@code listening on http://...:N}). */

@@ -157,7 +157,13 @@ public final class ServerLibraries {
 
   /** {@code 1024,1024}: the demo's 20 inputs, those hidden layers, 2 outputs. */
   private static int[] widths(String hidden) {
-    int[] h = Arrays.stream(hidden.split(",")).mapToInt(Integer::parseInt).toArray();
+    int[] h;
+    try {
+      h = Arrays.stream(hidden.split(",")).mapToInt(Integer::parseInt).toArray();
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(
+          "hidden=" + hidden + " is not a list of layer widths; write e.g. hidden=1024,1024");
+    }
     int[] w = new int[h.length + 2];
     w[0] = DemoData.WIDTH;
     System.arraycopy(h, 0, w, 1, h.length);
@@ -169,34 +175,17 @@ public final class ServerLibraries {
   private static Run measure(
       Path dir, Path job, String server, int clients, int warmup, int seconds) throws Exception {
     Files.createDirectories(dir);
-    List<String> cmd = new ArrayList<>();
-    if (Files.isExecutable(Path.of("/usr/bin/taskset"))) {
-      cmd.addAll(List.of("/usr/bin/taskset", "-c", "0"));
-    }
-    cmd.addAll(
-        List.of(
-            Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-            "-Xmx512m",
-            "-Dai.djl.offline=true",
-            "-Dai.djl.onnx.disable_alternative=true"));
     // The JDK's server sets TCP_NODELAY only when asked; serve asks unless told otherwise.
-    if (server.equals("jdk") || server.endsWith("-nagle")) {
-      cmd.add("-Dsun.net.httpserver.nodelay=false");
-    } else if (server.equals("jdk-nodelay")) {
-      cmd.add("-Dsun.net.httpserver.nodelay=true");
-    }
-    cmd.addAll(List.of("-cp", System.getProperty("java.class.path")));
+    List<String> options =
+        server.equals("jdk") || server.endsWith("-nagle")
+            ? List.of("-Dsun.net.httpserver.nodelay=false")
+            : server.equals("jdk-nodelay")
+                ? List.of("-Dsun.net.httpserver.nodelay=true")
+                : List.of();
+    List<String> cmd = ServeScaling.pinnedJava(0, options);
     if (server.startsWith("serve-")) {
       cmd.addAll(
-          List.of(
-              "io.shardscore.job.cli.ShardscoreCommand",
-              "serve",
-              "--config",
-              job.toString(),
-              "--port",
-              "0",
-              "--batching",
-              server.substring("serve-".length()).replace("-nagle", "")));
+          ServeScaling.serveArgs(job, server.substring("serve-".length()).replace("-nagle", "")));
     } else {
       cmd.addAll(List.of(ServerLibraries.class.getName(), "server=" + server));
     }
